@@ -1,0 +1,133 @@
+"""Frozen dataclasses: the only contract between parsing and storage.
+
+Parsers build these from raw bytes; storage maps them to rows. Nothing here does I/O.
+Every record carries an ``external_id`` that is stable across harvests (the natural key
+within its source); storage never invents identity from anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class SectionKind(StrEnum):
+    """What a section of a decision item is, whatever heading the municipality printed."""
+
+    VALMISTELIJA = "valmistelija"  # preparer(s) and contact details
+    ESITTELIJA = "esittelija"  # presenter
+    SELOSTUS = "selostus"  # background: Selostus / Asia / Kuvaus / Perustelut / Tiivistelmä
+    PAATOSEHDOTUS = "paatosehdotus"  # presenter's proposal
+    PAATOS = "paatos"  # the decision itself
+    KASITTELY = "kasittely"  # how the item was handled in the meeting
+    AANESTYS = "aanestys"  # votes
+    ESTEELLISYYS = "esteellisyys"  # disqualifications
+    TIEDOKSI = "tiedoksi"  # who is informed
+    MUUTOKSENHAKU = "muutoksenhaku"  # appeal instructions
+    LIITTEET = "liitteet"  # attachments / oheismateriaali listed in the text
+    PAATOSHISTORIA = "paatoshistoria"  # earlier handlings of the same case
+    OTHER = "other"
+
+
+class MeetingKind(StrEnum):
+    """Whether a page is the agenda published before the meeting or the minutes after it."""
+
+    ESITYSLISTA = "esityslista"  # agenda
+    POYTAKIRJA = "poytakirja"  # minutes
+
+
+class PageKind(StrEnum):
+    """The kinds of page a platform serves; a harvester decides what to fetch by these."""
+
+    FEED_ITEMS = "feed_items"  # Dynasty rss/meetingitems
+    FEED_MEETINGS = "feed_meetings"  # Dynasty rss/meetings
+    BODY_LIST = "body_list"  # all bodies (toimielimet) of a source
+    MEETING_LIST = "meeting_list"  # the meetings of one body
+    MEETING = "meeting"  # one meeting with its item list
+    ITEM = "item"  # one decision item (asia, §)
+    DOCUMENT = "document"  # a PDF or other binary we store but do not parse here
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One section of an item, in the order printed."""
+
+    kind: SectionKind
+    heading: str  # as printed, e.g. "Päätösehdotus", "Valmistelijat / lisätiedot:"
+    text: str  # plain text, paragraphs separated by "\n\n"
+    presenter: str | None = None  # for päätösehdotus: "Apulaiskaupunginjohtaja Jari Saarinen"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    url: str  # absolute and normalised
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A URL a parser found that the harvester may follow, with what it expects there."""
+
+    url: str  # absolute and normalised
+    kind: PageKind
+    # Hints the page itself does not repeat (e.g. a feed entry knows the body and date).
+    body_name: str | None = None
+    meeting_date: date | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    external_id: str  # Dynasty: "<meetingId>-<position>"; text, never a number
+    meeting_external_id: str | None
+    url: str
+    title: str
+    body_name: str | None = None  # toimielin
+    meeting_date: date | None = None
+    meeting_kind: MeetingKind | None = None
+    position: int | None = None  # 1-based position in the meeting's list (not the §)
+    paragraph: str | None = None  # the § number as printed without "§": "48", "48 a"
+    diary_number: str | None = None  # asianro / Dno as printed: "2361/06.00.00/2020"
+    diary_number_normalised: str | None = None  # see parsers.diary.normalise_diary_number
+    pdf_url: str | None = None
+    language: str = "fi"
+    sections: tuple[Section, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+
+    def section(self, kind: SectionKind) -> Section | None:
+        """The first section of ``kind``, or None."""
+        return next((s for s in self.sections if s.kind == kind), None)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRecord:
+    external_id: str  # Dynasty meeting id, e.g. "2017406946", "202041"
+    url: str
+    body_name: str | None = None
+    body_external_id: str | None = None  # Dynasty org id (TELIN-<id>), when known
+    date: date | None = None
+    kind: MeetingKind | None = None
+    status: str | None = None  # as printed, e.g. "Tarkastettu"
+    pdf_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """What one page yields: records, links to follow and warnings about oddities."""
+
+    page_kind: PageKind
+    items: tuple[ItemRecord, ...] = ()
+    meetings: tuple[MeetingRecord, ...] = ()
+    links: tuple[Link, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+class ParseError(Exception):
+    """A page that cannot be parsed at all. Carries the URL and a one-line reason."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
