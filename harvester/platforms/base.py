@@ -1,0 +1,24 @@
+"""What a platform module tells the harvester: URL knowledge only, no fetching or parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from parsers.records import Link
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One publishing platform (Dynasty, CloudNC, ...) as the harvester sees it.
+
+    ``check_base_url`` returns None for a usable base URL, else a short reason;
+    ``start_urls(base_url, extra)`` gives the first pages of a source (``extra`` are the
+    source's own ``start_urls`` and replace the defaults when given);
+    ``follow(link, base_url, fetch_documents)`` decides whether a parsed link is fetched.
+    """
+
+    name: str
+    check_base_url: Callable[[str], str | None]
+    start_urls: Callable[[str, Sequence[str]], list[str]]
+    follow: Callable[[Link, str, bool], bool]

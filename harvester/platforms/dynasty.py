@@ -1,0 +1,71 @@
+"""Innofactor Dynasty: where a source's pages are and which links are worth fetching.
+
+Every Dynasty tenant serves a CGI at ``…/cgi/DREQUEST.PHP`` (the prefix before ``/cgi/``
+varies, so a source stores the whole base URL). The two RSS feeds are the cheapest way to
+see what is new; meetings and items are reached through the links the parser finds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from harvester.platforms.base import Platform
+from parsers.records import Link, PageKind
+from parsers.urls import normalise_url, same_host
+
+FEED_SIZE = 100  # scrapers use 100; the UI advertises 30. Dynasty feeds have no paging.
+
+_FOLLOWED = {
+    PageKind.FEED_ITEMS,
+    PageKind.FEED_MEETINGS,
+    PageKind.BODY_LIST,
+    PageKind.MEETING_LIST,
+    PageKind.MEETING,
+    PageKind.ITEM,
+}
+
+
+def check_base_url(url: str) -> str | None:
+    """None when ``url`` looks like a Dynasty CGI URL, else why not."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname:
+        return "has no host"
+    try:
+        parts.port  # noqa: B018 - raises on a non-numeric port
+    except ValueError:
+        return "has an invalid port"
+    if parts.query or parts.fragment:
+        return "must not carry a query or fragment (give the bare …/cgi/DREQUEST.PHP URL)"
+    if not parts.path.endswith("/DREQUEST.PHP"):
+        return "must end in /cgi/DREQUEST.PHP for a Dynasty source"
+    return None
+
+
+def feed_urls(base_url: str, show: int = FEED_SIZE) -> list[str]:
+    """The item feed first (it names items directly), then the meeting feed."""
+    base = normalise_url(base_url)
+    return [f"{base}?page=rss/meetingitems&show={show}", f"{base}?page=rss/meetings&show={show}"]
+
+
+def start_urls(base_url: str, extra: Sequence[str] = ()) -> list[str]:
+    """A source's own start pages (e.g. a static export's TELIMET.HTM) or else both feeds."""
+    if extra:
+        return [normalise_url(u, base_url) for u in extra]
+    return feed_urls(base_url)
+
+
+def follow(link: Link, base_url: str, fetch_documents: bool = False) -> bool:
+    """Follow links on the source's own host only; PDFs only when asked to."""
+    if not same_host(link.url, base_url):
+        return False
+    if link.kind == PageKind.DOCUMENT:
+        return fetch_documents
+    return link.kind in _FOLLOWED
+
+
+PLATFORM = Platform(
+    name="dynasty", check_base_url=check_base_url, start_urls=start_urls, follow=follow
+)
