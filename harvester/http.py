@@ -1,0 +1,356 @@
+"""The polite HTTP client: the only place pykala talks to the network.
+
+One request at a time per host with a minimum interval, a User-Agent that says who we are,
+robots.txt obeyed, retries with exponential backoff and jitter on transient failures
+(connection errors, timeouts, 429, 5xx) honouring Retry-After, conditional GET, a response
+size cap and redirects followed on the same host only. Every failure becomes a FetchError
+with a one-line reason a person can read in a report.
+
+The transport is injectable (``httpx.MockTransport`` in unit tests) and so are the clock,
+``sleep`` and the jitter source, so tests measure politeness without waiting for it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import importlib.metadata
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from parsers.urls import normalise_url, same_host
+
+try:
+    VERSION = importlib.metadata.version("pykala")
+except importlib.metadata.PackageNotFoundError:  # running from a checkout
+    VERSION = "0.1.0"
+
+USER_AGENT = f"pykala/{VERSION} (+https://github.com/pykala/pykala)"
+ROBOTS_AGENT = "pykala"  # the token robots.txt rules are matched against
+
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+
+@dataclass(frozen=True)
+class Politeness:
+    """How hard pykala may push a server. The defaults are for real servers."""
+
+    min_interval: float = 1.0  # seconds between requests to one host
+    tries: int = 3  # attempts per URL, including the first
+    backoff: float = 2.0  # first retry delay in seconds; doubles each time, plus jitter
+    backoff_cap: float = 60.0
+    retry_after_cap: float = 300.0  # a longer Retry-After is cut to this
+    max_bytes: int = 20 * 1024 * 1024
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_redirects: int = 5
+    obey_robots: bool = True
+    crawl_delay_cap: float = 30.0  # robots.txt Crawl-delay is honoured up to this
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a stored copy lets us ask for: "only if changed"."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # as asked for (normalised)
+    final_url: str  # after same-host redirects
+    status: int  # 200, or 304 when the stored copy is still current
+    headers: dict[str, str]  # lower-case names
+    body: bytes  # empty for a 304
+    fetched_at: datetime  # timezone-aware UTC
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+class FetchError(Exception):
+    """A URL that could not be fetched; ``reason`` is one line, ``kind`` a category.
+
+    kind: "connect" (DNS, refused, unreachable), "timeout", "http" (an error status),
+    "too_large", "robots", "redirect", "protocol" (broken or truncated response).
+    """
+
+    def __init__(self, url: str, reason: str, kind: str = "http") -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.kind = kind
+
+
+class _Retryable(Exception):
+    """One failed attempt that may succeed later; ``wait`` is the server's Retry-After."""
+
+    def __init__(self, reason: str, kind: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
+        self.wait = wait
+
+
+@dataclass
+class _Host:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    last_request: float | None = None
+    interval: float = 0.0
+    robots: RobotFileParser | None = None
+    robots_error: str | None = None  # robots.txt could not be read: nothing is fetched
+    robots_checked: bool = False
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class PoliteClient:
+    """A synchronous, thread-safe polite client. Use as a context manager or call close()."""
+
+    def __init__(
+        self,
+        politeness: Politeness | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        self.politeness = p = politeness or Politeness()
+        self._clock = clock
+        self._sleep = sleep
+        self._jitter = jitter
+        self._hosts: dict[str, _Host] = {}
+        self._hosts_lock = threading.Lock()
+        self._http = httpx.Client(
+            transport=transport,
+            headers={"User-Agent": user_agent},
+            timeout=httpx.Timeout(p.read_timeout, connect=p.connect_timeout),
+            follow_redirects=False,  # we follow them ourselves, same host only
+        )
+
+    def __enter__(self) -> PoliteClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- public ---------------------------------------------------------------------------
+
+    def get(self, url: str, validators: Validators | None = None) -> Fetched:
+        """Fetch ``url`` politely. A 304 answer comes back as ``Fetched(status=304, body=b"")``.
+
+        Raises FetchError for anything else that is not a 2xx response.
+        """
+        url = normalise_url(url)
+        current = url
+        for _ in range(self.politeness.max_redirects + 1):
+            self._check_robots(current)
+            response_url, status, headers, body = self._get_with_retries(current, validators)
+            if status in _REDIRECTS and "location" in headers:
+                target = normalise_url(headers["location"], response_url)
+                if not same_host(target, url):
+                    host = urlsplit(target).netloc
+                    raise FetchError(url, f"redirected to another host ({host})", "redirect")
+                current = target
+                continue
+            if status == 304 and validators is not None:
+                return Fetched(url, current, 304, headers, b"", datetime.now(UTC))
+            if not 200 <= status < 300:
+                raise FetchError(url, f"HTTP {status}", "http")
+            return Fetched(url, current, status, headers, body, datetime.now(UTC))
+        raise FetchError(url, f"more than {self.politeness.max_redirects} redirects", "redirect")
+
+    # -- politeness -----------------------------------------------------------------------
+
+    def _host(self, url: str) -> _Host:
+        key = urlsplit(url).netloc
+        with self._hosts_lock:
+            if key not in self._hosts:
+                self._hosts[key] = _Host(interval=self.politeness.min_interval)
+            return self._hosts[key]
+
+    def _check_robots(self, url: str) -> None:
+        if not self.politeness.obey_robots:
+            return
+        host = self._host(url)
+        with host.robots_lock:
+            if not host.robots_checked:
+                self._load_robots(url, host)
+        if host.robots_error is not None:
+            raise FetchError(url, host.robots_error, "robots")
+        if host.robots is not None and not host.robots.can_fetch(ROBOTS_AGENT, url):
+            raise FetchError(url, "disallowed by robots.txt", "robots")
+
+    def _load_robots(self, url: str, host: _Host) -> None:
+        parts = urlsplit(url)
+        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        try:
+            _, status, _, body = self._get_with_retries(robots_url, None)
+        except FetchError as exc:
+            if exc.kind in ("connect", "timeout"):
+                # The host is unreachable: report that for the page, check again next time.
+                raise FetchError(url, exc.reason, exc.kind) from None
+            # RFC 9309: a server error on robots.txt means "assume everything disallowed".
+            host.robots_error = f"robots.txt unavailable ({exc.reason})"
+            host.robots_checked = True
+            return
+        host.robots_checked = True
+        if 200 <= status < 300:
+            parser = RobotFileParser(robots_url)
+            parser.parse(body.decode("utf-8", errors="replace").splitlines())
+            host.robots = parser
+            delay = parser.crawl_delay(ROBOTS_AGENT)
+            if delay is not None:
+                cap = self.politeness.crawl_delay_cap
+                host.interval = max(host.interval, min(float(delay), cap))
+        # 3xx (unfollowed) and 4xx: no usable robots.txt, everything is allowed.
+
+    def _wait_turn(self, host: _Host) -> None:
+        """Block until ``host.interval`` has passed since the last request to the host."""
+        if host.last_request is not None:
+            remaining = host.last_request + host.interval - self._clock()
+            if remaining > 0:
+                self._sleep(remaining)
+
+    # -- one URL, with retries ------------------------------------------------------------
+
+    def _get_with_retries(
+        self, url: str, validators: Validators | None
+    ) -> tuple[str, int, dict[str, str], bytes]:
+        p = self.politeness
+        host = self._host(url)
+        last: _Retryable | None = None
+        for attempt in range(p.tries):
+            if last is not None:
+                self._sleep(self._retry_delay(attempt, last.wait))
+            with host.lock:
+                self._wait_turn(host)
+                try:
+                    return self._attempt(url, validators)
+                except _Retryable as exc:
+                    last = exc
+                finally:
+                    host.last_request = self._clock()
+        assert last is not None
+        reason = last.reason
+        if p.tries > 1:
+            reason = f"{reason} after {p.tries} tries"
+        raise FetchError(url, reason, last.kind)
+
+    def _retry_delay(self, attempt: int, retry_after: float | None) -> float:
+        p = self.politeness
+        if retry_after is not None:
+            return min(retry_after, p.retry_after_cap)
+        base: float = min(p.backoff * 2.0 ** (attempt - 1), p.backoff_cap)
+        return base * (0.5 + self._jitter() / 2)  # jitter: spread clients that failed together
+
+    def _attempt(
+        self, url: str, validators: Validators | None
+    ) -> tuple[str, int, dict[str, str], bytes]:
+        headers: dict[str, str] = {}
+        if validators is not None:
+            if validators.etag:
+                headers["If-None-Match"] = validators.etag
+            if validators.last_modified:
+                headers["If-Modified-Since"] = validators.last_modified
+        try:
+            with self._http.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                resp_headers = {k.lower(): v for k, v in response.headers.items()}
+                if status == 429 or status >= 500:
+                    wait = parse_retry_after(resp_headers.get("retry-after"), datetime.now(UTC))
+                    raise _Retryable(f"HTTP {status}", "http", wait)
+                body = self._read_capped(url, response) if 200 <= status < 300 else b""
+                return str(response.url), status, resp_headers, body
+        except httpx.TimeoutException:
+            raise _Retryable("timed out", "timeout") from None
+        except httpx.ConnectError as exc:
+            raise _Retryable(describe_connect_error(exc), "connect") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise _Retryable(describe_protocol_error(exc), "protocol") from None
+        except httpx.HTTPError as exc:  # anything else httpx can throw: one line, no traceback
+            raise FetchError(url, f"{type(exc).__name__}: {exc}", "protocol") from None
+
+    def _read_capped(self, url: str, response: httpx.Response) -> bytes:
+        cap = self.politeness.max_bytes
+        too_large = FetchError(url, f"response larger than {format_size(cap)}", "too_large")
+        declared = response.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            raise too_large
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise too_large  # stop reading: leaving the block closes the connection
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def describe_connect_error(exc: Exception) -> str:
+    """httpx/OS wording → a short reason: "connection refused", "name resolution failed"."""
+    text = str(exc)
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "connection refused"
+    if any(
+        s in lowered
+        for s in ("name or service not known", "name resolution", "nodename nor servname",
+                  "no address associated", "getaddrinfo")
+    ):
+        return "name resolution failed"
+    if "unreachable" in lowered:
+        return "network unreachable"
+    if "certificate" in lowered or "ssl" in lowered:
+        return "TLS error: " + text.splitlines()[0][:120] if text else "TLS error"
+    return "cannot connect" + (f": {text.splitlines()[0][:120]}" if text else "")
+
+
+def describe_protocol_error(exc: Exception) -> str:
+    text = str(exc).lower()
+    if "incomplete" in text or "without sending complete" in text:
+        return "connection closed before the response was complete"
+    if "disconnected" in text or "without sending" in text or "closed" in text:
+        return "connection closed without a response"
+    return "broken response" + (f": {str(exc).splitlines()[0][:120]}" if str(exc) else "")
+
+
+def format_size(n: int) -> str:
+    if n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MB"
+    if n % 1024 == 0:
+        return f"{n // 1024} kB"
+    return f"{n} bytes"
