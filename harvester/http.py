@@ -328,8 +328,13 @@ def describe_connect_error(exc: Exception) -> str:
         return "connection refused"
     if any(
         s in lowered
-        for s in ("name or service not known", "name resolution", "nodename nor servname",
-                  "no address associated", "getaddrinfo")
+        for s in (
+            "name or service not known",
+            "name resolution",
+            "nodename nor servname",
+            "no address associated",
+            "getaddrinfo",
+        )
     ):
         return "name resolution failed"
     if "unreachable" in lowered:

@@ -161,7 +161,7 @@ def _parse_entry(
             "(codes keep their leading zeros)",
         )
     if not isinstance(code, str):
-        raise fail("municipality", "must be a quoted string such as \"297\"")
+        raise fail("municipality", 'must be a quoted string such as "297"')
     municipality = municipalities.get(code.strip())
     if municipality is None:
         raise fail("municipality", f"unknown municipality code {code!r}")

@@ -130,8 +130,10 @@ BAD_CASES = [
     (entry(name=None), "source #1 (unnamed): field 'name': missing"),
     (entry(enabled="yes"), "field 'enabled': must be true or false"),
     (entry(colour="red"), "field 'colour': unknown key"),
-    (entry() + entry(), "source #2 (kuopio): field 'name': duplicate name, already used by "
-     "source #1"),
+    (
+        entry() + entry(),
+        "source #2 (kuopio): field 'name': duplicate name, already used by source #1",
+    ),
 ]
 
 

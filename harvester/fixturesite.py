@@ -1,0 +1,370 @@
+"""A real HTTP server on 127.0.0.1 that serves saved pages under their original URLs.
+
+The site map (``site.toml`` in the site folder) lists pages by the URL they were saved from::
+
+    [[page]]
+    url = "http://publish.kuopio.fi/cgi/DREQUEST.PHP?page=meetingitem&id=2021792181-4"
+    file = "../dynasty/kuopio/meetingitem_2021792181-4.html"   # relative to site.toml
+    content_type = "text/html; charset=utf-8"
+
+    [[source]]                      # the sources the site stands in for
+    name = "kuopio"
+    platform = "dynasty"
+    base_url = "http://publish.kuopio.fi/cgi/DREQUEST.PHP"
+    municipality = "297"
+
+Every original origin becomes a path prefix on the loopback server:
+``http://publish.kuopio.fi:80/cgi/X?y`` is served at ``http://127.0.0.1:PORT/publish.kuopio.fi/cgi/X?y``
+(a non-default port stays in the prefix: ``/host:8080/…``). Dynasty allows any path before
+``/cgi/``, so the loopback base URL is still a valid Dynasty base URL. Inside served bodies
+every absolute URL on a mapped host (with or without ``:80``/``:443``, http or https) is
+rewritten to its loopback form, so the links a parser finds lead back to this server.
+
+Faults are switched per URL pattern (an fnmatch glob over the request path and query, e.g.
+``"*id=2021792181-4*"``): an error status, 429 with Retry-After, closing the connection,
+a delay, a truncated body, a wrong charset; ``set_content`` swaps a page's body. Unknown
+URLs get 404. Used by the crawl tests and ``pykala demo``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import socket
+import threading
+import time
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from parsers.urls import normalise_url
+
+SITE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "site"
+DEFAULT_ROBOTS = "User-agent: *\nDisallow: /private/\n"
+
+
+class SiteError(Exception):
+    """A site map that cannot be served (bad TOML, missing file, ...)."""
+
+
+@dataclass(frozen=True)
+class SitePage:
+    url: str  # original, normalised
+    file: Path
+    content_type: str
+
+
+@dataclass(frozen=True)
+class SiteSource:
+    name: str
+    platform: str
+    base_url: str  # original
+    municipality: str
+    start_urls: tuple[str, ...] = ()
+
+
+@dataclass
+class Fault:
+    """What to do instead of (or to) the normal answer for requests matching ``pattern``."""
+
+    pattern: str
+    status: int | None = None  # answer with this status and a short body
+    retry_after: str | None = None  # sent with ``status`` (e.g. 429, 503)
+    close: bool = False  # close the connection without any answer
+    delay: float = 0.0  # seconds to wait before answering
+    truncate: int | None = None  # send only this many body bytes, then close
+    charset: str | None = None  # declare this charset in Content-Type instead
+    times: int | None = None  # apply to the first N matching requests only
+    hits: int = 0  # how many requests it has been applied to
+
+
+class Faults:
+    """A thread-safe, changeable list of faults; the first match wins."""
+
+    def __init__(self, *faults: Fault) -> None:
+        self._lock = threading.Lock()
+        self._faults = list(faults)
+
+    def add(self, fault: Fault) -> Fault:
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, target: str) -> Fault | None:
+        """The fault for this request path+query, counted as applied; None to answer normally."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.times is not None and fault.hits >= fault.times:
+                    continue
+                if fnmatchcase(target, fault.pattern):
+                    fault.hits += 1
+                    return fault
+        return None
+
+
+def load_site(root: Path) -> tuple[list[SitePage], list[SiteSource]]:
+    """Read ``root/site.toml``; file paths are relative to it."""
+    map_file = root / "site.toml"
+    try:
+        doc = tomllib.loads(map_file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SiteError(f"{map_file}: {exc}") from exc
+    pages: list[SitePage] = []
+    for i, entry in enumerate(doc.get("page", []), start=1):
+        try:
+            path = (map_file.parent / entry["file"]).resolve()
+            url, ctype = normalise_url(entry["url"]), entry.get("content_type", "text/html")
+        except (KeyError, TypeError) as exc:
+            raise SiteError(f"{map_file}: page #{i}: missing {exc}") from exc
+        if not path.is_file():
+            raise SiteError(f"{map_file}: page #{i} ({url}): no file {path}")
+        pages.append(SitePage(url, path, ctype))
+    sources = [
+        SiteSource(
+            name=s["name"],
+            platform=s["platform"],
+            base_url=s["base_url"],
+            municipality=s["municipality"],
+            start_urls=tuple(s.get("start_urls", ())),
+        )
+        for s in doc.get("source", [])
+    ]
+    return pages, sources
+
+
+def _query_key(query: str) -> str:
+    """Query parameters in a fixed order, so ``a=1&b=2`` and ``b=2&a=1`` find the same page."""
+    return urlencode(sorted(parse_qsl(query, keep_blank_values=True)), safe="/")
+
+
+def _local_target(original: str) -> str:
+    """``http://host:80/p?q`` → ``/host/p?q`` (the path and query on the loopback server)."""
+    parts = urlsplit(normalise_url(original))
+    target = f"/{parts.netloc}{parts.path}"
+    return f"{target}?{parts.query}" if parts.query else target
+
+
+def _lookup_key(target: str) -> str:
+    path, _, query = target.partition("?")
+    return f"{path}?{_query_key(query)}" if query else path
+
+
+class FixtureSite:
+    """A running fixture server; create it with ``serve_fixture_site``."""
+
+    def __init__(self, pages: list[SitePage], sources: list[SiteSource], faults: Faults) -> None:
+        self.faults = faults
+        self.sources = sources
+        self.robots_txt: str | None = DEFAULT_ROBOTS  # None → /robots.txt is a 404
+        self.requests: list[str] = []  # request targets in arrival order, for assertions
+        self.base_url = ""  # set once the server is listening
+        self._pages = {_lookup_key(_local_target(p.url)): p for p in pages}
+        self._overrides: dict[str, tuple[bytes, str | None]] = {}
+        self._lock = threading.Lock()
+        hosts = {urlsplit(p.url).hostname or "" for p in pages}
+        hosts |= {urlsplit(s.base_url).hostname or "" for s in sources}
+        hosts.discard("")
+        self._origin_re = (
+            re.compile(
+                rb"https?://("
+                + b"|".join(re.escape(h.encode()) for h in sorted(hosts, key=len, reverse=True))
+                + rb")(?::(\d+))?",
+                re.IGNORECASE,
+            )
+            if hosts
+            else None
+        )
+
+    def url_for(self, original: str) -> str:
+        """The loopback URL at which ``original`` is served."""
+        return self.base_url + _local_target(original)
+
+    def original_for(self, local_url: str) -> str:
+        """The inverse of url_for, for mapped hosts (scheme taken from the site map)."""
+        target = local_url.removeprefix(self.base_url)
+        page = self._pages.get(_lookup_key(target))
+        if page is not None:
+            return page.url
+        netloc, _, rest = target.lstrip("/").partition("/")
+        return f"http://{netloc}/{rest}"
+
+    def sources_toml(self) -> str:
+        """A sources file whose base URLs point at this server."""
+        out: list[str] = []
+        for s in self.sources:
+            out += [
+                "[[source]]",
+                f'name = "{s.name}"',
+                f'platform = "{s.platform}"',
+                f'base_url = "{self.url_for(s.base_url)}"',
+                f'municipality = "{s.municipality}"',
+            ]
+            if s.start_urls:
+                urls = ", ".join(f'"{self.url_for(u)}"' for u in s.start_urls)
+                out.append(f"start_urls = [{urls}]")
+            out.append("")
+        return "\n".join(out)
+
+    def set_content(self, original: str, body: bytes, content_type: str | None = None) -> None:
+        """Serve ``body`` at ``original`` from now on (a page the municipality changed)."""
+        with self._lock:
+            self._overrides[_lookup_key(_local_target(original))] = (body, content_type)
+
+    def reset_content(self) -> None:
+        with self._lock:
+            self._overrides.clear()
+
+    def rewrite(self, body: bytes) -> bytes:
+        """Point every absolute URL on a mapped host at the loopback server."""
+        if self._origin_re is None:
+            return body
+        prefix = self.base_url.encode()
+
+        def local(match: re.Match[bytes]) -> bytes:
+            host, port = match.group(1).lower(), match.group(2)
+            if port is None or port in (b"80", b"443"):
+                return prefix + b"/" + host
+            return prefix + b"/" + host + b":" + port
+
+        return self._origin_re.sub(local, body)
+
+    def resolve(self, target: str) -> tuple[bytes, str] | None:
+        """Body (rewritten) and content type for a request target, or None for a 404."""
+        key = _lookup_key(target)
+        with self._lock:
+            override = self._overrides.get(key)
+        page = self._pages.get(key)
+        if override is not None:
+            body, ctype = override
+            fallback = page.content_type if page else "text/html; charset=utf-8"
+            return self.rewrite(body), ctype or fallback
+        if page is None:
+            return None
+        return self.rewrite(page.file.read_bytes()), page.content_type
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # tests read site.requests instead of stderr noise
+
+    def do_GET(self) -> None:
+        site = self.server.site
+        with site._lock:
+            site.requests.append(self.path)
+        fault = site.faults.take(self.path)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is not None and fault.close:
+            self.close_connection = True
+            return
+        if fault is not None and fault.status is not None:
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            self._send(fault.status, f"fault {fault.status}\n".encode(), "text/plain", headers)
+            return
+        if self.path == "/robots.txt":
+            if site.robots_txt is None:
+                self._send(404, b"not found\n", "text/plain")
+            else:
+                self._send(200, site.robots_txt.encode(), "text/plain")
+            return
+        found = site.resolve(self.path)
+        if found is None:
+            self._send(404, b"not found\n", "text/plain")
+            return
+        body, ctype = found
+        if fault is not None and fault.charset is not None:
+            ctype = re.sub(r";\s*charset=[^;]*", "", ctype) + f"; charset={fault.charset}"
+        etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self._send(304, b"", None, {"ETag": etag})
+            return
+        truncate = fault.truncate if fault is not None else None
+        self._send(200, body, ctype, {"ETag": etag}, truncate=truncate)
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        headers: dict[str, str] | None = None,
+        truncate: int | None = None,
+    ) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
+        if truncate is not None:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if truncate is not None:
+            self.wfile.write(body[:truncate])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if status != 304:
+            self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    site: FixtureSite
+
+
+@contextmanager
+def serve_fixture_site(
+    root: Path = SITE_DIR, faults: Faults | None = None
+) -> Iterator[FixtureSite]:
+    """Serve the site in ``root`` on a free port of 127.0.0.1 for the ``with`` block."""
+    pages, sources = load_site(root)
+    site = FixtureSite(pages, sources, faults if faults is not None else Faults())
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.site = site
+    host, port = server.server_address[:2]
+    site.base_url = f"http://{host!s}:{port}"
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name="fixture-site", daemon=True
+    )
+    thread.start()
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def closed_port_url() -> str:
+    """``http://127.0.0.1:PORT`` for a port nothing listens on (an unreachable source)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+__all__ = [
+    "SITE_DIR",
+    "Fault",
+    "Faults",
+    "FixtureSite",
+    "SiteError",
+    "SitePage",
+    "SiteSource",
+    "closed_port_url",
+    "load_site",
+    "serve_fixture_site",
+]
