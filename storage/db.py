@@ -1,0 +1,151 @@
+"""Opening an archive: URL resolution, engine setup, schema migration."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+ENV_VAR = "PYKALA_DB"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+PG_CONNECT_TIMEOUT_S = 5
+
+
+class ArchiveError(Exception):
+    """The archive cannot be opened or used; the message is one line, fit for a user."""
+
+
+def default_db_url() -> str:
+    """A SQLite file in the user's data directory (created if missing)."""
+    data_dir = Path(platformdirs.user_data_dir("pykala"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'pykala.db'}"
+
+
+def resolve_db_url(explicit: str | None) -> str:
+    """Explicit URL (--db) > $PYKALA_DB > the default SQLite file."""
+    if explicit:
+        return explicit
+    from_env = os.environ.get(ENV_VAR)
+    if from_env:
+        return from_env
+    return default_db_url()
+
+
+class Archive:
+    """An opened, migrated archive database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url: str = engine.url.render_as_string(hide_password=True)
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits when the block succeeds and rolls back when it raises."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    original = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Foreign keys are off by default in SQLite; WAL lets readers run during a harvest.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _create_engine(url: URL) -> Engine:
+    connect_args: dict[str, Any] = {}
+    if url.get_backend_name() == "sqlite":
+        connect_args["timeout"] = 30  # wait for a concurrent writer instead of failing
+    elif url.get_backend_name() == "postgresql":
+        connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+    engine = create_engine(url, connect_args=connect_args)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def open_archive(url: str | None = None) -> Archive:
+    """Open (creating or migrating as needed) the archive at ``url``.
+
+    Raises ArchiveError with a one-line message for a malformed URL, an unknown driver,
+    an unreachable server or a file that cannot be opened.
+    """
+    resolved = resolve_db_url(url)
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError as exc:
+        raise ArchiveError(f"cannot open archive {resolved}: not a database URL") from exc
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        engine = _create_engine(parsed)
+    except NoSuchModuleError as exc:
+        raise ArchiveError(f"cannot open archive {shown}: unknown database driver") from exc
+    except ImportError as exc:
+        raise ArchiveError(
+            f"cannot open archive {shown}: database driver not installed ({exc})"
+        ) from exc
+    except ArgumentError as exc:
+        raise ArchiveError(f"cannot open archive {shown}: {_one_line(exc)}") from exc
+    try:
+        migrate(engine)
+    except (SQLAlchemyError, CommandError) as exc:
+        # CommandError: e.g. the database was migrated by a newer pykala.
+        engine.dispose()
+        raise ArchiveError(f"cannot open archive {shown}: {_one_line(exc)}") from exc
+    return Archive(engine)

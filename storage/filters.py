@@ -1,0 +1,79 @@
+"""Filters shared by search and export.
+
+Municipality and body names are matched in Python, not SQL: SQLite's lower()/LIKE only
+fold ASCII, so "ÄÄNEKOSKI" vs "Äänekoski" would behave differently on the two databases.
+The name tables are small; the matching ids then filter the item query through indexes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy.orm import Session
+
+from . import models
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    municipality: str | None = None  # code ("297"), Finnish or Swedish name, or source name
+    body: str | None = None  # case-insensitive substring of the toimielin name
+    since: date | None = None  # meeting date, inclusive
+    until: date | None = None  # meeting date, inclusive
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _source_ids(session: Session, wanted: str) -> list[int]:
+    key = _fold(wanted)
+    rows = session.execute(
+        select(
+            models.Source.id,
+            models.Source.name,
+            models.Source.municipality_code,
+            models.Municipality.name_fi,
+            models.Municipality.name_sv,
+        ).outerjoin(
+            models.Municipality, models.Municipality.code == models.Source.municipality_code
+        )
+    ).all()
+    return [
+        source_id
+        for source_id, *names in rows
+        if any(name is not None and _fold(name) == key for name in names)
+    ]
+
+
+def _body_ids(session: Session, wanted: str) -> list[int]:
+    key = _fold(wanted)
+    rows = session.execute(select(models.Body.id, models.Body.name)).all()
+    return [body_id for body_id, name in rows if key in _fold(name)]
+
+
+def meeting_date_column() -> ColumnElement[date]:
+    """The item's meeting date: as the item page printed it, else the meeting's.
+
+    Callers must outer-join Meeting on Item.meeting_id.
+    """
+    return func.coalesce(models.Item.meeting_date, models.Meeting.date)
+
+
+def filter_clauses(session: Session, filters: ItemFilters) -> list[ColumnElement[bool]]:
+    """WHERE clauses on Item (and an outer-joined Meeting) for ``filters``."""
+    clauses: list[ColumnElement[bool]] = []
+    if filters.municipality:
+        source_ids = _source_ids(session, filters.municipality)
+        clauses.append(models.Item.source_id.in_(source_ids) if source_ids else false())
+    if filters.body:
+        body_ids = _body_ids(session, filters.body)
+        body_id = func.coalesce(models.Item.body_id, models.Meeting.body_id)
+        clauses.append(body_id.in_(body_ids) if body_ids else false())
+    if filters.since:
+        clauses.append(meeting_date_column() >= filters.since)
+    if filters.until:
+        clauses.append(meeting_date_column() <= filters.until)
+    return clauses

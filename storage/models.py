@@ -1,0 +1,217 @@
+"""SQLAlchemy models: the archive's tables (DESIGN.md §3).
+
+Portable column types only, so SQLite and PostgreSQL get the same schema. Every table has
+an integer surrogate key (cheap joins); natural keys are UNIQUE constraints and are what
+upserts look rows up by. Ids that come from publishers are TEXT (Dynasty meeting ids have
+no fixed width). Timestamps are stored in UTC; SQLite hands them back naive.
+
+The full-text index is not a model: it is dialect-specific (an FTS5 virtual table on
+SQLite, a tsvector table on PostgreSQL) and lives in the migration and `storage.search`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Deterministic constraint names keep Alembic migrations reproducible on both dialects.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+UtcDateTime = DateTime(timezone=True)
+
+
+class Municipality(Base):
+    """A municipality from the Statistics Finland reference table."""
+
+    __tablename__ = "municipality"
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)  # "297" (Kuopio)
+    name_fi: Mapped[str] = mapped_column(Text)
+    name_sv: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)  # maakunta
+    wellbeing_county: Mapped[str | None] = mapped_column(Text)  # hyvinvointialue
+
+
+class Source(Base):
+    """One publisher on one platform (a municipality, county or joint authority)."""
+
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    platform: Mapped[str] = mapped_column(Text)
+    base_url: Mapped[str] = mapped_column(Text)
+    municipality_code: Mapped[str | None] = mapped_column(
+        Text, ForeignKey("municipality.code"), index=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Body(Base):
+    """A toimielin (council, board, committee) of a source."""
+
+    __tablename__ = "body"
+    __table_args__ = (UniqueConstraint("source_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(Text)  # Dynasty TELIN-<id>
+
+
+class RawPage(Base):
+    """Response bytes, stored once per distinct content."""
+
+    __tablename__ = "raw_page"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(Text, unique=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class Page(Base):
+    """The last fetch of one URL of a source: HTTP metadata and parse status."""
+
+    __tablename__ = "page"
+    __table_args__ = (UniqueConstraint("source_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)  # as sent, echoed back verbatim
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
+    page_kind: Mapped[str] = mapped_column(Text)
+    parse_error: Mapped[str | None] = mapped_column(Text)
+    parsed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Meeting(Base):
+    """One meeting of a body; its kind moves from esityslista to poytakirja over time."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (UniqueConstraint("source_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(Text)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
+    date: Mapped[date | None] = mapped_column(Date, index=True)
+    kind: Mapped[str | None] = mapped_column(Text)  # parsers.records.MeetingKind value
+    status: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    pdf_url: Mapped[str | None] = mapped_column(Text)
+
+
+class Item(Base):
+    """One decision item (asia, §): the current content; earlier ones are in item_version.
+
+    body_id, meeting_date and meeting_kind are what the item page itself printed, so an
+    item is complete (and filterable without joins) even before its meeting page is seen.
+    """
+
+    __tablename__ = "item"
+    __table_args__ = (UniqueConstraint("source_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(Text)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id"), index=True)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
+    meeting_date: Mapped[date | None] = mapped_column(Date, index=True)
+    meeting_kind: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int | None] = mapped_column(Integer)
+    paragraph: Mapped[str | None] = mapped_column(Text)  # "48", "48 a"
+    diary_number: Mapped[str | None] = mapped_column(Text)
+    diary_number_normalised: Mapped[str | None] = mapped_column(Text, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    pdf_url: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(Text, default="fi")
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_changed: Mapped[datetime] = mapped_column(UtcDateTime)
+    content_hash: Mapped[str] = mapped_column(Text)
+    raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
+
+
+class Section(Base):
+    """A section of an item in printed order (Päätösehdotus, Päätös, ...)."""
+
+    __tablename__ = "section"
+    __table_args__ = (UniqueConstraint("item_id", "ordinal"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(Text)  # parsers.records.SectionKind value
+    heading: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    presenter: Mapped[str | None] = mapped_column(Text)
+
+
+class Attachment(Base):
+    __tablename__ = "attachment"
+    __table_args__ = (UniqueConstraint("item_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+
+
+class ItemVersion(Base):
+    """An earlier content of an item, valid from valid_from until valid_to."""
+
+    __tablename__ = "item_version"
+    __table_args__ = (UniqueConstraint("item_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)  # 1 = the first content seen
+    content_hash: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON, see storage.content
+    raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime)
+    valid_to: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class HarvestRun(Base):
+    __tablename__ = "harvest_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    finished: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(Text)  # running / ok / failed / ...
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    errors: Mapped[list[Any] | None] = mapped_column(JSON)
