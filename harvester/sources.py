@@ -50,6 +50,15 @@ class Municipality:
     region_fi: str
     wellbeing_county_fi: str
 
+    # The names storage.upsert.sync_sources reads.
+    @property
+    def region(self) -> str:
+        return self.region_fi
+
+    @property
+    def wellbeing_county(self) -> str:
+        return self.wellbeing_county_fi
+
 
 @dataclass(frozen=True)
 class SourceConfig:
