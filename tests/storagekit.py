@@ -61,6 +61,7 @@ def item(
     title: str = "Perhekeskustoimintamallin käyttöönotto",
     *,
     paatos: str = "Hyväksyttiin.",
+    selostus: str = "Asia on valmisteltu yhteistyössä.",
     body_name: str | None = "Kaupunginhallitus",
     meeting_date: date | None = date(2024, 2, 26),
     kind: MeetingKind | None = MeetingKind.POYTAKIRJA,
@@ -71,7 +72,7 @@ def item(
 ) -> ItemRecord:
     meeting_id = external_id.split("-")[0]
     sections = (
-        Section(SectionKind.SELOSTUS, "Selostus", "Perhekeskustoiminta laajenee koko kaupunkiin."),
+        Section(SectionKind.SELOSTUS, "Selostus", selostus),
         Section(
             SectionKind.PAATOSEHDOTUS,
             "Päätösehdotus",

@@ -1,0 +1,192 @@
+"""Exporting items for researchers: one row per item, a documented set of columns.
+
+The column names and their order are a published interface (the README prints the
+codebook from EXPORT_COLUMNS); add columns at the end, never rename or reorder.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parsers.records import SectionKind
+
+from . import models
+from .filters import ItemFilters, filter_clauses, meeting_date_column
+
+ExportRow = dict[str, str | None]
+
+
+class Column(NamedTuple):
+    name: str
+    description: str
+
+
+EXPORT_COLUMNS: tuple[Column, ...] = (
+    Column("item_id", "Stable item id: <source>:<external id> (e.g. kuopio:2024101-3)"),
+    Column("source", "Source name from the sources file (one publisher on one platform)"),
+    Column("municipality_code", "Statistics Finland municipality code (kuntanumero), 3 digits"),
+    Column("municipality", "Municipality name in Finnish"),
+    Column("region", "Region (maakunta) of the municipality"),
+    Column("wellbeing_county", "Wellbeing services county (hyvinvointialue) of the municipality"),
+    Column("body", "Decision-making body (toimielin) as printed, e.g. Kaupunginhallitus"),
+    Column("meeting_date", "Date of the meeting, ISO 8601 (YYYY-MM-DD)"),
+    Column("meeting_kind", "esityslista (agenda) or poytakirja (minutes) the text comes from"),
+    Column("paragraph", "Section number (§) as printed, without the § sign: 48, 48 a"),
+    Column("diary_number", "Diary number (asianro / Dno) as printed"),
+    Column("title", "Title of the item"),
+    Column("presenter", "Presenter (esittelijä) of the proposal"),
+    Column("paatosehdotus", "Proposal for decision (päätösehdotus), plain text"),
+    Column("paatos", "Decision (päätös), plain text; empty on agendas"),
+    Column("item_url", "URL of the item page"),
+    Column("pdf_url", "URL of the item's PDF, when published"),
+    Column("first_seen", "When pykala first stored the item, ISO 8601 UTC"),
+    Column("last_changed", "When pykala last saw the item's content change, ISO 8601 UTC"),
+)
+FIELDNAMES = [c.name for c in EXPORT_COLUMNS]
+BATCH = 1000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_TEXT_KINDS = (SectionKind.PAATOSEHDOTUS, SectionKind.PAATOS, SectionKind.ESITTELIJA)
+
+
+def _iso_utc(moment: datetime) -> str:
+    # SQLite returns stored UTC timestamps naive.
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat()
+
+
+def _iso_date(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _section_fields(session: Session, item_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """presenter / paatosehdotus / paatos per item (several sections of a kind joined)."""
+    texts: dict[int, dict[str, list[str]]] = {}
+    presenters: dict[int, str] = {}
+    rows = session.execute(
+        select(
+            models.Section.item_id,
+            models.Section.kind,
+            models.Section.text,
+            models.Section.presenter,
+        )
+        .where(
+            models.Section.item_id.in_(item_ids),
+            models.Section.kind.in_([str(k) for k in _TEXT_KINDS]),
+        )
+        .order_by(models.Section.item_id, models.Section.ordinal)
+    )
+    for item_id, kind, text, presenter in rows:
+        texts.setdefault(item_id, {}).setdefault(kind, []).append(text)
+        if presenter and item_id not in presenters:
+            presenters[item_id] = presenter
+    out: dict[int, dict[str, str]] = {}
+    for item_id, by_kind in texts.items():
+        presenter = presenters.get(item_id) or " ".join(by_kind.get(SectionKind.ESITTELIJA, []))
+        out[item_id] = {
+            "presenter": presenter,
+            "paatosehdotus": "\n\n".join(by_kind.get(SectionKind.PAATOSEHDOTUS, [])),
+            "paatos": "\n\n".join(by_kind.get(SectionKind.PAATOS, [])),
+        }
+    return out
+
+
+def iter_export_rows(session: Session, filters: ItemFilters | None = None) -> Iterator[ExportRow]:
+    """One row per item (columns EXPORT_COLUMNS), oldest meeting first, streamed.
+
+    Missing values are None (empty in CSV, null in JSONL).
+    """
+    date_col = meeting_date_column()
+    stmt = (
+        select(
+            models.Item.id,
+            models.Item.external_id,
+            models.Item.meeting_kind,
+            models.Item.paragraph,
+            models.Item.diary_number,
+            models.Item.title,
+            models.Item.url,
+            models.Item.pdf_url,
+            models.Item.first_seen,
+            models.Item.last_changed,
+            models.Source.name.label("source"),
+            models.Source.municipality_code,
+            models.Municipality.name_fi.label("municipality"),
+            models.Municipality.region,
+            models.Municipality.wellbeing_county,
+            models.Body.name.label("body"),
+            date_col.label("day"),
+            models.Meeting.kind.label("kind"),
+        )
+        .join(models.Source, models.Source.id == models.Item.source_id)
+        .outerjoin(models.Municipality, models.Municipality.code == models.Source.municipality_code)
+        .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
+        .outerjoin(models.Body, models.Body.id == models.Item.body_id)
+        .where(*filter_clauses(session, filters or ItemFilters()))
+        .order_by(date_col.nulls_first(), models.Source.name, models.Item.id)
+        .execution_options(yield_per=BATCH)
+    )
+    # Plain columns, not ORM entities: nothing accumulates in the session's identity map.
+    for batch in session.execute(stmt).partitions():
+        sections = _section_fields(session, [row.id for row in batch])
+        for item in batch:
+            extra = sections.get(item.id, {})
+            yield {
+                "item_id": f"{item.source}:{item.external_id}",
+                "source": item.source,
+                "municipality_code": item.municipality_code,
+                "municipality": item.municipality,
+                "region": item.region,
+                "wellbeing_county": item.wellbeing_county,
+                "body": item.body,
+                "meeting_date": _iso_date(item.day),
+                "meeting_kind": item.meeting_kind or item.kind,
+                "paragraph": item.paragraph,
+                "diary_number": item.diary_number,
+                "title": item.title,
+                "presenter": extra.get("presenter") or None,
+                "paatosehdotus": extra.get("paatosehdotus") or None,
+                "paatos": extra.get("paatos") or None,
+                "item_url": item.url,
+                "pdf_url": item.pdf_url,
+                "first_seen": _iso_utc(item.first_seen),
+                "last_changed": _iso_utc(item.last_changed),
+            }
+
+
+def neutralise(cell: str) -> str:
+    """Prefix ' to a cell a spreadsheet would run as a formula (CSV injection)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def write_csv(rows: Iterable[ExportRow], out: TextIO) -> int:
+    """Write a header and the rows as CSV; returns the number of rows.
+
+    Open ``out`` with newline="" (the writer emits CRLF itself, as RFC 4180 asks) and
+    encoding "utf-8": a BOM is written first so Excel reads the file as UTF-8. Newlines
+    inside cells are kept (the cell is quoted).
+    """
+    out.write("\ufeff")
+    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(FIELDNAMES)
+    count = 0
+    for row in rows:
+        writer.writerow([neutralise(row.get(name) or "") for name in FIELDNAMES])
+        count += 1
+    return count
+
+
+def write_jsonl(rows: Iterable[ExportRow], out: TextIO) -> int:
+    """One JSON object per line, values verbatim (no spreadsheet neutralising)."""
+    count = 0
+    for row in rows:
+        record: dict[str, Any] = {name: row.get(name) for name in FIELDNAMES}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count

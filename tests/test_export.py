@@ -1,0 +1,130 @@
+"""CSV / JSONL export: codebook columns, Excel-safe CSV that round-trips, real JSON."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from parsers.records import MeetingKind, Section, SectionKind
+from storage.db import Archive
+from storage.export import (
+    EXPORT_COLUMNS,
+    FIELDNAMES,
+    ExportRow,
+    iter_export_rows,
+    write_csv,
+    write_jsonl,
+)
+from storage.filters import ItemFilters
+from tests.storagekit import item, item_page, setup_sources, store
+
+MULTILINE_PAATOS = "Kaupunginhallitus päätti:\n\n1. hyväksyä mallin\n2. esittää sen valtuustolle"
+FORMULA_TITLE = '=HYPERLINK("http://evil.example","Äänestys")'
+
+
+@pytest.fixture
+def filled(archive: Archive) -> Archive:
+    setup_sources(archive)
+    store(
+        archive,
+        item_page(
+            item(
+                "2024101-3",
+                'Perhekeskustoimintamallin käyttöönotto; "pilotti", Kuopio',
+                paatos=MULTILINE_PAATOS,
+            ),
+            item("2024101-4", FORMULA_TITLE, kind=MeetingKind.ESITYSLISTA, paatos=""),
+            item(
+                "2023900-1",
+                "-10 % määrärahoihin",
+                meeting_date=date(2023, 5, 2),
+                extra_sections=(Section(SectionKind.PAATOS, "Päätös", "Toinen päätös."),),
+            ),
+        ),
+    )
+    return archive
+
+
+def _rows(archive: Archive, filters: ItemFilters | None = None) -> list[ExportRow]:
+    with archive.session() as session:
+        return list(iter_export_rows(session, filters))
+
+
+def test_codebook_is_complete_and_stable() -> None:
+    assert FIELDNAMES[:3] == ["item_id", "source", "municipality_code"]
+    assert len(set(FIELDNAMES)) == len(FIELDNAMES) == 19
+    assert all(c.description and "\n" not in c.description for c in EXPORT_COLUMNS)
+
+
+def test_rows_hold_item_context_and_section_texts(filled: Archive) -> None:
+    rows = _rows(filled)
+    assert [r["item_id"] for r in rows] == [
+        "kuopio:2023900-1",
+        "kuopio:2024101-3",
+        "kuopio:2024101-4",
+    ]
+    first, second, third = rows
+    assert set(first) == set(FIELDNAMES)
+    assert first["paatos"] == "Hyväksyttiin.\n\nToinen päätös."  # several päätös sections joined
+    assert second["municipality"] == "Kuopio" and second["region"] == "Pohjois-Savo"
+    assert second["wellbeing_county"] == "Pohjois-Savon hyvinvointialue"
+    assert second["meeting_date"] == "2024-02-26" and second["meeting_kind"] == "poytakirja"
+    assert second["presenter"] == "Kaupunginjohtaja Soile Lahti"
+    assert second["paatosehdotus"] == "Kaupunginhallitus hyväksyy toimintamallin."
+    assert second["paatos"] == MULTILINE_PAATOS
+    assert third["paatos"] is None and third["meeting_kind"] == "esityslista"
+    assert second["first_seen"] == "2024-03-01T12:00:00+00:00"
+    assert _rows(filled, ItemFilters(since=date(2024, 1, 1)))[0]["item_id"] == "kuopio:2024101-3"
+
+
+def test_csv_round_trips_and_neutralises_formulas(filled: Archive, tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        assert write_csv(_rows(filled), out) == 3
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens it as UTF-8
+    assert raw.split(b"\r\n", 1)[0].decode("utf-8-sig") == ",".join(FIELDNAMES)
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        back = list(csv.DictReader(f))
+    assert [r["item_id"] for r in back] == [r["item_id"] for r in _rows(filled)]
+    by_id = {r["item_id"]: r for r in back}
+    assert by_id["kuopio:2024101-3"]["title"] == (
+        'Perhekeskustoimintamallin käyttöönotto; "pilotti", Kuopio'
+    )
+    assert by_id["kuopio:2024101-3"]["paatos"] == MULTILINE_PAATOS
+    assert by_id["kuopio:2024101-4"]["title"] == "'" + FORMULA_TITLE
+    assert by_id["kuopio:2023900-1"]["title"] == "'-10 % määrärahoihin"
+    assert by_id["kuopio:2024101-4"]["paatos"] == ""
+    if importlib.util.find_spec("pandas") is not None:
+        import pandas as pd
+
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        assert list(frame.columns) == FIELDNAMES
+        assert frame.loc[frame["item_id"] == "kuopio:2024101-3", "paatos"].item() == (
+            MULTILINE_PAATOS
+        )
+
+
+def test_jsonl_is_real_json_without_neutralising(filled: Archive) -> None:
+    out = io.StringIO()
+    assert write_jsonl(_rows(filled), out) == 3
+    lines = out.getvalue().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(lines) == 3 and list(records[0]) == FIELDNAMES
+    by_id = {r["item_id"]: r for r in records}
+    assert by_id["kuopio:2024101-4"]["title"] == FORMULA_TITLE
+    assert by_id["kuopio:2024101-4"]["paatos"] is None
+    assert by_id["kuopio:2024101-3"]["paatos"] == MULTILINE_PAATOS
+    assert "Äänestys" in out.getvalue()  # UTF-8 text, not \\u escapes
+
+
+def test_export_streams_in_batches(filled: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("storage.export.BATCH", 2)
+    rows = _rows(filled)
+    assert len(rows) == 3 and all(r["paatosehdotus"] for r in rows)
