@@ -1,0 +1,20 @@
+"""Pure parsers: raw bytes of a fetched page → records, links and warnings.
+
+``PARSERS`` and ``CLASSIFIERS`` map a platform name (``SourceConfig.platform``) to its
+parse and classify functions; adding a platform is one module plus one line in each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from parsers import dynasty
+from parsers.records import PageKind, ParseResult
+
+Parser = Callable[[bytes, str, "str | None"], ParseResult]
+Classifier = Callable[[str], PageKind]
+
+PARSERS: dict[str, Parser] = {"dynasty": dynasty.parse}
+CLASSIFIERS: dict[str, Classifier] = {"dynasty": dynasty.classify}
+
+__all__ = ["CLASSIFIERS", "PARSERS", "Classifier", "Parser"]

@@ -1,0 +1,271 @@
+"""Bytes → text: charset detection, data-region cut, tree building and text blocks.
+
+Pure functions. The tree is built with ``lxml.html`` directly: it is the backend
+BeautifulSoup would use, without BeautifulSoup's per-node Python overhead (see
+bench/RESULTS.md, "Parse (issue 2)"). Dynasty pages are parsed once, and only the data
+region between the ``DATABEGIN``/``DATAEND`` markers is turned into a tree.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+# A run of whitespace with a non-breaking space in it is how Word lays out a second
+# column ("Päätösehdotus&nbsp;&nbsp;&nbsp; Kaupunginjohtaja …"); it becomes one tab.
+COLUMN_BREAK = "\t"
+
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
+_REGION_RE = re.compile(r"<!--\s*DATA_?BEGIN\s*-->(.*?)(?:<!--\s*DATA_?END\s*-->|\Z)", re.S | re.I)
+_WS_RE = re.compile(r"[ \t\r\n\f\xa0\u2007\u202f]+")
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# Tags whose content is never text of the document.
+_SKIP = frozenset({"script", "style", "head", "title", "meta", "link", "noscript", "img"})
+# Tags that end a line of text; anything else is inline.
+_BLOCK = frozenset(
+    {
+        "p", "div", "td", "th", "tr", "table", "tbody", "thead", "li", "ul", "ol",
+        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "center", "blockquote", "pre",
+        "caption", "dl", "dt", "dd", "form", "section", "article", "body", "html",
+    }
+)  # fmt: skip
+_ROW_BLOCKS = frozenset({"p", "div", "table", "li", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _codec(name: str) -> str | None:
+    try:
+        codec = codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
+    # Browsers treat latin-1 labels as windows-1252; so do the servers' Word exports.
+    return "cp1252" if codec in {"latin_1", "iso8859-1"} else codec
+
+
+def detect_charset(body: bytes, content_type: str | None = None) -> str | None:
+    """The declared charset: HTTP header, then BOM, then <meta>; None when undeclared."""
+    if content_type:
+        m = _HEADER_CHARSET_RE.search(content_type)
+        if m and (codec := _codec(m.group(1))):
+            return codec
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name
+    meta = _CHARSET_RE.search(body, 0, 4096) or _CHARSET_RE.search(body)
+    if meta and (codec := _codec(meta.group(1).decode("ascii", "replace"))):
+        return codec
+    return None
+
+
+def decode(body: bytes, content_type: str | None = None) -> str:
+    """Decode HTML bytes: declared charset, else UTF-8 if valid, else windows-1252."""
+    charset = detect_charset(body, content_type)
+    if charset is not None:
+        text = body.decode(charset, errors="replace")
+    else:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = body.decode("cp1252", errors="replace")
+    return text.lstrip("\ufeff")
+
+
+def data_region(text: str) -> str | None:
+    """The markup between <!--DATABEGIN-->/<!--DATA_BEGIN--> and its end marker, if marked.
+
+    A page cut short after the begin marker yields what is there (the tree builder
+    closes the open tags).
+    """
+    m = _REGION_RE.search(text)
+    return m.group(1) if m else None
+
+
+def build_tree(markup: str) -> etree._Element | None:
+    """An lxml tree of an HTML fragment or document; None when there is nothing to parse."""
+    if not markup.strip():
+        return None
+    try:
+        # A wrapper keeps a fragment with several top-level nodes in one tree.
+        return lxml.html.document_fromstring(f"<html><body>{markup}</body></html>")
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def clean_text(raw: str) -> str:
+    """Collapse whitespace; a run holding a non-breaking space becomes one COLUMN_BREAK.
+
+    Leading whitespace is dropped; a trailing column break is kept (it marks a heading
+    printed with nothing after it, e.g. "Vaikutusten arviointi&nbsp;&nbsp;&nbsp;").
+    """
+
+    def repl(m: re.Match[str]) -> str:
+        s = m.group(0)
+        return COLUMN_BREAK if len(s) > 1 and ("\xa0" in s or "\t" in s) else " "
+
+    text = _WS_RE.sub(repl, raw).lstrip(" \t")
+    stripped = text.rstrip(" \t")
+    if stripped and text[len(stripped) :].count(COLUMN_BREAK):
+        return stripped + COLUMN_BREAK
+    return stripped
+
+
+def plain(text: str) -> str:
+    """Block text for people: column breaks become single spaces."""
+    return " ".join(text.replace(COLUMN_BREAK, " ").split())
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One line of a page's text, in reading order.
+
+    ``text`` may contain COLUMN_BREAK between a heading column and its text. ``lead`` is
+    the text of the first inline element when a paragraph is two adjacent spans with no
+    space between them (Dynasty 10: ``<span>Valmistelija</span><span>…</span>``).
+    ``bold`` is true when the whole line is inside <b>/<strong>.
+    """
+
+    text: str
+    lead: str | None = None
+    bold: bool = False
+
+
+def _tag(el: etree._Element) -> str | None:
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else None
+
+
+def _is_excluded(el: etree._Element) -> bool:
+    """Navigation and attachment lists: read as links, not as text of the item."""
+    cls = el.get("class")
+    if not cls:
+        return False
+    words = cls.split()
+    return "navigation" in words or "page-navigation" in words or "tcDat" in words
+
+
+def _ink(s: str) -> int:
+    """Number of visible (non-space) characters."""
+    return len(s) - sum(s.count(c) for c in " \t\r\n\xa0")
+
+
+def _inline_text(el: etree._Element) -> str:
+    parts: list[str] = []
+    for node in el.iter():
+        tag = _tag(node)
+        if tag in _SKIP:
+            continue
+        if node is not el and tag is None:  # comment / PI
+            if node.tail:
+                parts.append(node.tail)
+            continue
+        if node.text and tag is not None:
+            parts.append(node.text)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+    return "".join(parts)
+
+
+class _Walker:
+    """One pass over the tree, emitting blocks at block-element boundaries."""
+
+    def __init__(self, exclude: bool) -> None:
+        self.out: list[Block] = []
+        self.buf: list[str] = []
+        self.lead: str | None = None
+        self.bold_chars = 0
+        self.exclude = exclude
+
+    def flush(self) -> None:
+        if self.buf:
+            raw = "".join(self.buf)
+            text = clean_text(raw)
+            if text.strip(" \t"):
+                visible = _ink(raw)
+                bold = visible > 0 and self.bold_chars >= visible
+                self.out.append(Block(text, self.lead, bold))
+            self.buf.clear()
+        self.lead = None
+        self.bold_chars = 0
+
+    def row(self, tr: etree._Element) -> bool:
+        """A table row whose cells are one line each becomes one block with column breaks."""
+        cells = [c for c in tr if _tag(c) in {"td", "th"}]
+        if len(cells) < 2:
+            return False
+        texts: list[str] = []
+        for cell in cells:
+            n = 0
+            for node in cell.iter():
+                t = _tag(node)
+                if t in _ROW_BLOCKS and node is not cell:
+                    n += 1
+                    if t == "table" or n > 1:
+                        return False
+            texts.append(plain(clean_text(_inline_text(cell))))
+        texts = [t for t in texts if t]
+        if texts:
+            self.out.append(Block(COLUMN_BREAK.join(texts)))
+        return True
+
+    def walk(self, el: etree._Element, in_bold: bool = False) -> None:
+        tag = _tag(el)
+        if tag is None or tag in _SKIP or (self.exclude and _is_excluded(el)):
+            self._tail(el, in_bold)
+            return
+        if tag in _BLOCK:
+            self.flush()
+            if not (tag == "tr" and self.row(el)):
+                if tag == "p" and len(el) >= 2 and not (el.text or "").strip():
+                    first = el[0]
+                    if _tag(first) not in _BLOCK and not first.tail:
+                        lead = plain(clean_text(_inline_text(first)))
+                        self.lead = lead or None
+                self._children(el, in_bold)
+                self.flush()
+        elif tag == "br":
+            self.flush()
+        else:
+            bold = tag in {"b", "strong"} or "bold" in (el.get("style") or "")
+            self._children(el, in_bold or bold)
+        self._tail(el, in_bold)
+
+    def _tail(self, el: etree._Element, in_bold: bool) -> None:
+        # A tail belongs to the parent, so it is bold when the parent context is.
+        if el.tail:
+            self.buf.append(el.tail)
+            if in_bold:
+                self.bold_chars += _ink(el.tail)
+
+    def _children(self, el: etree._Element, in_bold: bool) -> None:
+        if el.text:
+            self.buf.append(el.text)
+            if in_bold:
+                self.bold_chars += _ink(el.text)
+        for child in el:
+            self.walk(child, in_bold)
+
+
+def blocks(root: etree._Element, exclude_navigation: bool = True) -> list[Block]:
+    """The text lines of ``root`` in order, skipping navigation/attachment boxes."""
+    walker = _Walker(exclude_navigation)
+    walker.walk(root)
+    walker.flush()
+    return walker.out
+
+
+def iter_links(root: etree._Element) -> Iterator[tuple[str, str]]:
+    """(href, visible text) of every <a href> under root, in document order."""
+    for a in root.iter("a"):
+        href = a.get("href")
+        if href:
+            yield href, plain(clean_text(a.text_content()))
