@@ -40,6 +40,9 @@ _BLOCK = frozenset(
         "caption", "dl", "dt", "dd", "form", "section", "article", "body", "html",
     }
 )  # fmt: skip
+# Boxes read as links, not text: Dynasty navigation, the old export's tcDat boxes
+# (navigation and Liitteet list), Dynasty 10 attachment lists.
+_EXCLUDED_CLASSES = frozenset({"navigation", "page-navigation", "tcDat", "attachments"})
 _ROW_BLOCKS = frozenset({"p", "div", "table", "li", "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -150,7 +153,7 @@ def _is_excluded(el: etree._Element) -> bool:
     if not cls:
         return False
     words = cls.split()
-    return "navigation" in words or "page-navigation" in words or "tcDat" in words
+    return not _EXCLUDED_CLASSES.isdisjoint(words)
 
 
 def _ink(s: str) -> int:

@@ -216,6 +216,7 @@ class _Open:
     presenter: str | None
     texts: list[str]
     want_presenter: bool = False
+    one_line: bool = False  # the heading line carried the whole section
 
     def close(self) -> Section:
         return Section(self.kind, self.heading, "\n\n".join(self.texts), self.presenter)
@@ -239,8 +240,22 @@ def _head(blocks: Sequence[Block], out: ItemText) -> int:
             return i  # no title printed
         else:
             out.title = text
-            return i + 1
+            return _after_title(blocks, i + 1, out)
     return len(blocks)
+
+
+def _after_title(blocks: Sequence[Block], i: int, out: ItemText) -> int:
+    """Dynasty 10 prints the meeting line ("Toimielin 27.08.2026") under the title."""
+    while i < len(blocks):
+        text = plain(blocks[i].text)
+        if out.diary_number is None and (diary := find_diary_number(text)):
+            out.diary_number = diary
+        elif (m := HISTORY_RE.fullmatch(text)) and len(m.group("body").split()) <= 6:
+            out.history.append(text)
+        else:
+            break
+        i += 1
+    return i
 
 
 def segment(blocks: Sequence[Block]) -> ItemText:
@@ -263,8 +278,14 @@ def segment(blocks: Sequence[Block]) -> ItemText:
                     current.texts.append(h.rest)
             elif h.rest:
                 current.texts.append(h.rest)
+                # Dynasty 10 "<span>Valmistelija</span><span>names</span>": the names are
+                # the whole section; what follows without a heading is body text.
+                current.one_line = h.kind in (K.VALMISTELIJA, K.ESITTELIJA)
             continue
         text = plain(block.text)
+        if current is not None and current.one_line:
+            out.sections.append(current.close())
+            current = None
         if current is None:
             current = _Open("", K.SELOSTUS, None, [])
         if current.want_presenter:
