@@ -46,12 +46,14 @@ class Frontier:
         *,
         max_pages: int | None = None,
         fetch_documents: bool = False,
+        scope: Callable[[str], bool] | None = None,
     ) -> None:
         self.source = source
         self.platform = PLATFORMS[source.platform]
         self.classify = classify
         self.max_pages = max_pages
         self.fetch_documents = fetch_documents
+        self.scope = scope  # an extra filter on links (start pages are always fetched)
         self.taken = 0
         self._heap: list[Task] = []
         self._seen: set[str] = set()
@@ -80,7 +82,9 @@ class Frontier:
         """Queue the links the platform says to follow; returns how many were new."""
         added = 0
         for link in links:
-            if self.platform.follow(link, self.source.base_url, self.fetch_documents):
+            if not self.platform.follow(link, self.source.base_url, self.fetch_documents):
+                continue
+            if self.scope is None or self.scope(link.url):
                 added += self.add(link.url, link.kind)
         return added
 

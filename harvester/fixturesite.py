@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 import socket
+import sys
 import threading
 import time
 import tomllib
@@ -197,6 +198,15 @@ class FixtureSite:
         netloc, _, rest = target.lstrip("/").partition("/")
         return f"http://{netloc}/{rest}"
 
+    def covers(self, local_url: str) -> bool:
+        """True when ``local_url`` (a loopback URL) is a page of the site map.
+
+        Pass it as ``harvest(scope=...)`` to keep a crawl inside the saved sample.
+        """
+        if not local_url.startswith(self.base_url + "/"):
+            return False
+        return _lookup_key(local_url.removeprefix(self.base_url)) in self._pages
+
     def sources_toml(self) -> str:
         """A sources file whose base URLs point at this server."""
         out: list[str] = []
@@ -323,6 +333,11 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     site: FixtureSite
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client hanging up on a kept-alive connection is normal, not worth a traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 @contextmanager

@@ -1,0 +1,451 @@
+"""harvest() and reparse(): fetch → store raw → parse → upsert → report.
+
+Per page, the raw response and what was parsed from it are committed in one transaction,
+so a run killed at any moment leaves nothing half-saved and the next run finishes the work.
+Nothing here raises for a bad page or an unreachable source: every problem becomes one line
+in the RunReport and the run goes on. Only a broken archive (the database itself) stops it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from harvester.crawl import Frontier, Task
+from harvester.http import Fetched, FetchError, PoliteClient, Validators
+from harvester.sources import SourceConfig, load_municipalities
+from parsers import CLASSIFIERS, PARSERS
+from parsers.records import PageKind, ParseError, ParseResult
+from storage import models
+from storage.db import Archive, ArchiveError
+from storage.upsert import (
+    FetchedPage,
+    UpsertCounts,
+    finish_run,
+    iter_pages,
+    page_validators,
+    save_page,
+    save_parse,
+    save_parse_error,
+    start_run,
+    sync_sources,
+)
+
+# Pages that only name other pages: always fetched in full (no conditional GET) because the
+# links to follow come from their body and a 304 has none.
+_LEAVES = {PageKind.ITEM, PageKind.DOCUMENT}
+GIVE_UP_AFTER = 3  # connection failures in a row before a source is abandoned
+
+
+class Progress:
+    """Callbacks for a progress display (the CLI subclasses this with rich); all no-ops."""
+
+    def on_source(self, source: str, index: int, total: int) -> None:
+        """A source starts (``index`` counts from 1)."""
+
+    def on_page(self, source: str, url: str, n: int, total_guess: int) -> None:
+        """Page ``n`` of about ``total_guess`` (fetched + still queued) is being fetched."""
+
+    def on_error(self, source: str, message: str) -> None:
+        """A report line was added for ``source``."""
+
+    def on_source_done(self, report: SourceReport) -> None:
+        """A source finished."""
+
+
+@dataclass
+class SourceReport:
+    name: str
+    inserted: int = 0  # items
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0  # pages that could not be fetched or parsed
+    pages: int = 0  # pages fetched (or read from the archive, for a reparse)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unreachable: str | None = None  # the one line for a source that could not be reached
+    truncated: bool = False  # stopped by max_pages with pages left
+
+    @property
+    def items(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+    @property
+    def yielded_nothing(self) -> bool:
+        return self.unreachable is None and self.items == 0
+
+    @property
+    def ok(self) -> bool:
+        """A source fails when it cannot be reached or gives no items at all."""
+        return self.unreachable is None and not self.yielded_nothing
+
+    def add(self, counts: UpsertCounts) -> None:
+        self.inserted += counts.inserted
+        self.updated += counts.updated
+        self.unchanged += counts.unchanged
+        self.warnings.extend(counts.warnings)
+
+    def error(self, message: str, progress: Progress) -> None:
+        self.errors.append(message)
+        progress.on_error(self.name, message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "pages": self.pages,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "ok": self.ok,
+            "unreachable": self.unreachable,
+            "truncated": self.truncated,
+        }
+
+
+@dataclass
+class RunReport:
+    kind: str  # "harvest" or "reparse"
+    started: datetime
+    finished: datetime | None = None
+    sources: list[SourceReport] = field(default_factory=list)
+    run_id: int | None = None  # the harvest_run row
+
+    @property
+    def failed_sources(self) -> list[SourceReport]:
+        return [s for s in self.sources if not s.ok]
+
+    @property
+    def exit_status(self) -> int:
+        """0 when every source worked, 1 when any failed (for cron to alert on)."""
+        return 1 if self.failed_sources else 0
+
+    def totals(self) -> dict[str, int]:
+        keys = ("inserted", "updated", "unchanged", "failed", "pages")
+        return {k: sum(getattr(s, k) for s in self.sources) for k in keys}
+
+    def error_lines(self, per_source: int | None = None) -> list[str]:
+        """Every problem as "<source>: <message>", unreachable sources first.
+
+        ``per_source`` keeps the first N page errors of each source and says how many more
+        there were (a sample site or a broken server can give hundreds of 404s).
+        """
+        lines = [f"{s.name}: {s.unreachable}" for s in self.sources if s.unreachable]
+        for s in self.sources:
+            if s.yielded_nothing:
+                lines.append(f"{s.name}: no items found ({s.pages} pages fetched)")
+            shown = s.errors if per_source is None else s.errors[:per_source]
+            lines.extend(f"{s.name}: {e}" for e in shown)
+            if len(s.errors) > len(shown):
+                lines.append(f"{s.name}: … and {len(s.errors) - len(shown)} more errors")
+        return lines
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "started": self.started.isoformat(),
+            "finished": self.finished.isoformat() if self.finished else None,
+            "exit_status": self.exit_status,
+            "totals": self.totals(),
+            "sources": {s.name: s.as_dict() for s in self.sources},
+            "errors": self.error_lines(),
+        }
+
+
+# -- harvest -----------------------------------------------------------------------------
+
+
+def harvest(
+    archive: Archive,
+    sources: Sequence[SourceConfig],
+    client: PoliteClient,
+    *,
+    progress: Progress | None = None,
+    max_pages: int | None = None,
+    fetch_documents: bool = False,
+    scope: Callable[[str], bool] | None = None,
+) -> RunReport:
+    """Harvest every enabled source in turn into ``archive``; never raises for a bad page.
+
+    ``max_pages`` bounds the pages fetched per source; ``fetch_documents`` also fetches
+    (and stores, unparsed) the PDFs items link to; ``scope`` is an extra filter on the
+    links followed (the fixture site's ``covers`` keeps a crawl inside its sample).
+    Raises ArchiveError only when the archive itself fails (database gone, disk full).
+    """
+    progress = progress or Progress()
+    enabled = [s for s in sources if s.enabled]
+    report = RunReport(kind="harvest", started=datetime.now(UTC))
+    with _storage_errors(), archive.session() as session:
+        sync_sources(session, enabled, load_municipalities())
+        report.run_id = start_run(session, report.started)
+    for index, source in enumerate(enabled, start=1):
+        progress.on_source(source.name, index, len(enabled))
+        source_report = SourceReport(source.name)
+        report.sources.append(source_report)
+        frontier = Frontier(
+            source,
+            CLASSIFIERS[source.platform],
+            max_pages=max_pages,
+            fetch_documents=fetch_documents,
+            scope=scope,
+        )
+        _harvest_source(archive, source, client, frontier, source_report, progress)
+        progress.on_source_done(source_report)
+    _finish(archive, report)
+    return report
+
+
+def _harvest_source(
+    archive: Archive,
+    source: SourceConfig,
+    client: PoliteClient,
+    frontier: Frontier,
+    report: SourceReport,
+    progress: Progress,
+) -> None:
+    parse = PARSERS[source.platform]
+    frontier.seed()
+    attempted = 0
+    connect_failures = 0
+    while (task := frontier.pop()) is not None:
+        attempted += 1
+        progress.on_page(source.name, task.url, attempted, attempted + len(frontier))
+        try:
+            fetched = _fetch(archive, source, client, task)
+        except FetchError as exc:
+            if exc.kind in ("connect", "timeout"):
+                connect_failures += 1
+                if report.pages == 0 and attempted == 1:
+                    report.unreachable = f"cannot reach {_host(task.url)} ({exc.reason})"
+                    progress.on_error(source.name, report.unreachable)
+                    return
+                if connect_failures >= GIVE_UP_AFTER:
+                    report.failed += 1
+                    report.error(
+                        f"gave up after {GIVE_UP_AFTER} connection failures in a row "
+                        f"({exc.reason}); {len(frontier)} pages left for the next run",
+                        progress,
+                    )
+                    return
+            report.failed += 1
+            report.error(f"{exc.reason}: {task.url}", progress)
+            continue
+        connect_failures = 0
+        report.pages += 1
+        result = _store(archive, source, task, fetched, parse, report, progress)
+        if result is not None:
+            frontier.add_links(result.links)
+    report.truncated = frontier.truncated
+
+
+def _fetch(archive: Archive, source: SourceConfig, client: PoliteClient, task: Task) -> Fetched:
+    validators: Validators | None = None
+    if task.kind in _LEAVES:
+        with _storage_errors(), archive.session() as session:
+            stored = page_validators(session, source.name, task.url)
+        if stored is not None and (stored.etag or stored.last_modified):
+            validators = Validators(stored.etag, stored.last_modified)
+    return client.get(task.url, validators)
+
+
+def _store(
+    archive: Archive,
+    source: SourceConfig,
+    task: Task,
+    fetched: Fetched,
+    parse: Callable[[bytes, str, str | None], ParseResult],
+    report: SourceReport,
+    progress: Progress,
+) -> ParseResult | None:
+    """Save the page and its parse in one transaction; the parse result, or None."""
+    page = FetchedPage(
+        source_name=source.name,
+        url=task.url,
+        final_url=fetched.final_url,
+        status=fetched.status,
+        headers=fetched.headers,
+        fetched_at=fetched.fetched_at,
+        body=fetched.body,
+        page_kind=task.kind,
+    )
+    with _storage_errors(), archive.session() as session:
+        leaf = task.kind in _LEAVES
+        if leaf and (
+            fetched.not_modified or _already_parsed(session, source.name, task.url, fetched)
+        ):
+            # Same bytes as stored (and parsed) before: nothing to parse. An item page
+            # holds one item, so it counts as one unchanged item.
+            save_page(session, page)
+            if task.kind == PageKind.ITEM:
+                report.unchanged += 1
+            return None
+        page_id = save_page(session, page)
+        if fetched.not_modified:
+            return None  # a non-leaf page is never fetched conditionally; defensive
+        return _parse_and_save(
+            session,
+            source.name,
+            page_id,
+            task.url,
+            fetched.body,
+            fetched.content_type,
+            fetched.fetched_at,
+            parse,
+            report,
+            progress,
+        )
+
+
+def _already_parsed(session: Session, source_name: str, url: str, fetched: Fetched) -> bool:
+    """True when the stored page has the same bytes and they were parsed without error."""
+    found = session.execute(
+        select(models.RawPage.sha256, models.Page.parsed_at, models.Page.parse_error)
+        .join(models.Page, models.Page.raw_page_id == models.RawPage.id)
+        .join(models.Source, models.Source.id == models.Page.source_id)
+        .where(models.Source.name == source_name, models.Page.url == url)
+    ).first()
+    if found is None:
+        return False
+    sha256, parsed_at, parse_error = found
+    digest = hashlib.sha256(fetched.body).hexdigest()
+    return bool(sha256 == digest and parsed_at is not None and parse_error is None)
+
+
+def _parse_and_save(
+    session: Session,
+    source_name: str,
+    page_id: int,
+    url: str,
+    body: bytes,
+    content_type: str | None,
+    seen_at: datetime,
+    parse: Callable[[bytes, str, str | None], ParseResult],
+    report: SourceReport,
+    progress: Progress,
+) -> ParseResult | None:
+    try:
+        result = parse(body, url, content_type)
+    except ParseError as exc:
+        save_parse_error(session, page_id, exc.reason)
+        report.failed += 1
+        report.error(f"cannot parse {url}: {exc.reason}", progress)
+        return None
+    except Exception as exc:  # a parser bug must not end the run; the page is kept for reparse
+        reason = f"parser crashed: {type(exc).__name__}: {_first_line(exc)}"
+        save_parse_error(session, page_id, reason)
+        report.failed += 1
+        report.error(f"cannot parse {url}: {reason}", progress)
+        return None
+    report.warnings.extend(f"{url}: {w}" for w in result.warnings)
+    report.add(
+        save_parse(
+            session, source_name=source_name, page_id=page_id, result=result, seen_at=seen_at
+        )
+    )
+    return result
+
+
+# -- reparse -----------------------------------------------------------------------------
+
+
+def reparse(
+    archive: Archive, progress: Progress | None = None, *, source_name: str | None = None
+) -> RunReport:
+    """Parse every stored raw page again and upsert the result; no network.
+
+    Run after a parser fix: the archive becomes what a fresh harvest of the same pages
+    would give. Each page is committed on its own, so an interrupted reparse keeps its work.
+    """
+    progress = progress or Progress()
+    report = RunReport(kind="reparse", started=datetime.now(UTC))
+    with _storage_errors():
+        with archive.session() as session:
+            report.run_id = start_run(session, report.started)
+        by_source: dict[str, SourceReport] = {}
+        with archive.session() as session:
+            platforms = {
+                name: platform
+                for name, platform in session.execute(
+                    select(models.Source.name, models.Source.platform)
+                )
+            }
+            for n, page in enumerate(iter_pages(session, source_name), start=1):
+                source_report = by_source.get(page.source_name)
+                if source_report is None:
+                    source_report = by_source[page.source_name] = SourceReport(page.source_name)
+                    report.sources.append(source_report)
+                    progress.on_source(page.source_name, len(by_source), 0)
+                progress.on_page(page.source_name, page.url, n, 0)
+                source_report.pages += 1
+                parse = PARSERS[platforms.get(page.source_name, "dynasty")]
+                try:
+                    _parse_and_save(
+                        session,
+                        page.source_name,
+                        page.page_id,
+                        page.url,
+                        page.body,
+                        page.content_type,
+                        datetime.now(UTC),
+                        parse,
+                        source_report,
+                        progress,
+                    )
+                    session.commit()
+                except SQLAlchemyError as exc:
+                    session.rollback()
+                    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                        raise
+                    source_report.failed += 1
+                    source_report.error(f"cannot save {page.url}: {_first_line(exc)}", progress)
+    for source_report in report.sources:
+        progress.on_source_done(source_report)
+    _finish(archive, report)
+    return report
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _finish(archive: Archive, report: RunReport) -> None:
+    report.finished = datetime.now(UTC)
+    if report.run_id is None:
+        return
+    with _storage_errors(), archive.session() as session:
+        finish_run(
+            session,
+            report.run_id,
+            finished=report.finished,
+            status="ok" if report.exit_status == 0 else "failed",
+            counts={s.name: s.as_dict() for s in report.sources},
+            errors=report.error_lines(),
+        )
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """Turn a database failure into ArchiveError with one line (the CLI prints it)."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise ArchiveError(f"archive error: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    original = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0][:200] if lines else type(original).__name__
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc
