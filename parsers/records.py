@@ -114,6 +114,22 @@ class MeetingRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """A document that is not minutes (a programme web page, a slide deck), kept for search
+    and topic linking beside the items."""
+
+    external_id: str  # the normalised URL, or "sha256:<hex>" for a file added by hand
+    url: str | None
+    title: str
+    text: str  # plain text, paragraphs separated by "\n\n"
+    organisation: str | None = None  # who published it, as printed
+    dates: tuple[date, ...] = ()  # dates found in the text, in order of appearance
+    municipality_code: str | None = None  # Statistics Finland code when known
+    region: str | None = None  # maakunta name when the document is regional
+    language: str = "fi"
+
+
+@dataclass(frozen=True, slots=True)
 class ParseResult:
     """What one page yields: records, links to follow and warnings about oddities."""
 
@@ -121,6 +137,7 @@ class ParseResult:
     items: tuple[ItemRecord, ...] = ()
     meetings: tuple[MeetingRecord, ...] = ()
     links: tuple[Link, ...] = ()
+    documents: tuple[DocumentRecord, ...] = ()
     warnings: tuple[str, ...] = field(default=())
 
 
