@@ -242,7 +242,9 @@ def _harvest_source(
             continue
         connect_failures = 0
         report.pages += 1
-        result = _store(archive, source, task, fetched, parse, report, progress)
+        result = _store(
+            archive, source, task, fetched, parse, report, progress, frontier.fetch_documents
+        )
         if result is not None:
             frontier.add_links(result.links)
     report.truncated = frontier.truncated
@@ -266,8 +268,13 @@ def _store(
     parse: Callable[[bytes, str, str | None], ParseResult],
     report: SourceReport,
     progress: Progress,
+    want_documents: bool,
 ) -> ParseResult | None:
-    """Save the page and its parse in one transaction; the parse result, or None."""
+    """Save the page and its parse in one transaction; the parse result, or None.
+
+    An item page with the same bytes as last time is not parsed again — unless documents
+    are wanted, since its PDF links are only in its body (then it is parsed for links only).
+    """
     page = FetchedPage(
         source_name=source.name,
         url=task.url,
@@ -286,9 +293,18 @@ def _store(
             # Same bytes as stored (and parsed) before: nothing to parse. An item page
             # holds one item, so it counts as one unchanged item.
             save_page(session, page)
-            if task.kind == PageKind.ITEM:
-                report.unchanged += 1
-            return None
+            if task.kind != PageKind.ITEM:
+                return None
+            report.unchanged += 1
+            if not want_documents:
+                return None
+            body, content_type = fetched.body, fetched.content_type
+            if fetched.not_modified:  # a 304 has no body: use the stored one
+                body, content_type = _stored_body(session, source.name, task.url)
+            try:
+                return parse(body, task.url, content_type)
+            except Exception:  # it parsed before; a failure now is reported by reparse
+                return None
         page_id = save_page(session, page)
         if fetched.not_modified:
             return None  # a non-leaf page is never fetched conditionally; defensive
@@ -304,6 +320,17 @@ def _store(
             report,
             progress,
         )
+
+
+def _stored_body(session: Session, source_name: str, url: str) -> tuple[bytes, str | None]:
+    """The stored bytes and content type of a page (empty when there are none)."""
+    found = session.execute(
+        select(models.RawPage.body, models.Page.content_type)
+        .join(models.Page, models.Page.raw_page_id == models.RawPage.id)
+        .join(models.Source, models.Source.id == models.Page.source_id)
+        .where(models.Source.name == source_name, models.Page.url == url)
+    ).first()
+    return (found[0], found[1]) if found is not None else (b"", None)
 
 
 def _already_parsed(session: Session, source_name: str, url: str, fetched: Fetched) -> bool:
