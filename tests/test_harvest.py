@@ -308,3 +308,39 @@ def test_documents_only_when_asked(
             select(models.Page.page_kind).where(models.Page.url.like("%.PDF"))
         ).all()
     assert kinds == ["document"] * 4
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("*id=2020362412-4*", status=429, retry_after="1", times=1),
+        Fault("*id=2020362412-4*", status=503, times=1),
+        Fault("*id=2020362412-4*", close=True, times=1),
+        Fault("*id=2020362412-4*", truncate=200, times=1),
+        Fault("*rss/meetingitems*", status=502, times=1),
+    ],
+    ids=["429-retry-after", "503", "closed", "truncated", "feed-502"],
+)
+def test_transient_faults_are_retried_within_the_run(
+    archive: Archive,
+    sources: list[SourceConfig],
+    client: PoliteClient,
+    site: FixtureSite,
+    fault: Fault,
+) -> None:
+    site.faults.add(fault)
+    report = run(archive, sources, client, site)
+    assert fault.hits == 1
+    assert report.error_lines() == []
+    assert report.totals()["inserted"] == len(REACHED)
+
+
+def test_wrong_charset_header_does_not_stop_the_run(
+    archive: Archive, sources: list[SourceConfig], client: PoliteClient, site: FixtureSite
+) -> None:
+    # Espoo's windows-1252 page announced as UTF-8: whatever the parser makes of it, the
+    # item is stored and the run goes on.
+    site.faults.add(Fault("*/2017406946-3.HTM", charset="utf-8"))
+    report = run(archive, sources, client, site)
+    assert report.error_lines() == []
+    assert ("espoo", "2017406946-3") in {(d["source"], d["external_id"]) for d in dump(archive)}
