@@ -1,0 +1,45 @@
+"""``pykala demo``: the whole flow offline, against the bundled fixture site on 127.0.0.1."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from harvester.fixturesite import serve_fixture_site
+from harvester.http import PoliteClient, Politeness
+from harvester.run import Progress, RunReport, harvest
+from harvester.sources import load_sources
+from storage.db import open_archive
+from storage.queries import ItemView, get_item
+from storage.search import SearchHit, search_items
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    site_url: str
+    archive_url: str  # "" when the archive was temporary and is gone
+    report: RunReport
+    query: str
+    hits: list[SearchHit]
+    item: ItemView | None  # the best hit, in full
+
+
+def run_demo(db_url: str | None, query: str, progress: Progress | None = None) -> DemoResult:
+    """Serve the fixture site, harvest it into ``db_url`` (or a temporary SQLite file),
+    search it for ``query`` and return the best hit in full."""
+    with tempfile.TemporaryDirectory(prefix="pykala-demo-") as tmp, serve_fixture_site() as site:
+        sources_file = Path(tmp) / "sources.toml"
+        sources_file.write_text(site.sources_toml(), encoding="utf-8")
+        url = db_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
+        with open_archive(url) as archive:
+            # The site is ours and on loopback: no need to wait between requests.
+            with PoliteClient(Politeness(min_interval=0)) as client:
+                report = harvest(
+                    archive, load_sources(sources_file), client, progress=progress,
+                    scope=site.covers,
+                )
+            with archive.session() as session:
+                hits = search_items(session, query, limit=5)
+                item = get_item(session, hits[0].item_id) if hits else None
+        return DemoResult(site.base_url, db_url or "", report, query, hits, item)
