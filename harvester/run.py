@@ -70,6 +70,7 @@ class SourceReport:
     unchanged: int = 0
     failed: int = 0  # pages that could not be fetched or parsed
     pages: int = 0  # pages fetched (or read from the archive, for a reparse)
+    skipped: int = 0  # pages robots.txt disallows
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unreachable: str | None = None  # the one line for a source that could not be reached
@@ -105,6 +106,7 @@ class SourceReport:
             "unchanged": self.unchanged,
             "failed": self.failed,
             "pages": self.pages,
+            "skipped": self.skipped,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "ok": self.ok,
@@ -131,7 +133,7 @@ class RunReport:
         return 1 if self.failed_sources else 0
 
     def totals(self) -> dict[str, int]:
-        keys = ("inserted", "updated", "unchanged", "failed", "pages")
+        keys = ("inserted", "updated", "unchanged", "failed", "pages", "skipped")
         return {k: sum(getattr(s, k) for s in self.sources) for k in keys}
 
     def error_lines(self, per_source: int | None = None) -> list[str]:
@@ -223,6 +225,10 @@ def _harvest_source(
         try:
             fetched = _fetch(archive, source, client, task)
         except FetchError as exc:
+            if exc.kind == "robots":  # the site asked us not to: skipped, not failed
+                report.skipped += 1
+                report.warnings.append(f"skipped ({exc.reason}): {task.url}")
+                continue
             if exc.kind in ("connect", "timeout"):
                 connect_failures += 1
                 if report.pages == 0 and attempted == 1:

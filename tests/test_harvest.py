@@ -344,3 +344,16 @@ def test_wrong_charset_header_does_not_stop_the_run(
     report = run(archive, sources, client, site)
     assert report.error_lines() == []
     assert ("espoo", "2017406946-3") in {(d["source"], d["external_id"]) for d in dump(archive)}
+
+
+def test_pages_robots_txt_disallows_are_skipped_not_failed(
+    archive: Archive, sources: list[SourceConfig], client: PoliteClient, site: FixtureSite
+) -> None:
+    rule = "Disallow: /publish.kuopio.fi/cgi/DREQUEST.PHP?page=meetingitem&id=2020362412-4"
+    site.robots_txt = f"User-agent: pykala\n{rule}\n"
+    report = run(archive, sources, client, site)
+    kuopio = next(s for s in report.sources if s.name == "kuopio")
+    assert report.error_lines() == []
+    assert (kuopio.skipped, kuopio.failed, kuopio.inserted) == (1, 0, 2)
+    assert f"skipped (disallowed by robots.txt): {site.url_for(ITEM_4)}" in kuopio.warnings
+    assert not any("2020362412-4" in r for r in site.requests)
