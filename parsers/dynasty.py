@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
@@ -216,7 +216,7 @@ def _parse_item(page: _Page) -> ParseResult:
             meeting_date = meeting_date or line_date
         else:
             history.append(line)
-    item_sections: list[Section] = list(found.sections)
+    item_sections = _fold_earlier_handlings(found.sections)
     if history:
         item_sections.insert(0, Section(SectionKind.PAATOSHISTORIA, "", "\n\n".join(history)))
 
@@ -270,6 +270,44 @@ def _parse_item(page: _Page) -> ParseResult:
     return ParseResult(
         PageKind.ITEM, items=(item,), links=tuple(links.values()), warnings=tuple(warnings)
     )
+
+
+# Sections that make up one handling of the case by a body.
+_HANDLING_KINDS = frozenset(
+    {
+        SectionKind.ESITTELIJA,
+        SectionKind.PAATOSEHDOTUS,
+        SectionKind.KASITTELY,
+        SectionKind.AANESTYS,
+        SectionKind.ESTEELLISYYS,
+        SectionKind.PAATOS,
+    }
+)
+
+
+def _fold_earlier_handlings(found: Sequence[Section]) -> list[Section]:
+    """Keep earlier handlings inside the Päätöshistoria section that introduces them.
+
+    Dynasty prints the current handling first and then, under "Päätöshistoria", every
+    earlier one with its own Päätösehdotus / Käsittely / Päätös. Left as sections of their
+    own they would pass for this meeting's proposal and decision (an agenda would seem to
+    have a päätös), so their headings and text become part of the history section's text.
+    """
+    out: list[Section] = []
+    history: Section | None = None
+    for section in found:
+        if section.kind is SectionKind.PAATOSHISTORIA and section.heading:
+            history = section
+            out.append(section)
+        elif history is not None and section.kind in _HANDLING_KINDS:
+            heading = section.heading + (f" {section.presenter}" if section.presenter else "")
+            parts = [history.text, heading, section.text]
+            history = Section(history.kind, history.heading, "\n\n".join(p for p in parts if p))
+            out[-1] = history
+        else:
+            history = None
+            out.append(section)
+    return out
 
 
 # --- meetings and lists ---------------------------------------------------------------

@@ -182,6 +182,28 @@ def test_espoo_agenda_asianro_is_an_ordinal_not_a_diary_number() -> None:
     assert "no § number found" not in result.warnings
 
 
+def test_earlier_handlings_stay_inside_paatoshistoria() -> None:
+    """§ 127's own decision is the one exported; the 10.4.2017 tabling is history."""
+    item = only_item(parse_fixture("espoo/2017406946-3.HTM", ESPOO + "2017406946-3.HTM"))
+    decisions = [s for s in item.sections if s.kind is SectionKind.PAATOS]
+    assert len(decisions) == 1
+    assert "jätti asian yksimielisesti pöydälle" not in decisions[0].text
+    history = [s for s in item.sections if s.heading == "Päätöshistoria"]
+    assert len(history) == 1
+    assert history[0].text.startswith("Kaupunginhallitus 10.4.2017 § 105")
+    assert "Kaupunginhallitus jätti asian yksimielisesti pöydälle." in history[0].text
+    assert item.sections[-1].kind is SectionKind.TIEDOKSI  # history ends at Tiedoksi
+
+
+def test_agenda_has_no_decision_from_earlier_handlings() -> None:
+    item = only_item(parse_fixture("espoo/2017409886-26.HTM", ESPOO + "2017409886-26.HTM"))
+    assert item.meeting_kind is MeetingKind.ESITYSLISTA
+    assert item.section(SectionKind.PAATOS) is None
+    assert item.section(SectionKind.KASITTELY) is None
+    proposal = item.section(SectionKind.PAATOSEHDOTUS)
+    assert proposal is not None and proposal.presenter == "Teknisen toimen johtaja Olli Isotalo"
+
+
 def test_espoo_2013_ymparistolautakunta() -> None:
     item = only_item(parse_fixture("espoo/2013262303-5.HTM", ESPOO + "2013262303-5.HTM"))
     assert item.body_name == "Ympäristölautakunta"
