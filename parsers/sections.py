@@ -46,6 +46,8 @@ HEADINGS: dict[str, SectionKind] = {
     "valmistelija / lisätiedot": K.VALMISTELIJA,
     "valmistelijat ja lisätiedot": K.VALMISTELIJA,
     "lisätietojen antaja": K.VALMISTELIJA,
+    "valmistelijat / lisätietojen antaja": K.VALMISTELIJA,  # Tweb (Oulu) PDFs
+    "valmistelija / lisätietojen antaja": K.VALMISTELIJA,
     "beredare": K.VALMISTELIJA,
     "beredning": K.VALMISTELIJA,
     "ytterligare information": K.VALMISTELIJA,
@@ -75,6 +77,8 @@ HEADINGS: dict[str, SectionKind] = {
     "päätös": K.PAATOS,
     "beslut": K.PAATOS,
     "tiedoksi": K.TIEDOKSI,
+    "täytäntöönpano": K.TIEDOKSI,  # Tweb: who carries out / gets an extract (Ote:)
+    "täytäntöönpanotiedot": K.TIEDOKSI,
     "för kännedom": K.TIEDOKSI,
     "muutoksenhaku": K.MUUTOKSENHAKU,
     "muutoksenhakuohje": K.MUUTOKSENHAKU,
@@ -96,6 +100,14 @@ _HEADING_PREFIXES: tuple[tuple[str, SectionKind], ...] = (
     ("valmistelijat ja lisätiedot", K.VALMISTELIJA),
     ("valmistelija ja lisätiedot", K.VALMISTELIJA),
     ("lisätietoja antaa", K.VALMISTELIJA),
+)
+
+# "<Kaupunginjohtaja>n esitys:", "Kaupunginhallituksen päätösehdotus", "<Toimielimen> käsittely"
+# (Tweb PDFs): one genitive word before the heading word ("Asian aikaisempi käsittely" is not).
+_HEADING_SUFFIXES: tuple[tuple[str, SectionKind], ...] = (
+    (" päätösehdotus", K.PAATOSEHDOTUS),
+    (" esitys", K.PAATOSEHDOTUS),
+    (" käsittely", K.KASITTELY),
 )
 
 PARAGRAPH_RE = re.compile(r"§\s*(\d{1,4}(?:\s?[a-zA-Z])?)")
@@ -133,6 +145,11 @@ def heading_kind(heading: str) -> SectionKind | None:
         for prefix, k in _HEADING_PREFIXES:
             if key.startswith(prefix):
                 return k
+        words = key.split()
+        if len(words) == 2 and words[0].endswith("n"):
+            for suffix, k in _HEADING_SUFFIXES:
+                if key.endswith(suffix):
+                    return k
     return kind
 
 
