@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -130,6 +130,7 @@ def sync_sources(
         mrow.name_sv = ref.name_sv
         mrow.region = ref.region
         mrow.wellbeing_county = ref.wellbeing_county
+    session.info.pop(_SOURCE_IDS, None)
     known_codes = set(stored_municipalities) | set(municipalities)
     stored_sources = {s.name: s for s in session.scalars(select(models.Source))}
     for source in sources:
@@ -147,10 +148,23 @@ def sync_sources(
     session.flush()
 
 
+_SOURCE_IDS = "pykala_source_ids"  # session.info key: source name -> id, per session
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_source_ids(session: Session, _transaction: object) -> None:
+    # A rolled-back sync_sources may have handed out ids that no longer exist.
+    session.info.pop(_SOURCE_IDS, None)
+
+
 def _source_id(session: Session, source_name: str) -> int:
+    cache: dict[str, int] = session.info.setdefault(_SOURCE_IDS, {})
+    if source_name in cache:
+        return cache[source_name]
     source_id = session.scalar(select(models.Source.id).where(models.Source.name == source_name))
     if source_id is None:
         raise UnknownSourceError(f"unknown source {source_name!r}: run sync_sources first")
+    cache[source_name] = source_id
     return source_id
 
 

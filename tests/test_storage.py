@@ -235,3 +235,14 @@ def test_harvest_runs_are_recorded(archive: Archive) -> None:
         assert run is not None and run.status == "ok"
         assert run.counts == {"kuopio": {"inserted": 3, "updated": 0}}
         assert run.errors == ["espoo: timeout"]
+
+
+def test_rolled_back_source_is_forgotten(archive: Archive) -> None:
+    setup_sources(archive)
+    with archive.session() as session:
+        sync_sources(session, [*SOURCES, Src("uusi", "dynasty", "https://u", None)], {})
+        save_page(session, fetched("https://u/1", b"u", source="uusi"))
+        session.rollback()
+        with pytest.raises(UnknownSourceError):
+            save_page(session, fetched("https://u/1", b"u", source="uusi"))
+        session.rollback()
