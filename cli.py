@@ -188,6 +188,8 @@ class ConsoleProgress(Progress):
             self.bar.update(self.task, completed=n, total=max(total_guess, n))
 
     def on_error(self, source: str, message: str) -> None:
+        if self.quiet:
+            return  # the summary lists every problem once
         if self.bar is not None:
             self.bar.console.print(f"{source}: {message}", markup=False)
         else:
