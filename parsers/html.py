@@ -55,32 +55,42 @@ def _codec(name: str) -> str | None:
     return "cp1252" if codec in {"latin_1", "iso8859-1"} else codec
 
 
-def detect_charset(body: bytes, content_type: str | None = None) -> str | None:
-    """The declared charset: HTTP header, then BOM, then <meta>; None when undeclared."""
+def declared_charsets(body: bytes, content_type: str | None = None) -> list[str]:
+    """Every declared charset, most authoritative first: HTTP header, BOM, <meta>."""
+    found: list[str] = []
     if content_type:
         m = _HEADER_CHARSET_RE.search(content_type)
         if m and (codec := _codec(m.group(1))):
-            return codec
+            found.append(codec)
     for bom, name in _BOMS:
         if body.startswith(bom):
-            return name
+            found.append(name)
+            break
     meta = _CHARSET_RE.search(body, 0, 4096) or _CHARSET_RE.search(body)
     if meta and (codec := _codec(meta.group(1).decode("ascii", "replace"))):
-        return codec
-    return None
+        found.append(codec)
+    return found
+
+
+def detect_charset(body: bytes, content_type: str | None = None) -> str | None:
+    """The declared charset: HTTP header, then BOM, then <meta>; None when undeclared."""
+    declared = declared_charsets(body, content_type)
+    return declared[0] if declared else None
 
 
 def decode(body: bytes, content_type: str | None = None) -> str:
-    """Decode HTML bytes: declared charset, else UTF-8 if valid, else windows-1252."""
-    charset = detect_charset(body, content_type)
-    if charset is not None:
-        text = body.decode(charset, errors="replace")
-    else:
+    """Decode HTML bytes with the first declaration they actually fit.
+
+    Servers mislabel: a windows-1252 Word export served as ``charset=utf-8`` happens. So each
+    declared charset is tried strictly, then UTF-8; windows-1252 (which maps almost every
+    byte) is the last resort.
+    """
+    for charset in [*declared_charsets(body, content_type), "utf-8"]:
         try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            text = body.decode("cp1252", errors="replace")
-    return text.lstrip("\ufeff")
+            return body.decode(charset).lstrip("\ufeff")
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return body.decode("cp1252", errors="replace").lstrip("\ufeff")
 
 
 def data_region(text: str) -> str | None:

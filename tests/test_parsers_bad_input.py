@@ -104,3 +104,18 @@ def test_unknown_page_kind_is_a_warning_not_a_crash() -> None:
     result = dynasty.parse(b"<html></html>", "https://x.oncloudos.com/cgi/DREQUEST.PHP?page=search")
     assert result.page_kind is PageKind.UNKNOWN
     assert result.warnings
+
+
+def test_windows_1252_page_served_as_utf8_still_decodes() -> None:
+    """A server that labels a windows-1252 page UTF-8 must not cost us the § or the ä."""
+    from pathlib import Path
+
+    from parsers import dynasty
+
+    url = "http://espoo04.hosting.documenta.fi/kokous/2017406946-3.HTM"
+    body = (Path(__file__).parents[1] / "fixtures/dynasty/espoo/2017406946-3.HTM").read_bytes()
+    right = dynasty.parse(body, url, "text/html; charset=windows-1252").items[0]
+    lied_to = dynasty.parse(body, url, "text/html; charset=utf-8").items[0]
+    assert lied_to.paragraph == right.paragraph == "127"
+    assert lied_to.title == right.title
+    assert "hallintosäännön" in lied_to.title
