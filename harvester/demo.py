@@ -36,7 +36,10 @@ def run_demo(db_url: str | None, query: str, progress: Progress | None = None) -
             # The site is ours and on loopback: no need to wait between requests.
             with PoliteClient(Politeness(min_interval=0)) as client:
                 report = harvest(
-                    archive, load_sources(sources_file), client, progress=progress,
+                    archive,
+                    load_sources(sources_file),
+                    client,
+                    progress=progress,
                     scope=site.covers,
                 )
             with archive.session() as session:
