@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from parsers import dynasty
+from parsers import dynasty, tweb
 from parsers.records import PageKind, ParseResult
 
 Parser = Callable[[bytes, str, "str | None"], ParseResult]
 Classifier = Callable[[str], PageKind]
 
-PARSERS: dict[str, Parser] = {"dynasty": dynasty.parse}
-CLASSIFIERS: dict[str, Classifier] = {"dynasty": dynasty.classify}
+PARSERS: dict[str, Parser] = {"dynasty": dynasty.parse, "tweb": tweb.parse}
+CLASSIFIERS: dict[str, Classifier] = {"dynasty": dynasty.classify, "tweb": tweb.classify}
 
 __all__ = ["CLASSIFIERS", "PARSERS", "Classifier", "Parser"]
