@@ -239,6 +239,17 @@ class _Open:
         return Section(self.kind, self.heading, "\n\n".join(self.texts), self.presenter)
 
 
+def _history_line(block: Block, text: str) -> bool:
+    """ "Kaupunginhallitus 105 § 10.4.2017" — but not a heading with such a line after it
+    (Tweb PDF: "Päätöshistoria<column>Kaupunginhallitus 20.3.2017 § 66")."""
+    m = HISTORY_RE.fullmatch(text)
+    return (
+        m is not None
+        and len(m.group("body").split()) <= 6
+        and heading_kind(block.text.partition(COLUMN_BREAK)[0]) is None
+    )
+
+
 def _head(blocks: Sequence[Block], out: ItemText) -> int:
     """Read §, diary number, class, earlier handlings and the title; index of the next block."""
     for i, block in enumerate(blocks):
@@ -251,7 +262,7 @@ def _head(blocks: Sequence[Block], out: ItemText) -> int:
             out.ordinal = text
         elif _CLASS_LINE_RE.fullmatch(text):
             pass
-        elif (m := HISTORY_RE.fullmatch(text)) and len(m.group("body").split()) <= 6:
+        elif _history_line(blocks[i], text):
             out.history.append(text)
         elif split_heading(block) is not None or len(text) > 400:
             return i  # no title printed
@@ -267,7 +278,7 @@ def _after_title(blocks: Sequence[Block], i: int, out: ItemText) -> int:
         text = plain(blocks[i].text)
         if out.diary_number is None and (diary := find_diary_number(text)):
             out.diary_number = diary
-        elif (m := HISTORY_RE.fullmatch(text)) and len(m.group("body").split()) <= 6:
+        elif _history_line(blocks[i], text):
             out.history.append(text)
         else:
             break
