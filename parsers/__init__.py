@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from parsers import dynasty, tweb
+from parsers import cloudnc, dynasty, opennc, tweb
 from parsers.records import PageKind, ParseResult
 
 Parser = Callable[[bytes, str, "str | None"], ParseResult]
 Classifier = Callable[[str], PageKind]
 
-PARSERS: dict[str, Parser] = {"dynasty": dynasty.parse, "tweb": tweb.parse}
-CLASSIFIERS: dict[str, Classifier] = {"dynasty": dynasty.classify, "tweb": tweb.classify}
+PARSERS: dict[str, Parser] = {
+    "dynasty": dynasty.parse,
+    "tweb": tweb.parse,
+    "cloudnc": cloudnc.parse,  # also routes /api/opennc/ URLs to opennc.parse
+    "opennc": opennc.parse,
+}
+CLASSIFIERS: dict[str, Classifier] = {
+    "dynasty": dynasty.classify,
+    "tweb": tweb.classify,
+    "cloudnc": cloudnc.classify,
+    "opennc": opennc.classify,
+}
 
 __all__ = ["CLASSIFIERS", "PARSERS", "Classifier", "Parser"]
