@@ -356,8 +356,9 @@ def _parse_properties(
         agenda = [a for t in props.get("AgendaAttachment", []) if (a := _attachment(t, base))]
         if meeting is None:
             return ParseResult(PageKind.MEETING, warnings=tuple(warnings))
-        record = MeetingRecord(
-            external_id=meeting, url=url, body_name=body, date=day,
+        record = MeetingRecord(  # keyed and addressed like the meeting's contents list
+            external_id=meeting, url=meeting_contents_url(base, meeting, body),
+            body_name=body, date=day,
             pdf_url=agenda[0].url if agenda else None,
         )  # fmt: skip
         return ParseResult(PageKind.MEETING, meetings=(record,), warnings=tuple(warnings))
