@@ -61,6 +61,7 @@ HEADINGS: dict[str, SectionKind] = {
     "perustelut": K.SELOSTUS,
     "esittelyteksti": K.SELOSTUS,
     "tiivistelmä": K.SELOSTUS,
+    "esittelijän perustelut": K.SELOSTUS,  # Helsinki Ahjo
     "asian tausta": K.SELOSTUS,
     "redogörelse": K.SELOSTUS,
     "motivering": K.SELOSTUS,
@@ -80,6 +81,7 @@ HEADINGS: dict[str, SectionKind] = {
     "täytäntöönpano": K.TIEDOKSI,  # Tweb: who carries out / gets an extract (Ote:)
     "täytäntöönpanotiedot": K.TIEDOKSI,
     "för kännedom": K.TIEDOKSI,
+    "otteet": K.TIEDOKSI,  # Ahjo: who gets an extract of the decision
     "muutoksenhaku": K.MUUTOKSENHAKU,
     "muutoksenhakuohje": K.MUUTOKSENHAKU,
     "muutoksenhakuohjeet": K.MUUTOKSENHAKU,
