@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 
@@ -109,11 +109,7 @@ def meeting_list_request(
     empty means the server's latest meetings (Oulu shows at most 200 rows).
     """
     parts = urlsplit(normalise_url(url))
-    form: dict[str, str] = {}
-    for pair in parts.query.split("&"):
-        if pair:
-            key, _, value = pair.partition("=")
-            form[key] = value
+    form = dict(parse_qsl(parts.query, keep_blank_values=True))
     form.setdefault("oper", "where")
     form["pvm1"] = f"{since.day}.{since.month}.{since.year}" if since else ""
     form["pvm2"] = f"{until.day}.{until.month}.{until.year}" if until else ""
@@ -363,9 +359,7 @@ def parse_item_document(body: bytes, url: str) -> ParseResult:
     found = sections.segment(blocks)
     item_sections: list[Section] = list(found.sections)
     if found.history:
-        item_sections.insert(
-            0, Section(SectionKind.PAATOSHISTORIA, "", "\n\n".join(found.history))
-        )
+        item_sections.insert(0, Section(SectionKind.PAATOSHISTORIA, "", "\n\n".join(found.history)))
     if initials_text:
         # Who prepared the case, as initials; the names are in "Lisätiedot".
         item_sections.insert(0, Section(SectionKind.OTHER, "", initials_text))
@@ -403,6 +397,8 @@ def _own_meeting_line(
     Päätöshistoria box are one block with the heading, so they never match."""
     found: tuple[str, date | None, str | None] | None = None
     for block in blocks:
+        if sections.split_heading(block) is not None:
+            continue
         m = sections.HISTORY_RE.fullmatch(html.plain(block.text))
         if m is None or len(m.group("body").split()) > 6:
             continue
