@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from parsers import cloudnc, dynasty, opennc, tweb
+from parsers import ahjo, cloudnc, dynasty, opennc, tweb
 from parsers.records import PageKind, ParseResult
 
 Parser = Callable[[bytes, str, "str | None"], ParseResult]
@@ -19,12 +19,14 @@ PARSERS: dict[str, Parser] = {
     "tweb": tweb.parse,
     "cloudnc": cloudnc.parse,  # also routes /api/opennc/ URLs to opennc.parse
     "opennc": opennc.parse,
+    "ahjo": ahjo.parse,
 }
 CLASSIFIERS: dict[str, Classifier] = {
     "dynasty": dynasty.classify,
     "tweb": tweb.classify,
     "cloudnc": cloudnc.classify,
     "opennc": opennc.classify,
+    "ahjo": ahjo.classify,
 }
 
 __all__ = ["CLASSIFIERS", "PARSERS", "Classifier", "Parser"]
