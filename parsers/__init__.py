@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from parsers import ahjo, cloudnc, dynasty, opennc, tweb
+from parsers import ahjo, cloudnc, dynasty, minutes_pdf, opennc, tweb, webpage
 from parsers.records import PageKind, ParseResult
 
 Parser = Callable[[bytes, str, "str | None"], ParseResult]
@@ -20,6 +20,8 @@ PARSERS: dict[str, Parser] = {
     "cloudnc": cloudnc.parse,  # also routes /api/opennc/ URLs to opennc.parse
     "opennc": opennc.parse,
     "ahjo": ahjo.parse,
+    "pdf": minutes_pdf.parse,  # a PDF on its own: minutes, one item or a document
+    "webpage": webpage.parse,  # a web page that is not minutes → DocumentRecord
 }
 CLASSIFIERS: dict[str, Classifier] = {
     "dynasty": dynasty.classify,
@@ -27,6 +29,8 @@ CLASSIFIERS: dict[str, Classifier] = {
     "cloudnc": cloudnc.classify,
     "opennc": opennc.classify,
     "ahjo": ahjo.classify,
+    "pdf": minutes_pdf.classify,
+    "webpage": webpage.classify,
 }
 
 __all__ = ["CLASSIFIERS", "PARSERS", "Classifier", "Parser"]
