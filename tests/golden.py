@@ -29,8 +29,10 @@ def golden_cases() -> list[Path]:
 
 
 def platform_of(fixture: Path) -> str:
-    """fixtures/<platform>/… → platform name in parsers.PARSERS."""
-    return fixture.relative_to(FIXTURES).parts[0]
+    """fixtures/<platform>/… → platform name in parsers.PARSERS; documents that are not
+    minutes live in fixtures/documents/<parser>/… (webpage, pdf)."""
+    parts = fixture.relative_to(FIXTURES).parts
+    return parts[1] if parts[0] == "documents" else parts[0]
 
 
 def actual(fixture: Path, url: str, content_type: str | None) -> dict[str, Any]:
