@@ -227,12 +227,12 @@ def page_blocks(text: str, drop: frozenset[str] = frozenset()) -> list[Block]:
         if right is None:
             if para.left and para.right is None and heading_kind(f"{para.left} {left}"):
                 para.left = f"{para.left} {left}"  # "Kaupunginhallituksen" "käsittely"
-            elif find_diary_number(left) or (heading_kind(left) and not para.left.endswith("-")):
+            elif para.left and _continues_heading(para, left) and para.right is not None:
+                para.add_left(left)  # "Kaupungin-" "hallituksen" "päätösehdotus"
+            elif find_diary_number(left) or heading_kind(left):
                 # "Päätös:" or "VD/1545/00.04.00/2017" alone on a full-width line
                 flush()
                 out.append(Block(left))
-            elif para.left and _continues_heading(para, left) and para.right is not None:
-                para.add_left(left)
             elif para.right is not None:
                 para.add_right(left)
             else:
