@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -215,3 +216,67 @@ class HarvestRun(Base):
     status: Mapped[str] = mapped_column(Text)  # running / ok / failed / ...
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     errors: Mapped[list[Any] | None] = mapped_column(JSON)
+
+
+class Topic(Base):
+    """A topic definition (linking.topics) as stored when its members were last computed.
+
+    definition_hash changes when the terms, exclusions, weights or threshold change; every
+    item is then scored again (linking.membership).
+    """
+
+    __tablename__ = "topic"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    definition_hash: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ItemTopic(Base):
+    """An item that is a member of a topic: its score and which terms matched where."""
+
+    __tablename__ = "item_topic"
+    __table_args__ = (UniqueConstraint("topic_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[list[Any]] = mapped_column(JSON)  # [{term, section, forms, count}, ...]
+
+
+class ItemTerms(Base):
+    """The lemma + compound-part terms of an item as linking analysed them.
+
+    content_hash is the item's at analysis time: an item whose hash differs (or that has
+    no row) is new or changed, and is analysed and scored again by linking.membership.
+    """
+
+    __tablename__ = "item_terms"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_hash: Mapped[str] = mapped_column(Text)
+    terms: Mapped[str] = mapped_column(Text)  # space-separated, for TF-IDF
+    analysed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Link(Base):
+    """A link between two items: same_case (one diary number, earlier → later) or similar
+    (a decision in another municipality; score = cosine similarity)."""
+
+    __tablename__ = "link"
+    __table_args__ = (UniqueConstraint("kind", "from_item_id", "to_item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    from_item_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="CASCADE"), index=True
+    )
+    to_item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
