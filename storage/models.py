@@ -280,3 +280,21 @@ class Link(Base):
     to_item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CrawlQueue(Base):
+    """Pages of a source still to fetch: links found but not yet fetched, and fetches that
+    failed (attempts > 0). A run drains it first, so a killed or failed run's work is done
+    by the next one. A row is deleted in the transaction that stores its page."""
+
+    __tablename__ = "crawl_queue"
+    __table_args__ = (UniqueConstraint("source_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    page_kind: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # failed fetches so far
+    reason: Mapped[str | None] = mapped_column(Text)  # the last failure
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_failed: Mapped[datetime | None] = mapped_column(UtcDateTime)
