@@ -1,4 +1,4 @@
-"""Parse rate per platform (issue 4): CloudNC HTML, OpenNC JSON, Ahjo HTML, on one core.
+"""Parse rate per platform (issue 4): CloudNC, OpenNC, Ahjo, Tweb, PDF, web pages; one core.
 
     PYTHONPATH=. .venv/bin/python bench/bench_parse_platforms.py [--seconds 2]
 
@@ -22,7 +22,23 @@ SETS = {  # name → (parser, glob under fixtures/)
     "opennc json (real Mikkeli+Tampere)": ("cloudnc", "cloudnc/opennc_*/*.json"),
     "opennc json, ExtendedProperties only": ("cloudnc", "cloudnc/opennc_*/contents_*.json"),
     "ahjo html (Helsinki fixtures)": ("ahjo", "ahjo/*.html"),
+    "tweb html (real Oulu+Vantaa lists)": ("tweb", "tweb/*/*.html"),
+    "tweb item pdf (real Oulu+Vantaa)": ("tweb", "tweb/*/*.pdf"),
+    "pdf minutes (generated, 3 items)": ("pdf", "pdf/*.pdf"),
+    "pdf slide deck (seed 003, 23 slides)": ("pdf", "documents/pdf/*.pdf"),
+    "webpage (seeds 001, 004)": ("webpage", "documents/webpage/*.html"),
 }
+
+
+def pdf_pages(batch: list[tuple[bytes, str, str | None]]) -> int:
+    """PDF pages in a batch (0 for HTML), for the PDF pages/s column."""
+    import io
+
+    from pypdf import PdfReader
+
+    return sum(
+        len(PdfReader(io.BytesIO(body)).pages) for body, _, _ in batch if body.startswith(b"%PDF")
+    )
 
 
 def pages(pattern: str) -> list[tuple[bytes, str, str | None]]:
@@ -58,7 +74,10 @@ def main() -> None:
         size = sum(len(b) for b, _, _ in batch)
         r = rate(platform, batch, args.seconds)
         mean = size / len(batch)
-        print(f"{name:<40}{len(batch):>4}{mean / 1024:>10.1f}{r:>10.0f}{r * mean / 2**20:>8.1f}")
+        line = f"{name:<40}{len(batch):>4}{mean / 1024:>10.1f}{r:>10.0f}{r * mean / 2**20:>8.1f}"
+        if n_pdf := pdf_pages(batch):  # PDF pages extracted per second
+            line += f"{r * n_pdf / len(batch):>10.0f} PDF pages/s"
+        print(line)
 
 
 if __name__ == "__main__":
