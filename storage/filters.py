@@ -13,7 +13,14 @@ from datetime import date
 from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
+from parsers.records import SectionKind
+
 from . import models
+from .db import ArchiveError
+
+
+class FilterError(ArchiveError):
+    """A filter value that cannot mean anything (an unknown section kind)."""
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,10 @@ class ItemFilters:
     body: str | None = None  # case-insensitive substring of the toimielin name
     since: date | None = None  # meeting date, inclusive
     until: date | None = None  # meeting date, inclusive
+    region: str | None = None  # maakunta: name, or its beginning ("Pohjois-Savo")
+    county: str | None = None  # hyvinvointialue: name, or its beginning ("Pohjois-Savon")
+    section: str | None = None  # SectionKind value ("paatos"); search matches inside it
+    topic: str | None = None  # topic name (linking.topics): items that are its members
 
 
 def _fold(text: str) -> str:
@@ -46,6 +57,28 @@ def _source_ids(session: Session, wanted: str) -> list[int]:
         for source_id, *names in rows
         if any(name is not None and _fold(name) == key for name in names)
     ]
+
+
+def _region_source_ids(session: Session, wanted: str, county: bool) -> list[int]:
+    key = _fold(wanted)
+    column = models.Municipality.wellbeing_county if county else models.Municipality.region
+    rows = session.execute(
+        select(models.Source.id, column).join(
+            models.Municipality, models.Municipality.code == models.Source.municipality_code
+        )
+    ).all()
+    return [
+        source_id for source_id, name in rows if name is not None and _fold(name).startswith(key)
+    ]
+
+
+def section_kind(wanted: str) -> str:
+    """The SectionKind value for a --section argument ("päätös", "Paatos" → "paatos")."""
+    key = _fold(wanted).replace("ä", "a").replace("ö", "o").replace("å", "a")
+    kinds = [kind.value for kind in SectionKind]
+    if key not in kinds:
+        raise FilterError(f"unknown section {wanted!r}: use one of {', '.join(kinds)}")
+    return key
 
 
 def _body_ids(session: Session, wanted: str) -> list[int]:
@@ -76,4 +109,34 @@ def filter_clauses(session: Session, filters: ItemFilters) -> list[ColumnElement
         clauses.append(meeting_date_column() >= filters.since)
     if filters.until:
         clauses.append(meeting_date_column() <= filters.until)
+    for wanted, county in ((filters.region, False), (filters.county, True)):
+        if wanted:
+            source_ids = _region_source_ids(session, wanted, county)
+            clauses.append(models.Item.source_id.in_(source_ids) if source_ids else false())
+    if filters.section:
+        kind = section_kind(filters.section)
+        clauses.append(
+            select(models.Section.id)
+            .where(models.Section.item_id == models.Item.id, models.Section.kind == kind)
+            .exists()
+        )
+    if filters.topic:
+        key = _fold(filters.topic)
+        topic_ids = [
+            topic_id
+            for topic_id, name, title in session.execute(
+                select(models.Topic.id, models.Topic.name, models.Topic.title)
+            )
+            if key in (_fold(name), _fold(title or ""))
+        ]
+        clauses.append(
+            select(models.ItemTopic.id)
+            .where(
+                models.ItemTopic.item_id == models.Item.id,
+                models.ItemTopic.topic_id.in_(topic_ids),
+            )
+            .exists()
+            if topic_ids
+            else false()
+        )
     return clauses

@@ -1,19 +1,26 @@
-"""Plain full-text search over item titles and section text.
+"""Finnish-aware search: the query language compiled onto the lemma/part index.
 
-One tokeniser (``words``) serves both databases: the text is split into runs of letters
-and digits in Python, lower-cased, and only those words reach the index and the query.
-So SQLite FTS5 and PostgreSQL ('simple' tsvector) see the same tokens and return the
-same items; ranking differs (bm25 vs ts_rank) but not the hit set. User input never
-reaches FTS5 or tsquery syntax: each word becomes a quoted prefix term, words are AND-ed.
+A query (storage.query) is analysed word by word with the same analyser that built the
+index (storage.index), so a query word matches any inflected form or any compound that
+contains it: ``perhekeskus`` finds "perhekeskusten" and "Perhekeskustoimintamalli",
+``lautakunta`` finds "Perusturva- ja terveyslautakunta".
 
-A later issue replaces this with Finnish lemma search behind the same search_items().
+Compilation: each query word becomes its lemmas (plus the written form when Voikko does
+not know it), each lemma its index tokens, each token a double-quoted FTS5 string or a
+quoted tsquery lexeme. Tokens are letters and digits only, so nothing the user typed is
+ever FTS5 or tsquery syntax. The same boolean structure goes to both databases, so they
+return the same items; only the scores differ (bm25 vs ts_rank), ties go to the newest.
+
+Phrases are checked in Python on the candidates the index returns (all words present):
+the lemma columns hold several lemmas per word, so index positions cannot express
+adjacency. Snippets are made in Python too, from the same analyses, so inflected and
+compound matches are highlighted (FTS5's snippet() cannot see lemma-column hits).
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,6 +28,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     cast,
     column,
     func,
@@ -28,23 +36,28 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
-    text,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from . import models
-from .db import ArchiveError
-from .filters import ItemFilters, filter_clauses, meeting_date_column
+from linking.finnish import FinnishAnalyzer, WordAnalysis, get_analyzer, terms_match
 
-WORD = re.compile(r"[^\W_]+")
+from . import models
+from .filters import ItemFilters, filter_clauses, meeting_date_column, section_kind
+from .index import SECTION_SLOTS, index_tokens, section_code
+from .query import Atom, ParsedQuery, SearchQueryError, parse_query
+
+__all__ = ["SearchHit", "SearchQueryError", "highlight", "search_items"]
+
 SNIPPET_WIDTH = 200
 SNIPPET_LEAD = 60  # characters of context shown before the first match
-TITLE_WEIGHT = 10.0  # a word in the title counts for more than one deep in the text
-
-
-class SearchQueryError(ArchiveError):
-    """The query contains nothing searchable."""
+# bm25 column weights of item_fts (title_lemmas, title_parts, body_lemmas, body_parts):
+# a title beats the body, a whole lemma beats a compound part.
+ITEM_WEIGHTS = (10.0, 4.0, 1.0, 0.4)
+SECTION_WEIGHTS = (1.0, 0.4)
+VERIFY_BATCH = 200  # candidates fetched at a time when phrases are checked in Python
+_CLEAN = str.maketrans({"\u2010": "-", "\u2011": "-", "\u00ad": None})
 
 
 @dataclass(frozen=True)
@@ -60,97 +73,232 @@ class SearchHit:
     url: str
 
 
-def words(text: str) -> list[str]:
-    """Lower-cased runs of letters/digits (NFC, so a decomposed ä equals a composed one)."""
-    return WORD.findall(unicodedata.normalize("NFC", text).lower())
+# --- compilation ----------------------------------------------------------------------
 
 
-def _index_text(text: str) -> str:
-    return " ".join(words(text))
+@dataclass(frozen=True, slots=True)
+class _Alt:
+    """One alternative of a query word: index tokens AND-ed; prefix applies to the last."""
+
+    tokens: tuple[str, ...]
+    prefix: bool = False
 
 
-def index_item(session: Session, item_id: int, title: str, texts: Sequence[str]) -> None:
-    """(Re)index one item; called by storage.upsert whenever an item is written."""
-    params = {"id": item_id, "title": _index_text(title), "body": _index_text(" ".join(texts))}
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("DELETE FROM item_fts WHERE rowid = :id"), {"id": item_id})
-        session.execute(
-            text("INSERT INTO item_fts (rowid, title, body) VALUES (:id, :title, :body)"), params
+_Group = tuple[_Alt, ...]  # alternatives of one word piece, OR-ed
+_Compiled = tuple[_Group, ...]  # the pieces of one atom, AND-ed
+
+
+def _word_terms(token: str, analysis: WordAnalysis) -> tuple[str, ...]:
+    """What a query word piece may match: its lemmas, plus the written form if unknown."""
+    if analysis.known:
+        return analysis.lemmas
+    return tuple(dict.fromkeys([*analysis.lemmas, token.lower()]))
+
+
+def _compile_atom(analyzer: FinnishAnalyzer, atom: Atom) -> _Compiled:
+    pieces = list(analyzer.iter_token_analyses(unicodedata.normalize("NFC", atom.text)))
+    groups: list[_Group] = []
+    for n, (token, analysis) in enumerate(pieces):
+        if atom.prefix and n == len(pieces) - 1:
+            tokens = tuple(index_tokens(token))
+            alts: list[_Alt] = [_Alt(tokens, prefix=True)] if tokens else []
+        else:
+            alts = list(
+                dict.fromkeys(
+                    _Alt(tuple(index_tokens(term)))
+                    for term in _word_terms(token, analysis)
+                    if index_tokens(term)
+                )
+            )
+        if alts:
+            groups.append(tuple(alts))
+    return tuple(groups)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    clauses: tuple[tuple[tuple[Atom, _Compiled], ...], ...]  # AND of OR of atoms
+    excluded: tuple[tuple[Atom, _Compiled], ...]  # words (not phrases) excluded in the index
+    excluded_phrases: tuple[tuple[Atom, _Compiled], ...]  # checked in Python
+    diary_number: str | None
+
+    @property
+    def needs_check(self) -> bool:
+        return bool(self.excluded_phrases) or any(
+            atom.phrase for clause in self.clauses for atom, _ in clause
         )
-    else:
-        session.execute(
-            text(
-                "INSERT INTO item_search (item_id, document) VALUES (:id, "
-                "setweight(to_tsvector('simple', :title), 'A') || "
-                "setweight(to_tsvector('simple', :body), 'B')) "
-                "ON CONFLICT (item_id) DO UPDATE SET document = EXCLUDED.document"
-            ),
-            params,
-        )
+
+    def highlight_terms(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(whole terms, prefixes) of every positive word, for snippets."""
+        terms: list[str] = []
+        prefixes: list[str] = []
+        for clause in self.clauses:
+            for _atom, compiled in clause:
+                for group in compiled:
+                    for alt in group:
+                        (prefixes if alt.prefix else terms).append("".join(alt.tokens))
+        return tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(prefixes))
 
 
-def query_words(query: str) -> list[str]:
-    """The words of a user query, or SearchQueryError if there are none."""
-    found = list(dict.fromkeys(words(query)))
-    if not found:
+def _plan(analyzer: FinnishAnalyzer, parsed: ParsedQuery, query: str) -> _Plan:
+    clauses = []
+    for clause in parsed.clauses:
+        compiled = tuple((a, c) for a in clause if (c := _compile_atom(analyzer, a)))
+        if compiled:
+            clauses.append(compiled)
+    if not clauses:
         raise SearchQueryError(
             f"nothing to search for in {query!r}: use words made of letters or digits"
         )
-    return found
+    excluded = [(a, c) for a in parsed.excluded if (c := _compile_atom(analyzer, a))]
+    return _Plan(
+        clauses=tuple(clauses),
+        excluded=tuple((a, c) for a, c in excluded if not a.phrase),
+        excluded_phrases=tuple((a, c) for a, c in excluded if a.phrase),
+        diary_number=parsed.diary_number,
+    )
 
 
-def _match(
-    dialect: str, terms: list[str]
-) -> tuple[Any, ColumnElement[Any], ColumnElement[bool], ColumnElement[Any]]:
-    """The index table, its item id column, the match condition and a score (lower = better)."""
-    if dialect == "sqlite":
-        fts = table("item_fts", column("rowid", Integer))
-        # Every term quoted: FTS5 operators (NEAR, AND, *, ", parentheses) stay text.
-        match = " ".join(f'"{t}"*' for t in terms)
-        this: ColumnElement[Any] = literal_column("item_fts")
-        bm25: ColumnElement[Any] = func.bm25(this, TITLE_WEIGHT, 1.0)
-        return fts, fts.c.rowid, this.op("MATCH")(literal(match)), bm25
-    index = table("item_search", column("item_id", Integer), column("document", TSVECTOR))
-    # Terms are letters/digits only, so the tsquery text cannot contain operators.
-    tsquery = cast(literal(" & ".join(f"'{t}':*" for t in terms)), TSQUERY)
-    rank: ColumnElement[Any] = -func.ts_rank(index.c.document, tsquery)
-    return index, index.c.item_id, index.c.document.op("@@")(tsquery), rank
-
-
-def _matches(word: str, terms: Sequence[str]) -> bool:
-    lowered = unicodedata.normalize("NFC", word).lower()
-    return any(lowered.startswith(t) for t in terms)
-
-
-def highlight(
-    text_: str,
-    terms: Sequence[str],
-    *,
-    start: str = "«",
-    end: str = "»",
-    width: int = SNIPPET_WIDTH,
+def _render(
+    plan: _Plan,
+    token: Callable[[str, bool], str],
+    and_: str,
+    or_: str,
+    not_: Callable[[str, str], str],
 ) -> str:
-    """About ``width`` characters around the first word matching a term, matches marked."""
-    flat = " ".join(unicodedata.normalize("NFC", text_).split())
-    found = [m for m in WORD.finditer(flat) if _matches(m.group(), terms)]
-    begin = 0
-    if found and found[0].start() > SNIPPET_LEAD:
-        begin = flat.rfind(" ", 0, found[0].start() - SNIPPET_LEAD) + 1
-    stop = min(len(flat), begin + width)
-    if stop < len(flat):
-        space = flat.rfind(" ", begin, stop)
-        stop = space if space > begin else stop
-    out: list[str] = ["…"] if begin > 0 else []
-    pos = begin
-    for m in found:
-        if m.start() < begin or m.end() > stop:
-            continue
-        out += [flat[pos : m.start()], start, m.group(), end]
-        pos = m.end()
-    out.append(flat[pos:stop])
-    if stop < len(flat):
-        out.append("…")
-    return "".join(out)
+    def alt(a: _Alt) -> str:
+        last = len(a.tokens) - 1
+        body = and_.join(token(t, a.prefix and n == last) for n, t in enumerate(a.tokens))
+        return f"({body})" if len(a.tokens) > 1 else body
+
+    def atom(compiled: _Compiled) -> str:
+        return "(" + and_.join("(" + or_.join(alt(a) for a in g) + ")" for g in compiled) + ")"
+
+    positive = and_.join(
+        "(" + or_.join(atom(c) for _a, c in clause) + ")" for clause in plan.clauses
+    )
+    if not plan.excluded:
+        return positive
+    return not_(f"({positive})", "(" + or_.join(atom(c) for _a, c in plan.excluded) + ")")
+
+
+def fts5_query(plan: _Plan) -> str:
+    return _render(
+        plan,
+        lambda t, prefix: f'"{t}"*' if prefix else f'"{t}"',
+        " AND ",
+        " OR ",
+        lambda pos, neg: f"{pos} NOT {neg}",
+    )
+
+
+def tsquery_text(plan: _Plan) -> str:
+    return _render(
+        plan,
+        lambda t, prefix: f"'{t}':*" if prefix else f"'{t}'",
+        " & ",
+        " | ",
+        lambda pos, neg: f"{pos} & !{neg}",
+    )
+
+
+# --- execution ------------------------------------------------------------------------
+
+
+def _index_source(
+    dialect: str, plan: _Plan, kind: str | None
+) -> tuple[Any, ColumnElement[int], ColumnElement[bool], ColumnElement[Any]]:
+    """(index table, its item id, the match condition, a score where lower is better)."""
+    if dialect == "sqlite":
+        name = "item_fts" if kind is None else "item_fts_section"
+        fts = table(name, column("rowid", Integer))
+        this: ColumnElement[Any] = literal_column(name)
+        condition: ColumnElement[bool] = this.op("MATCH")(literal(fts5_query(plan)))
+        if kind is None:
+            return fts, fts.c.rowid, condition, func.bm25(this, *ITEM_WEIGHTS)
+        item_id: ColumnElement[int] = fts.c.rowid.op("/")(SECTION_SLOTS)
+        same_kind = fts.c.rowid.op("%")(SECTION_SLOTS) == section_code(kind)
+        return fts, item_id, condition & same_kind, func.bm25(this, *SECTION_WEIGHTS)
+    name = "item_search" if kind is None else "item_search_section"
+    index = table(name, column("item_id", Integer), column("document", TSVECTOR), column("kind"))
+    tsquery = cast(literal(tsquery_text(plan)), TSQUERY)
+    condition = index.c.document.op("@@")(tsquery)
+    if kind is not None:
+        condition = condition & (index.c.kind == kind)
+    return index, index.c.item_id, condition, -func.ts_rank(index.c.document, tsquery)
+
+
+def _hit_columns() -> tuple[Any, ...]:
+    return (
+        models.Item.id,
+        models.Item.external_id,
+        models.Item.title,
+        models.Item.url,
+        models.Item.paragraph,
+        models.Source.name,
+        models.Municipality.name_fi,
+        models.Body.name,
+        meeting_date_column(),
+    )
+
+
+def _joined(stmt: Select[Any]) -> Select[Any]:
+    return (
+        stmt.join(models.Source, models.Source.id == models.Item.source_id)
+        .outerjoin(models.Municipality, models.Municipality.code == models.Source.municipality_code)
+        .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
+        .outerjoin(models.Body, models.Body.id == models.Item.body_id)
+    )
+
+
+def _texts(session: Session, item_ids: Sequence[int], kind: str | None) -> dict[int, list[str]]:
+    """Section texts per item in printed order (only ``kind``'s when given)."""
+    if not item_ids:
+        return {}
+    stmt = select(models.Section.item_id, models.Section.text).where(
+        models.Section.item_id.in_(item_ids)
+    )
+    if kind is not None:
+        stmt = stmt.where(models.Section.kind == kind)
+    out: dict[int, list[str]] = {}
+    for item_id, section_text in session.execute(
+        stmt.order_by(models.Section.item_id, models.Section.ordinal)
+    ):
+        out.setdefault(item_id, []).append(section_text)
+    return out
+
+
+def _tokens(analyzer: FinnishAnalyzer, text_: str) -> list[WordAnalysis]:
+    return [a for _t, a in analyzer.iter_token_analyses(unicodedata.normalize("NFC", text_))]
+
+
+def _alt_matches(alt: _Alt, analysis: WordAnalysis) -> bool:
+    term = "".join(alt.tokens)
+    if alt.prefix:
+        return any(w.startswith(term) for w in (*analysis.lemmas, *analysis.parts))
+    return terms_match((term,), analysis)
+
+
+def _occurs(compiled: _Compiled, phrase: bool, tokens: Sequence[WordAnalysis]) -> bool:
+    """A word: every piece matches some token. A phrase: the pieces match in a row."""
+    if not phrase:
+        return all(any(_alt_matches(a, t) for a in g for t in tokens) for g in compiled)
+    width = len(compiled)
+    return any(
+        all(any(_alt_matches(a, tokens[i + j]) for a in g) for j, g in enumerate(compiled))
+        for i in range(len(tokens) - width + 1)
+    )
+
+
+def _verified(plan: _Plan, analyzer: FinnishAnalyzer, texts: Sequence[str]) -> bool:
+    token_lists = [_tokens(analyzer, t) for t in texts]
+
+    def anywhere(atom: Atom, compiled: _Compiled) -> bool:
+        return any(_occurs(compiled, atom.phrase, tokens) for tokens in token_lists)
+
+    if any(anywhere(a, c) for a, c in plan.excluded_phrases):
+        return False
+    return all(any(anywhere(a, c) for a, c in clause) for clause in plan.clauses)
 
 
 def search_items(
@@ -162,38 +310,61 @@ def search_items(
     mark_start: str = "«",
     mark_end: str = "»",
 ) -> list[SearchHit]:
-    """Items containing every word of ``query`` (as a word prefix), best first.
+    """Items matching ``query`` (see storage.query), best first.
 
-    Ordered by rank, then meeting date (newest first). Raises SearchQueryError when the
-    query has no letters or digits.
+    A query that is a diary number lists the items with that number first. With
+    ``filters.section`` every word must match inside sections of that kind. Ties in
+    rank go to the newest meeting. SearchQueryError for a query with nothing to find.
     """
-    terms = query_words(query)
-    index, index_id, condition, score = _match(session.get_bind().dialect.name, terms)
-    date_col = meeting_date_column()
-    stmt = (
-        select(
-            models.Item.id,
-            models.Item.external_id,
-            models.Item.title,
-            models.Item.url,
-            models.Item.paragraph,
-            models.Source.name,
-            models.Municipality.name_fi,
-            models.Body.name,
-            date_col,
+    filters = filters or ItemFilters()
+    kind = section_kind(filters.section) if filters.section else None
+    analyzer = get_analyzer()
+    plan = _plan(analyzer, parse_query(query), query)
+    dialect = session.get_bind().dialect.name
+    clauses = filter_clauses(session, filters)
+    rows: list[Any] = []
+    if plan.diary_number:
+        rows.extend(
+            session.execute(
+                _joined(select(*_hit_columns()).select_from(models.Item))
+                .where(models.Item.diary_number_normalised == plan.diary_number, *clauses)
+                .order_by(meeting_date_column().desc().nulls_last(), models.Item.id)
+                .limit(limit)
+            ).all()
         )
-        .select_from(index)
-        .join(models.Item, models.Item.id == index_id)
-        .join(models.Source, models.Source.id == models.Item.source_id)
-        .outerjoin(models.Municipality, models.Municipality.code == models.Source.municipality_code)
-        .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
-        .outerjoin(models.Body, models.Body.id == models.Item.body_id)
-        .where(condition, *filter_clauses(session, filters or ItemFilters()))
-        .order_by(score, date_col.desc().nulls_last(), models.Item.id)
-        .limit(limit)
+    index, index_id, condition, score = _index_source(dialect, plan, kind)
+    stmt = (
+        _joined(
+            select(*_hit_columns())
+            .select_from(index)
+            .join(models.Item, models.Item.id == index_id)
+        )
+        .where(condition, *clauses)
+        .order_by(score, meeting_date_column().desc().nulls_last(), models.Item.id)
     )
-    rows = session.execute(stmt).all()
-    texts = _section_texts(session, [r[0] for r in rows])
+    seen = {r[0] for r in rows}
+    texts: dict[int, list[str]] = {}
+    try:
+        for batch in _candidates(session, stmt, limit, plan.needs_check):
+            batch_texts = _texts(session, [r[0] for r in batch if r[0] not in seen], kind)
+            for r in batch:
+                if len(rows) >= limit:
+                    break
+                if r[0] in seen:
+                    continue
+                item_texts = ([] if kind else [r[2]]) + batch_texts.get(r[0], [])
+                if plan.needs_check and not _verified(plan, analyzer, item_texts):
+                    continue
+                seen.add(r[0])
+                rows.append(r)
+                texts[r[0]] = batch_texts.get(r[0], [])
+            if len(rows) >= limit:
+                break
+    except OperationalError as exc:  # defensive: the compiler should never allow this
+        raise SearchQueryError(f"the search index rejected {query!r}: {exc.orig}") from exc
+    missing = [r[0] for r in rows if r[0] not in texts]
+    texts.update(_texts(session, missing, kind))
+    terms, prefixes = plan.highlight_terms()
     return [
         SearchHit(
             item_id=f"{r[5]}:{r[1]}",
@@ -203,22 +374,127 @@ def search_items(
             meeting_date=r[8],
             paragraph=r[4],
             title=r[2],
-            snippet=highlight(texts.get(r[0], "") or r[2], terms, start=mark_start, end=mark_end),
+            snippet=_snippet(
+                analyzer, texts.get(r[0], []), r[2], terms, prefixes, mark_start, mark_end
+            ),
             url=r[3],
         )
         for r in rows
     ]
 
 
-def _section_texts(session: Session, item_ids: list[int]) -> dict[int, str]:
-    if not item_ids:
-        return {}
-    out: dict[int, list[str]] = {}
-    rows: Any = session.execute(
-        select(models.Section.item_id, models.Section.text)
-        .where(models.Section.item_id.in_(item_ids))
-        .order_by(models.Section.item_id, models.Section.ordinal)
-    )
-    for item_id, section_text in rows:
-        out.setdefault(item_id, []).append(section_text)
-    return {item_id: "\n\n".join(parts) for item_id, parts in out.items()}
+def _candidates(
+    session: Session, stmt: Select[Any], limit: int, check: bool
+) -> Iterator[Sequence[Any]]:
+    """The ranked rows: one query of ``limit`` rows, or batches while phrases are checked."""
+    if not check:
+        yield session.execute(stmt.limit(limit)).all()
+        return
+    offset = 0
+    while True:
+        batch = session.execute(stmt.limit(VERIFY_BATCH).offset(offset)).all()
+        if not batch:
+            return
+        yield batch
+        offset += VERIFY_BATCH
+
+
+# --- snippets -------------------------------------------------------------------------
+
+
+def _snippet(
+    analyzer: FinnishAnalyzer,
+    texts: Sequence[str],
+    title: str,
+    terms: Sequence[str],
+    prefixes: Sequence[str],
+    start: str,
+    end: str,
+) -> str:
+    """The first section text with a match, highlighted; else the title, highlighted."""
+    for candidate in texts:
+        snippet = _highlight(candidate, terms, start, end, SNIPPET_WIDTH, prefixes, analyzer)
+        if snippet is not None:
+            return snippet
+    fallback = title if not texts else "\n\n".join(texts)
+    return highlight(fallback, terms, start=start, end=end, prefixes=prefixes, analyzer=analyzer)
+
+
+def _match_spans(
+    analyzer: FinnishAnalyzer, flat: str, terms: Sequence[str], prefixes: Sequence[str]
+) -> Iterator[tuple[int, int]]:
+    """(start, end) in ``flat`` of each token matching a term or prefix."""
+    pos = 0
+    for token, analysis in analyzer.iter_token_analyses(flat):
+        found = flat.find(token, pos)
+        if found < 0:
+            continue
+        pos = found + len(token)
+        if terms_match(terms, analysis) or any(
+            w.startswith(p) for p in prefixes for w in (*analysis.lemmas, *analysis.parts)
+        ):
+            yield found, pos
+
+
+def highlight(
+    text_: str,
+    terms: Sequence[str],
+    *,
+    start: str = "«",
+    end: str = "»",
+    width: int = SNIPPET_WIDTH,
+    prefixes: Sequence[str] = (),
+    analyzer: FinnishAnalyzer | None = None,
+) -> str:
+    """About ``width`` characters around the first word whose lemma or compound part is
+    one of ``terms`` (or starts with one of ``prefixes``), every such word marked."""
+    snippet = _highlight(text_, terms, start, end, width, prefixes, analyzer or get_analyzer())
+    if snippet is None:
+        flat = " ".join(unicodedata.normalize("NFC", text_).translate(_CLEAN).split())
+        return _window(flat, 0, width, [], start, end)
+    return snippet
+
+
+def _highlight(
+    text_: str,
+    terms: Sequence[str],
+    start: str,
+    end: str,
+    width: int,
+    prefixes: Sequence[str],
+    analyzer: FinnishAnalyzer,
+) -> str | None:
+    flat = " ".join(unicodedata.normalize("NFC", text_).translate(_CLEAN).split())
+    spans = _match_spans(analyzer, flat, terms, prefixes)
+    first = next(spans, None)
+    if first is None:
+        return None
+    begin = 0
+    if first[0] > SNIPPET_LEAD:
+        begin = flat.rfind(" ", 0, first[0] - SNIPPET_LEAD) + 1
+    found = [first]
+    for span in spans:
+        if span[0] > begin + width:
+            break
+        found.append(span)
+    return _window(flat, begin, width, found, start, end)
+
+
+def _window(
+    flat: str, begin: int, width: int, found: Sequence[tuple[int, int]], start: str, end: str
+) -> str:
+    stop = min(len(flat), begin + width)
+    if stop < len(flat):
+        space = flat.rfind(" ", begin, stop)
+        stop = space if space > begin else stop
+    out: list[str] = ["…"] if begin > 0 else []
+    pos = begin
+    for s, e in found:
+        if s < begin or e > stop:
+            continue
+        out += [flat[pos:s], start, flat[s:e], end]
+        pos = e
+    out.append(flat[pos:stop])
+    if stop < len(flat):
+        out.append("…")
+    return "".join(out)

@@ -22,7 +22,7 @@ from parsers.records import ItemRecord, MeetingRecord, PageKind, ParseResult
 from . import models
 from .content import canonical_json, content_hash, record_content, row_content
 from .db import ArchiveError
-from .search import index_item
+from .index import index_item
 
 PAGE_BATCH = 500  # pages per query when iterating for a reparse
 
@@ -392,7 +392,9 @@ def _write_children(session: Session, item_id: int, record: ItemRecord) -> None:
             )
     if attachments:
         session.execute(insert(models.Attachment), attachments)
-    index_item(session, item_id, record.title, [s.text for s in record.sections])
+    index_item(
+        session, item_id, record.title, [(str(s.kind), s.text) for s in record.sections]
+    )
 
 
 def _worse_parse(session: Session, item: models.Item, record: ItemRecord) -> str | None:

@@ -1,0 +1,108 @@
+"""The search query language, parsed without touching a database or an analyser.
+
+    perhekeskus neuvola          every word must match (AND)
+    "perhekeskuksen toiminta"    a phrase: the words next to each other, in this order
+    -koulu  NOT koulu            exclusion (of a word or a "phrase")
+    neuvola OR koulu             either; OR binds tighter than the implicit AND:
+                                 ``perhekeskus neuvola OR koulu`` means
+                                 perhekeskus AND (neuvola OR koulu)
+    perhek*                      an explicit prefix of a lemma or compound part
+    MliDno-2018-2371             a diary number alone: the item with it comes first
+
+Only upper-case OR, AND and NOT are operators (AND is what words do anyway); any other
+character is text. Nothing here is ever handed to FTS5 or tsquery as syntax: the parse
+is compiled into quoted terms by ``storage.search``. An unbalanced quote closes at the
+end of the query; a lone ``-`` or ``*`` is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsers.diary import find_diary_number, normalise_diary_number
+
+from .db import ArchiveError
+
+MAX_ATOMS = 32  # words + phrases; more is not a search, and would make a huge FTS query
+# Helsinki (Ahjo) case ids: "HEL 2020-008126"; the shared diary pattern does not cover them.
+_HEL_RE = re.compile(r"HEL\s?\d{4}-\d{6}", re.I)
+_TOKEN_RE = re.compile(r'-*"[^"]*(?:"|$)|[^\s"]+')
+_HAS_TEXT = re.compile(r"[^\W_]")
+
+
+class SearchQueryError(ArchiveError):
+    """The query contains nothing searchable, or too much."""
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """One word (as typed, may contain hyphens) or one quoted phrase."""
+
+    text: str
+    phrase: bool = False
+    prefix: bool = False  # the word ended in '*'
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """Clauses are AND-ed, the atoms of a clause OR-ed; excluded atoms must not match."""
+
+    clauses: tuple[tuple[Atom, ...], ...]
+    excluded: tuple[Atom, ...]
+    diary_number: str | None  # normalised, when the whole query is one
+
+
+def diary_number_query(query: str) -> str | None:
+    """The normalised diary number when the query is nothing but one."""
+    stripped = query.strip().strip('"').strip()
+    if _HEL_RE.fullmatch(stripped):
+        return normalise_diary_number(stripped)
+    found = find_diary_number(stripped)
+    return normalise_diary_number(found) if found else None
+
+
+def _nothing(query: str) -> SearchQueryError:
+    return SearchQueryError(
+        f"nothing to search for in {query!r}: use words made of letters or digits"
+    )
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Parse ``query``; SearchQueryError (one line) when it has no word to look for."""
+    clauses: list[list[Atom]] = []
+    excluded: list[Atom] = []
+    join_next = False  # the previous token was OR
+    negate_next = False  # the previous token was NOT
+    count = 0
+    for raw in _TOKEN_RE.findall(query):
+        if raw in ("OR", "AND", "NOT"):
+            join_next = raw == "OR" and bool(clauses)
+            negate_next = raw == "NOT"
+            continue
+        negative = negate_next or raw.startswith("-")
+        body = raw.lstrip("-")
+        if body.startswith('"'):
+            atom = Atom(" ".join(body.strip('"').split()), phrase=True)
+        else:
+            atom = Atom(body.rstrip("*"), prefix=body.endswith("*"))
+        negate_next = False
+        if not _HAS_TEXT.search(atom.text):
+            continue
+        count += 1
+        if count > MAX_ATOMS:
+            raise SearchQueryError(f"too many words in the query (at most {MAX_ATOMS})")
+        if negative:
+            excluded.append(atom)
+            join_next = False
+        elif join_next:
+            clauses[-1].append(atom)
+            join_next = False
+        else:
+            clauses.append([atom])
+    diary = diary_number_query(query)
+    if not clauses:
+        raise _nothing(query)
+    return ParsedQuery(
+        clauses=tuple(tuple(c) for c in clauses), excluded=tuple(excluded), diary_number=diary
+    )
