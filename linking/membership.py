@@ -1,0 +1,384 @@
+"""Topic membership in the archive: stored topics, per-item scores, and keeping them current.
+
+``refresh`` is the one entry point that brings linking up to date after items or topics
+change (a harvest and a reparse call it at the end; the topic and link commands call it
+first):
+
+* topics given as definitions are stored with their scoring hash; a topic whose hash
+  changed (or that is new) is scored again over every item;
+* an item that is new or whose content changed since it was last analysed (its
+  ``item_terms.content_hash`` differs from ``item.content_hash``) is analysed again,
+  its TF-IDF terms stored and its membership of every stored topic recomputed.
+
+Stored topics that are not in the definitions given (a user topic from an earlier
+``--topics`` file) stay and keep being scored from their stored definition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from linking.finnish import FinnishAnalyzer, get_analyzer
+from linking.links import document_terms
+from linking.topics import (
+    CompiledTopic,
+    TopicDefinition,
+    analyse_item,
+    compile_topic,
+    definition_from_data,
+    score_item,
+)
+from storage import models
+from storage.db import ArchiveError
+from storage.filters import meeting_date_column
+
+BATCH = 200  # items analysed per query
+
+
+class UnknownTopicError(ArchiveError):
+    """No stored topic has that name."""
+
+
+@dataclass
+class RefreshReport:
+    topics_changed: list[str] = field(default_factory=list)
+    items_analysed: int = 0
+    items_rescored: int = 0  # items scored again because a topic changed
+
+
+def sync_topics(
+    session: Session, definitions: Sequence[TopicDefinition], now: datetime | None = None
+) -> list[str]:
+    """Store the definitions; return the names whose scoring changed (or that are new)."""
+    now = now or datetime.now(UTC)
+    stored = {t.name: t for t in session.scalars(select(models.Topic))}
+    changed: list[str] = []
+    for definition in definitions:
+        digest = definition.scoring_hash()
+        row = stored.get(definition.name)
+        if row is None:
+            row = models.Topic(name=definition.name)
+            session.add(row)
+        elif row.definition_hash == digest:
+            if row.definition != definition.as_data():  # a new title or reference only
+                row.definition = definition.as_data()
+                row.title = definition.title
+            continue
+        row.title = definition.title
+        row.definition = definition.as_data()
+        row.definition_hash = digest
+        row.updated_at = now
+        changed.append(definition.name)
+    session.flush()
+    return changed
+
+
+def _stored_topics(session: Session, analyzer: FinnishAnalyzer) -> dict[int, CompiledTopic]:
+    return {
+        row.id: compile_topic(analyzer, definition_from_data(row.definition, "stored topic"))
+        for row in session.scalars(select(models.Topic).order_by(models.Topic.id))
+    }
+
+
+def _stale_item_ids(session: Session) -> list[int]:
+    """Items never analysed, or changed since they were."""
+    return list(
+        session.scalars(
+            select(models.Item.id)
+            .outerjoin(models.ItemTerms, models.ItemTerms.item_id == models.Item.id)
+            .where(
+                or_(
+                    models.ItemTerms.item_id.is_(None),
+                    models.ItemTerms.content_hash != models.Item.content_hash,
+                )
+            )
+            .order_by(models.Item.id)
+        )
+    )
+
+
+def _item_texts(
+    session: Session, item_ids: Sequence[int]
+) -> Iterator[tuple[int, str, str, list[tuple[str, str]]]]:
+    """(item id, content hash, title, [(section kind, text), ...]) for each id."""
+    heads = {
+        item_id: (content_hash, title)
+        for item_id, content_hash, title in session.execute(
+            select(models.Item.id, models.Item.content_hash, models.Item.title).where(
+                models.Item.id.in_(item_ids)
+            )
+        )
+    }
+    sections: dict[int, list[tuple[str, str]]] = {}
+    for item_id, kind, text in session.execute(
+        select(models.Section.item_id, models.Section.kind, models.Section.text)
+        .where(models.Section.item_id.in_(item_ids))
+        .order_by(models.Section.item_id, models.Section.ordinal)
+    ):
+        sections.setdefault(item_id, []).append((kind, text))
+    for item_id in item_ids:
+        if item_id in heads:
+            content_hash, title = heads[item_id]
+            yield item_id, content_hash, title, sections.get(item_id, [])
+
+
+def _score_batch(
+    session: Session,
+    item_ids: Sequence[int],
+    topics: dict[int, CompiledTopic],
+    *,
+    store_terms: set[int],
+    analyzer: FinnishAnalyzer,
+    now: datetime,
+) -> None:
+    """Score ``item_ids`` against ``topics``; store terms for the ids in ``store_terms``."""
+    if topics:
+        session.execute(
+            delete(models.ItemTopic).where(
+                models.ItemTopic.item_id.in_(item_ids),
+                models.ItemTopic.topic_id.in_(list(topics)),
+            )
+        )
+    refreshed = [i for i in item_ids if i in store_terms]
+    if refreshed:
+        session.execute(delete(models.ItemTerms).where(models.ItemTerms.item_id.in_(refreshed)))
+    members: list[dict[str, Any]] = []
+    terms: list[dict[str, Any]] = []
+    for item_id, content_hash, title, sections in _item_texts(session, item_ids):
+        analysed = analyse_item(analyzer, title, sections)
+        for topic_id, topic in topics.items():
+            scored = score_item(topic, analysed)
+            if scored.is_member(topic.definition.threshold):
+                members.append(
+                    {
+                        "topic_id": topic_id,
+                        "item_id": item_id,
+                        "score": round(scored.score, 4),
+                        "evidence": [e.as_data() for e in scored.evidence],
+                    }
+                )
+        if item_id in store_terms:
+            terms.append(
+                {
+                    "item_id": item_id,
+                    "content_hash": content_hash,
+                    "terms": " ".join(document_terms(analysed)),
+                    "analysed_at": now,
+                }
+            )
+    if members:
+        session.execute(insert(models.ItemTopic), members)
+    if terms:
+        session.execute(insert(models.ItemTerms), terms)
+    session.flush()
+
+
+def refresh(
+    session: Session,
+    definitions: Sequence[TopicDefinition] = (),
+    *,
+    analyzer: FinnishAnalyzer | None = None,
+    now: datetime | None = None,
+) -> RefreshReport:
+    """Store ``definitions`` and bring item terms and topic membership up to date."""
+    analyzer = analyzer or get_analyzer()
+    now = now or datetime.now(UTC)
+    report = RefreshReport(topics_changed=sync_topics(session, definitions, now))
+    topics = _stored_topics(session, analyzer)
+    changed_ids = {
+        row_id
+        for row_id, name in session.execute(select(models.Topic.id, models.Topic.name))
+        if name in report.topics_changed
+    }
+    stale = _stale_item_ids(session)
+    report.items_analysed = len(stale)
+    stale_set = set(stale)
+    # Stale items: every topic. Other items: only the changed topics (if any).
+    for start in range(0, len(stale), BATCH):
+        batch = stale[start : start + BATCH]
+        _score_batch(session, batch, topics, store_terms=set(batch), analyzer=analyzer, now=now)
+    if changed_ids:
+        changed_topics = {i: t for i, t in topics.items() if i in changed_ids}
+        rest = [
+            i for i in session.scalars(select(models.Item.id).order_by(models.Item.id))
+            if i not in stale_set
+        ]
+        report.items_rescored = len(rest)
+        for start in range(0, len(rest), BATCH):
+            _score_batch(
+                session,
+                rest[start : start + BATCH],
+                changed_topics,
+                store_terms=set(),
+                analyzer=analyzer,
+                now=now,
+            )
+    return report
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    name: str
+    title: str | None
+    members: int
+    municipalities: int
+    first: date | None
+    last: date | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Member:
+    item_id: str  # stable "<source>:<external id>"
+    municipality: str | None
+    region: str | None
+    wellbeing_county: str | None
+    body: str | None
+    meeting_date: date | None
+    paragraph: str | None
+    title: str
+    url: str
+    score: float
+    evidence: list[dict[str, Any]]
+
+    @property
+    def terms(self) -> list[str]:
+        """The distinct matched terms, best first."""
+        return list(dict.fromkeys(str(e["term"]) for e in self.evidence))
+
+
+def _topic_row(session: Session, name: str) -> models.Topic:
+    row = session.scalar(select(models.Topic).where(models.Topic.name == name))
+    if row is None:
+        known = ", ".join(session.scalars(select(models.Topic.name).order_by(models.Topic.name)))
+        raise UnknownTopicError(f"no topic {name!r} (topics: {known or 'none'})")
+    return row
+
+
+def topic_definition(session: Session, name: str) -> TopicDefinition:
+    return definition_from_data(_topic_row(session, name).definition, "stored topic")
+
+
+def list_topics(session: Session) -> list[TopicSummary]:
+    date_col = meeting_date_column()
+    stats = {
+        topic_id: (members, munis, first, last)
+        for topic_id, members, munis, first, last in session.execute(
+            select(
+                models.ItemTopic.topic_id,
+                func.count(),
+                func.count(func.distinct(models.Source.municipality_code)),
+                func.min(date_col),
+                func.max(date_col),
+            )
+            .join(models.Item, models.Item.id == models.ItemTopic.item_id)
+            .join(models.Source, models.Source.id == models.Item.source_id)
+            .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
+            .group_by(models.ItemTopic.topic_id)
+        )
+    }
+    out = []
+    for row in session.scalars(select(models.Topic).order_by(models.Topic.name)):
+        members, munis, first, last = stats.get(row.id, (0, 0, None, None))
+        out.append(
+            TopicSummary(row.name, row.title, members, munis, first, last, row.updated_at)
+        )
+    return out
+
+
+def topic_members(session: Session, name: str, limit: int | None = None) -> list[Member]:
+    """Members of a topic, oldest meeting first."""
+    topic = _topic_row(session, name)
+    date_col = meeting_date_column()
+    stmt = (
+        select(
+            models.Source.name,
+            models.Item.external_id,
+            models.Municipality.name_fi,
+            models.Municipality.region,
+            models.Municipality.wellbeing_county,
+            models.Body.name,
+            date_col,
+            models.Item.paragraph,
+            models.Item.title,
+            models.Item.url,
+            models.ItemTopic.score,
+            models.ItemTopic.evidence,
+        )
+        .select_from(models.ItemTopic)
+        .join(models.Item, models.Item.id == models.ItemTopic.item_id)
+        .join(models.Source, models.Source.id == models.Item.source_id)
+        .outerjoin(models.Municipality, models.Municipality.code == models.Source.municipality_code)
+        .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
+        .outerjoin(
+            models.Body,
+            models.Body.id == func.coalesce(models.Item.body_id, models.Meeting.body_id),
+        )
+        .where(models.ItemTopic.topic_id == topic.id)
+        .order_by(date_col.nulls_first(), models.Source.name, models.Item.id)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [
+        Member(f"{src}:{ext}", muni, region, county, body, day, para, title, url, score, ev)
+        for src, ext, muni, region, county, body, day, para, title, url, score, ev
+        in session.execute(stmt)
+    ]
+
+
+GroupBy = Literal["municipality", "region", "county"]
+Period = Literal["year", "month"]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    topic: str
+    by: str
+    periods: list[str]  # sorted
+    rows: dict[str, dict[str, int]]  # group → period → members
+
+    def total(self, group: str) -> int:
+        return sum(self.rows[group].values())
+
+
+def timeline(session: Session, name: str, by: GroupBy, period: Period = "year") -> Timeline:
+    """Members counted per municipality / region / wellbeing county and year or month."""
+    rows: dict[str, dict[str, int]] = {}
+    periods: set[str] = set()
+    for member in topic_members(session, name):
+        group = {
+            "municipality": member.municipality,
+            "region": member.region,
+            "county": member.wellbeing_county,
+        }[by] or "(unknown)"
+        day = member.meeting_date
+        when = "(no date)" if day is None else (
+            f"{day.year}" if period == "year" else f"{day.year}-{day.month:02d}"
+        )
+        periods.add(when)
+        counts = rows.setdefault(group, {})
+        counts[when] = counts.get(when, 0) + 1
+    return Timeline(name, by, sorted(periods), dict(sorted(rows.items())))
+
+
+def item_topics(session: Session, item_id: int) -> list[tuple[str, float, list[str]]]:
+    """(topic name, score, matched terms) of the topics an item belongs to."""
+    rows = session.execute(
+        select(models.Topic.name, models.ItemTopic.score, models.ItemTopic.evidence)
+        .join(models.Topic, models.Topic.id == models.ItemTopic.topic_id)
+        .where(models.ItemTopic.item_id == item_id)
+        .order_by(models.ItemTopic.score.desc())
+    )
+    return [
+        (name, score, list(dict.fromkeys(str(e["term"]) for e in evidence)))
+        for name, score, evidence in rows
+    ]
