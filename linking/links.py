@@ -106,9 +106,7 @@ def same_case_pairs(items: Iterable[CaseItem]) -> list[tuple[int, int, str]]:
         members.sort(
             key=lambda i: (i.meeting_date or date.min, _paragraph_key(i.paragraph), i.item_id)
         )
-        pairs.extend(
-            (a.item_id, b.item_id, diary) for a, b in pairwise(members)
-        )
+        pairs.extend((a.item_id, b.item_id, diary) for a, b in pairwise(members))
     return pairs
 
 
@@ -133,9 +131,7 @@ def similar_pairs(
     n = len(documents)
     if n < 2 or not any(documents):
         return []
-    vectorizer = TfidfVectorizer(
-        analyzer=str.split, sublinear_tf=True, norm="l2", dtype=np.float64
-    )
+    vectorizer = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, norm="l2", dtype=np.float64)
     try:
         matrix = vectorizer.fit_transform(documents).tocsr()
     except ValueError:  # every document empty
@@ -223,9 +219,7 @@ def rebuild_links(
         .order_by(models.ItemTerms.item_id)
     ).all()
     report.items = len(docs)
-    for pair in similar_pairs(
-        [d[1] for d in docs], [d[2] for d in docs], k=k, threshold=threshold
-    ):
+    for pair in similar_pairs([d[1] for d in docs], [d[2] for d in docs], k=k, threshold=threshold):
         rows.append(
             {
                 "kind": SIMILAR,
@@ -366,8 +360,16 @@ def item_links(session: Session, item_id: int) -> list[LinkedItem]:
         src, ext, muni, body, day, para, title = info[other]
         out.append(
             LinkedItem(
-                SAME_CASE, "earlier" if position < own else "later", f"{src}:{ext}", muni,
-                body, day, para, title, 1.0, {"diary_number": diaries.get(other)},
+                SAME_CASE,
+                "earlier" if position < own else "later",
+                f"{src}:{ext}",
+                muni,
+                body,
+                day,
+                para,
+                title,
+                1.0,
+                {"diary_number": diaries.get(other)},
             )
         )
     for other, (direction, score, evidence) in sorted(similar.items(), key=lambda x: -x[1][1]):

@@ -206,7 +206,8 @@ def refresh(
     if changed_ids:
         changed_topics = {i: t for i, t in topics.items() if i in changed_ids}
         rest = [
-            i for i in session.scalars(select(models.Item.id).order_by(models.Item.id))
+            i
+            for i in session.scalars(select(models.Item.id).order_by(models.Item.id))
             if i not in stale_set
         ]
         report.items_rescored = len(rest)
@@ -289,9 +290,7 @@ def list_topics(session: Session) -> list[TopicSummary]:
     out = []
     for row in session.scalars(select(models.Topic).order_by(models.Topic.name)):
         members, munis, first, last = stats.get(row.id, (0, 0, None, None))
-        out.append(
-            TopicSummary(row.name, row.title, members, munis, first, last, row.updated_at)
-        )
+        out.append(TopicSummary(row.name, row.title, members, munis, first, last, row.updated_at))
     return out
 
 
@@ -328,11 +327,14 @@ def topic_members(session: Session, name: str, limit: int | None = None) -> list
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [
-        Member(f"{src}:{ext}", muni, region, county, body, day, para, title, url, score, ev)
-        for src, ext, muni, region, county, body, day, para, title, url, score, ev
-        in session.execute(stmt)
-    ]
+    members = []
+    for src, ext, muni, region, county, body, day, para, title, url, score, ev in session.execute(
+        stmt
+    ).tuples():
+        members.append(
+            Member(f"{src}:{ext}", muni, region, county, body, day, para, title, url, score, ev)
+        )
+    return members
 
 
 GroupBy = Literal["municipality", "region", "county"]
@@ -361,8 +363,10 @@ def timeline(session: Session, name: str, by: GroupBy, period: Period = "year") 
             "county": member.wellbeing_county,
         }[by] or "(unknown)"
         day = member.meeting_date
-        when = "(no date)" if day is None else (
-            f"{day.year}" if period == "year" else f"{day.year}-{day.month:02d}"
+        when = (
+            "(no date)"
+            if day is None
+            else (f"{day.year}" if period == "year" else f"{day.year}-{day.month:02d}")
         )
         periods.add(when)
         counts = rows.setdefault(group, {})

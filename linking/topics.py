@@ -213,8 +213,7 @@ def analyse_item(
     """The title and each (kind, text) section as analysed tokens."""
     out = [AnalysedSection(TITLE, tuple(analyzer.iter_token_analyses(title)))]
     out.extend(
-        AnalysedSection(kind, tuple(analyzer.iter_token_analyses(text)))
-        for kind, text in sections
+        AnalysedSection(kind, tuple(analyzer.iter_token_analyses(text))) for kind, text in sections
     )
     return tuple(out)
 
