@@ -72,12 +72,14 @@ def parse_query(query: str) -> ParsedQuery:
     """Parse ``query``; SearchQueryError (one line) when it has no word to look for."""
     clauses: list[list[Atom]] = []
     excluded: list[Atom] = []
-    join_next = False  # the previous token was OR
+    join_next = False  # the previous tokens were a positive atom and OR
+    after_positive = False  # the previous token was a positive atom
     negate_next = False  # the previous token was NOT
     count = 0
     for raw in _TOKEN_RE.findall(query):
         if raw in ("OR", "AND", "NOT"):
-            join_next = raw == "OR" and bool(clauses)
+            join_next = raw == "OR" and after_positive
+            after_positive = False
             negate_next = raw == "NOT"
             continue
         negative = negate_next or raw.startswith("-")
@@ -94,12 +96,12 @@ def parse_query(query: str) -> ParsedQuery:
             raise SearchQueryError(f"too many words in the query (at most {MAX_ATOMS})")
         if negative:
             excluded.append(atom)
-            join_next = False
         elif join_next:
             clauses[-1].append(atom)
-            join_next = False
         else:
             clauses.append([atom])
+        join_next = False
+        after_positive = not negative
     diary = diary_number_query(query)
     if not clauses:
         raise _nothing(query)

@@ -29,6 +29,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    and_,
     cast,
     column,
     func,
@@ -218,13 +219,13 @@ def _index_source(
             return fts, fts.c.rowid, condition, func.bm25(this, *ITEM_WEIGHTS)
         item_id: ColumnElement[int] = fts.c.rowid.op("/")(SECTION_SLOTS)
         same_kind = fts.c.rowid.op("%")(SECTION_SLOTS) == section_code(kind)
-        return fts, item_id, condition & same_kind, func.bm25(this, *SECTION_WEIGHTS)
+        return fts, item_id, and_(condition, same_kind), func.bm25(this, *SECTION_WEIGHTS)
     name = "item_search" if kind is None else "item_search_section"
     index = table(name, column("item_id", Integer), column("document", TSVECTOR), column("kind"))
     tsquery = cast(literal(tsquery_text(plan)), TSQUERY)
     condition = index.c.document.op("@@")(tsquery)
     if kind is not None:
-        condition = condition & (index.c.kind == kind)
+        condition = and_(condition, index.c.kind == kind)
     return index, index.c.item_id, condition, -func.ts_rank(index.c.document, tsquery)
 
 

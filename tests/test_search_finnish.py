@@ -1,0 +1,214 @@
+"""Finnish-aware search (issue 3) on SQLite and PostgreSQL: the same query, the same items."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import text
+
+from storage import models
+from storage.db import Archive
+from storage.filters import FilterError, ItemFilters
+from storage.index import rebuild_index
+from storage.query import parse_query
+from storage.search import SearchQueryError, search_items
+from tests.storagekit import item, item_page, setup_sources, store
+
+TEXTS = {
+    "1-1": ("Perhekeskustoimintamalli otetaan käyttöön", "Asia valmisteltiin."),
+    "1-2": ("Talousarvio", "Siirrytään perhekeskustoimintaan vuonna 2021."),
+    "1-3": ("Neuvolapalvelut", "Perhekeskusten ja neuvoloiden yhteistyö."),
+    "1-4": ("Verkostot", "Perhekeskusverkoston kokous pidettiin."),
+    "1-5": ("Perhehoidon palkkiot", "Perhehoidon palkkiot nousevat."),
+    "1-6": ("Kauppakeskuksen kaava", "Kauppakeskuksen asemakaava hyväksytään."),
+    "1-7": ("Lastensuojelulain muutos", "Muutos koskee sijaishuoltoa."),
+    "1-8": ("Lausunto", "Perusturva- ja terveyslautakunta antoi lausunnon."),
+}
+
+
+@pytest.fixture
+def finnish(archive: Archive) -> Archive:
+    setup_sources(archive)
+    records = [
+        item(key, title, selostus=body, paatos="Hyväksyttiin.", diary_number=None)
+        for key, (title, body) in TEXTS.items()
+    ]
+    store(archive, item_page(*records))
+    return archive
+
+
+def _ids(archive: Archive, query: str, filters: ItemFilters | None = None) -> list[str]:
+    with archive.session() as session:
+        return [h.item_id for h in search_items(session, query, filters, limit=50)]
+
+
+def _set(archive: Archive, query: str, filters: ItemFilters | None = None) -> set[str]:
+    return {i.split(":")[1] for i in _ids(archive, query, filters)}
+
+
+def test_issue_examples(finnish: Archive) -> None:
+    # Compounds and inflections of perhekeskus; not family care nor a shopping centre.
+    assert _set(finnish, "perhekeskus") == {"1-1", "1-2", "1-3", "1-4"}
+    assert _set(finnish, "lastensuojelu") == {"1-7"}
+    # The elided compound "Perusturva- ja terveyslautakunta" contains lautakunta twice.
+    assert _set(finnish, "lautakunta") == {"1-8"}
+    assert _set(finnish, "perusturvalautakunta") == {"1-8"}
+    # An inflected query word finds the other forms too.
+    assert _set(finnish, "perhekeskuksen") == {"1-1", "1-2", "1-3", "1-4"}
+
+
+def test_whole_lemma_title_ranks_above_a_compound_part(archive: Archive) -> None:
+    setup_sources(archive)
+    store(
+        archive,
+        item_page(
+            item("2-1", "Seurakunnan kiinteistöt"),
+            item("2-2", "Kunnan kiinteistöt"),
+            item("2-3", "Kiinteistöt", selostus="Kunta omistaa kiinteistöt."),
+        ),
+    )
+    assert _ids(archive, "kunta") == ["kuopio:2-2", "kuopio:2-1", "kuopio:2-3"]
+
+
+def test_phrase_exclusion_or_and_prefix(finnish: Archive) -> None:
+    assert _set(finnish, "perhekeskus neuvola") == {"1-3"}
+    # A phrase needs its words next to each other, in order, in any inflection.
+    assert _set(finnish, '"perhekeskus ja neuvola"') == {"1-3"}
+    assert _set(finnish, '"neuvola perhekeskus"') == set()
+    assert _set(finnish, '"kokous pitää"') == {"1-4"}
+    assert _set(finnish, "perhekeskus -neuvola") == {"1-1", "1-2", "1-4"}
+    assert _set(finnish, "perhekeskus NOT verkosto") == {"1-1", "1-2", "1-3"}
+    assert _set(finnish, 'perhekeskus -"vuonna 2021"') == {"1-1", "1-3", "1-4"}
+    assert _set(finnish, "lastensuojelu OR kauppakeskus") == {"1-6", "1-7"}
+    assert _set(finnish, "hyväksyä lastensuojelu OR kauppakeskus") == {"1-6", "1-7"}
+    assert _set(finnish, "perhek*") == {"1-1", "1-2", "1-3", "1-4"}
+
+
+@pytest.mark.parametrize(
+    "query", ['"(', "*", "NEAR", "NEAR(perhekeskus)", "§ 48", "x AND", "OR OR", "- -- ---"]
+)
+def test_hostile_queries_are_results_or_one_line_errors(finnish: Archive, query: str) -> None:
+    try:
+        hits = _ids(finnish, query)
+    except SearchQueryError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert isinstance(hits, list)
+
+
+def test_query_parse() -> None:
+    parsed = parse_query('a "b c" -d OR e NOT f g OR h* "unclosed')
+    # OR joins two positive atoms; after an exclusion it has nothing to join.
+    assert [[a.text for a in c] for c in parsed.clauses] == [
+        ["a"], ["b c"], ["e"], ["g", "h"], ["unclosed"]
+    ]
+    assert [a.text for a in parsed.excluded] == ["d", "f"]
+    assert parsed.clauses[3][1].prefix and parsed.clauses[1][0].phrase
+    assert [len(c) for c in parse_query("a OR b OR c d").clauses] == [3, 1]
+    assert parse_query("MliDno-2018-2371").diary_number == "MLIDNO-2018-2371"
+    assert parse_query("HEL 2020-008126").diary_number == "HEL 2020-008126"
+    assert parse_query("Dno 2361 / 06.00.00 / 2020").diary_number == "2361/06.00.00/2020"
+    with pytest.raises(SearchQueryError, match="too many words"):
+        parse_query("sana " * 40)
+
+
+def test_diary_number_finds_its_item_first(archive: Archive) -> None:
+    setup_sources(archive)
+    store(
+        archive,
+        item_page(
+            item(
+                "3-1",
+                "Viittaa asiaan",
+                selostus="Katso 2361/06.00.00/2020 ja muut.",
+                diary_number=None,
+            ),
+            item("3-2", "Kaavoitus", diary_number="2361/06.00.00/2020"),
+            item("3-3", "Muu asia", diary_number="HEL 2020-008126"),
+        ),
+    )
+    assert _ids(archive, "2361/06.00.00/2020") == ["kuopio:3-2", "kuopio:3-1"]
+    assert _ids(archive, "Dno 2361/06.00.00/2020")[0] == "kuopio:3-2"
+    assert _ids(archive, "HEL 2020-008126") == ["kuopio:3-3"]
+
+
+def test_section_filter_matches_inside_that_section(archive: Archive) -> None:
+    setup_sources(archive)
+    store(
+        archive,
+        item_page(
+            item("4-1", "Yksi", selostus="Kirjastoverkko kasvaa.", paatos="Hyväksyttiin."),
+            item("4-2", "Kaksi", selostus="Ei mitään.", paatos="Kirjastoverkkoa laajennetaan."),
+            item("4-3", "Kolme", selostus="Kirjastot", paatos="Verkko uusitaan."),
+        ),
+    )
+    assert _set(archive, "kirjastoverkko") == {"4-1", "4-2"}
+    assert _set(archive, "kirjastoverkko", ItemFilters(section="päätös")) == {"4-2"}
+    assert _set(archive, "kirjastoverkko", ItemFilters(section="selostus")) == {"4-1"}
+    # Every word inside the section: "kirjasto" is in 4-3's selostus, "verkko" in its päätös.
+    assert _set(archive, "kirjasto verkko") == {"4-1", "4-2", "4-3"}
+    assert _set(archive, "kirjasto verkko", ItemFilters(section="paatos")) == {"4-2"}
+    with archive.session() as session:
+        (hit,) = search_items(session, "kirjastoverkko", ItemFilters(section="paatos"))
+    assert hit.snippet == "«Kirjastoverkkoa» laajennetaan."
+    with pytest.raises(FilterError, match="unknown section"):
+        _ids(archive, "kirjasto", ItemFilters(section="loppu"))
+
+
+def test_region_county_and_topic_filters(archive: Archive) -> None:
+    setup_sources(archive)
+    store(archive, item_page(item("5-1", "Perhekeskus Kuopioon")))
+    store(
+        archive,
+        item_page(item("5-2", "Perhekeskus Espooseen")),
+        source="espoo",
+        url="https://espoo.example/1",
+    )
+    assert _set(archive, "perhekeskus", ItemFilters(region="pohjois-savo")) == {"5-1"}
+    assert _set(archive, "perhekeskus", ItemFilters(region="Uusimaa")) == {"5-2"}
+    assert _set(archive, "perhekeskus", ItemFilters(county="Länsi-Uudenmaan")) == {"5-2"}
+    assert _set(archive, "perhekeskus", ItemFilters(county="Lappi")) == set()
+    with archive.session() as session:
+        topic = models.Topic(
+            name="perhekeskus", title="Perhekeskukset", definition={}, definition_hash="x",
+            updated_at=datetime(2024, 1, 1, tzinfo=UTC),
+        )
+        session.add(topic)
+        session.flush()
+        item_id = session.execute(
+            text("SELECT id FROM item WHERE external_id = '5-2'")
+        ).scalar_one()
+        session.add(models.ItemTopic(topic_id=topic.id, item_id=item_id, score=1.0, evidence=[]))
+    assert _set(archive, "perhekeskus", ItemFilters(topic="Perhekeskus")) == {"5-2"}
+    assert _set(archive, "perhekeskus", ItemFilters(topic="nosuch")) == set()
+
+
+def test_snippets_mark_inflected_and_compound_matches(finnish: Archive) -> None:
+    with finnish.session() as session:
+        hits = {h.item_id: h for h in search_items(session, "perhekeskus neuvola", limit=5)}
+        (lauta,) = search_items(session, "lautakunta", limit=5)
+    assert hits["kuopio:1-3"].snippet == "«Perhekeskusten» ja «neuvoloiden» yhteistyö."
+    assert lauta.snippet == "«Perusturva»- ja «terveyslautakunta» antoi lausunnon."
+
+
+def test_rebuilt_index_finds_the_same(finnish: Archive) -> None:
+    before = _ids(finnish, "perhekeskus")
+    with finnish.session() as session:
+        for table in ("item_fts", "item_fts_section", "item_search", "item_search_section"):
+            if finnish.engine.dialect.has_table(session.connection(), table):
+                session.execute(text(f"DELETE FROM {table}"))
+    assert _ids(finnish, "perhekeskus") == []
+    with finnish.session() as session:
+        assert rebuild_index(session) == len(TEXTS)
+    assert _ids(finnish, "perhekeskus") == before
+    # 1-1 has perhekeskus in its title only.
+    assert _set(finnish, "perhekeskus", ItemFilters(section="selostus")) == {"1-2", "1-3", "1-4"}
+
+
+def test_dates_still_break_ties(archive: Archive) -> None:
+    setup_sources(archive)
+    days = [date(2022, 1, 10), date(2024, 1, 10)]
+    store(archive, item_page(*(item(f"{n}9-1", "Kunta", meeting_date=d)
+                               for n, d in enumerate(days))))
+    assert _ids(archive, "kunnan") == ["kuopio:19-1", "kuopio:09-1"]
