@@ -328,9 +328,8 @@ def topic_members(session: Session, name: str, limit: int | None = None) -> list
     if limit is not None:
         stmt = stmt.limit(limit)
     members = []
-    for src, ext, muni, region, county, body, day, para, title, url, score, ev in session.execute(
-        stmt
-    ).tuples():
+    rows = session.execute(stmt)
+    for src, ext, muni, region, county, body, day, para, title, url, score, ev in rows:
         members.append(
             Member(f"{src}:{ext}", muni, region, county, body, day, para, title, url, score, ev)
         )
