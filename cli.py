@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from dataclasses import asdict
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -43,6 +44,14 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1  # the run finished but some sources or pages failed
 EXIT_USAGE = 2  # bad command line, bad configuration or a bad query
 EXIT_ARCHIVE = 3  # the archive cannot be opened
+EXIT_LOCKED = 4  # another run holds the archive's lock
+
+EXIT_CODES_HELP = (
+    "Exit codes (for cron): 0 every source harvested; 1 partial failure (a source "
+    "unreachable, yielding nothing or failing more than --failure-threshold of its pages: "
+    "see the summary); 2 bad command line or configuration; 3 the archive cannot be "
+    "opened; 4 another pykala run holds the archive's lock."
+)
 
 T = TypeVar("T")
 
@@ -146,12 +155,18 @@ def version_callback(value: bool) -> None:
 
 
 class ConsoleProgress(Progress):
-    """A progress bar per source on a terminal; plain timestamped log lines otherwise."""
+    """A progress bar per source on a terminal; plain timestamped log lines otherwise.
 
-    def __init__(self, *, quiet: bool) -> None:
+    Sources on different hosts run in parallel, so callbacks come from several threads.
+    ``log`` (``--log-file``) gets every event as a timestamped line, quiet or not.
+    """
+
+    def __init__(self, *, quiet: bool, log: TextIO | None = None) -> None:
         self.quiet = quiet
+        self.log_file = log
         self.bar: RichProgress | None = None
-        self.task: Any = None
+        self.tasks: dict[str, Any] = {}
+        self.lock = threading.Lock()
         if err.is_terminal and not quiet:
             self.bar = RichProgress(
                 TextColumn("{task.description}"),
@@ -171,53 +186,91 @@ class ConsoleProgress(Progress):
         if self.bar is not None:
             self.bar.stop()
 
+    def write_log(self, message: str) -> None:
+        """One timestamped line in the log file (when there is one)."""
+        if self.log_file is not None:
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+            with self.lock:
+                self.log_file.write(f"{stamp} {message}\n")
+                self.log_file.flush()
+
     def log(self, message: str) -> None:
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        err.print(f"{stamp} {message}", markup=False)
+        """To the log file, and to stderr when not quiet and there is no progress bar."""
+        self.write_log(message)
+        if not self.quiet and self.bar is None:
+            self._console(message)
 
     def on_source(self, source: str, index: int, total: int) -> None:
         if self.bar is not None:
-            if self.task is not None:
-                self.bar.remove_task(self.task)
-            self.task = self.bar.add_task(f"{source} ({index}/{total})", total=None)
-        elif not self.quiet:
-            self.log(f"{source}: start ({index}/{total})")
+            with self.lock:
+                self.tasks[source] = self.bar.add_task(f"{source} ({index}/{total})", total=None)
+        self.log(f"{source}: start ({index}/{total})")
 
     def on_page(self, source: str, url: str, n: int, total_guess: int) -> None:
-        if self.bar is not None and self.task is not None:
-            self.bar.update(self.task, completed=n, total=max(total_guess, n))
+        task = self.tasks.get(source)
+        if self.bar is not None and task is not None:
+            self.bar.update(task, completed=n, total=max(total_guess, n))
 
     def on_error(self, source: str, message: str) -> None:
+        self.write_log(f"{source}: {message}")
         if self.quiet:
             return  # the summary lists every problem once
         if self.bar is not None:
             self.bar.console.print(f"{source}: {message}", markup=False)
         else:
-            self.log(f"{source}: {message}")
+            self._console(f"{source}: {message}")
+
+    def _console(self, message: str) -> None:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        with self.lock:
+            err.print(f"{stamp} {message}", markup=False)
 
     def on_source_done(self, report: SourceReport) -> None:
-        if self.bar is None and not self.quiet:
-            self.log(
-                f"{report.name}: done: {report.inserted} new, {report.updated} updated, "
-                f"{report.unchanged} unchanged, {report.failed} failed, {report.pages} pages"
-            )
+        if self.bar is not None:
+            with self.lock:
+                task = self.tasks.pop(report.name, None)
+                if task is not None:
+                    self.bar.remove_task(task)
+        self.log(
+            f"{report.name}: done: {report.inserted} new, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {report.failed} failed, {report.skipped} skipped, "
+            f"{report.pages} pages, {report.requests} requests, {report.bytes:,} bytes, "
+            f"{report.duration:.1f} s"
+            + (f"; FLAGGED: {', '.join(report.flags)}" if report.flags else "")
+        )
 
 
-def print_report(report: RunReport, *, quiet: bool) -> None:
-    """The run summary: a table per source (unless quiet) and every problem on one line."""
+_REPORT_COLUMNS = ("inserted", "updated", "unchanged", "failed", "skipped", "pages", "requests")
+
+
+def print_report(
+    report: RunReport, *, quiet: bool, progress: ConsoleProgress | None = None
+) -> None:
+    """The run summary: a table per source (unless quiet) and every problem on one line.
+
+    With a log file (``progress.log_file``) the summary also goes there, quiet or not.
+    """
     if not quiet:
-        table = Table("source", "new", "updated", "unchanged", "failed", "pages", "status",
-                      title=f"{report.kind} summary")
+        table = Table("source", "new", "updated", "unchanged", "failed", "skipped", "pages",
+                      "requests", "MB", "s", "status", title=f"{report.kind} summary")
         for s in report.sources:
-            state = "ok" if s.ok else ("unreachable" if s.unreachable else "no items")
-            table.add_row(s.name, str(s.inserted), str(s.updated), str(s.unchanged),
-                          str(s.failed), str(s.pages), state)
+            table.add_row(s.name, *(str(getattr(s, k)) for k in _REPORT_COLUMNS),
+                          f"{s.bytes / 1e6:.1f}", f"{s.duration:.1f}", ", ".join(s.flags) or "ok")
         totals = report.totals()
-        table.add_row("[bold]total[/bold]", *(str(totals[k]) for k in
-                      ("inserted", "updated", "unchanged", "failed", "pages")), "")
+        table.add_row("[bold]total[/bold]", *(str(totals[k]) for k in _REPORT_COLUMNS),
+                      f"{totals['bytes'] / 1e6:.1f}", f"{report.duration:.1f}", "")
         err.print(table)
-    for line in report.error_lines(per_source=10):
+    lines = report.error_lines(per_source=10)
+    for line in lines:
         err.print(line, markup=False)
+    if progress is not None and progress.log_file is not None:
+        totals = report.totals()
+        progress.write_log(
+            f"{report.kind} finished in {report.duration:.1f} s, exit {report.exit_status}: "
+            + ", ".join(f"{totals[k]} {k}" for k in (*_REPORT_COLUMNS, "bytes"))
+        )
+        for line in report.error_lines():
+            progress.write_log(f"problem: {line}")
 
 
 def _hit_row(hit: SearchHit) -> dict[str, str]:
@@ -392,24 +445,86 @@ def sources(
     out.print(f"{len(rows)} sources")
 
 
-@app.command()
+LogFileOption = Annotated[
+    Path | None,
+    typer.Option("--log-file", help="Append timestamped progress and the summary to this file.",
+                 dir_okay=False),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print only problems (for cron: silent when all is well)."),
+]
+
+
+@contextmanager
+def log_file_for(path: Path | None) -> Iterator[TextIO | None]:
+    if path is None:
+        yield None
+        return
+    try:
+        handle = path.open("a", encoding="utf-8")
+    except OSError as exc:
+        fail(f"--log-file: cannot write {path}: {exc.strerror}")
+    with handle:
+        yield handle
+
+
+@contextmanager
+def run_lock_for(archive: Archive) -> Iterator[None]:
+    """The archive's run lock, or exit 4 with one line when another run holds it."""
+    from storage.lock import ArchiveLocked, run_lock
+
+    try:
+        with run_lock(archive):
+            yield
+    except ArchiveLocked as exc:
+        fail(str(exc), EXIT_LOCKED)
+
+
+def write_report_json(path: Path, report: RunReport, archive_url: str) -> None:
+    document = {"archive": archive_url, **report.as_dict()}
+    try:
+        path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    except OSError as exc:
+        fail(f"--report-json: cannot write {path}: {exc.strerror}")
+
+
+@app.command(epilog=EXIT_CODES_HELP)
 def harvest(
     db: DbOption = None,
     sources_file: SourcesOption = None,
     only: Annotated[
         list[str] | None, typer.Option("--source", help="Harvest only this source (repeatable).")
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Walk every page of every source, not only what may have "
+                     "changed (unchanged pages still cost one conditional request)."),
+    ] = False,
     max_pages: Annotated[
-        int | None, typer.Option(help="Stop each source after this many pages.")
+        int | None, typer.Option(help="Stop each source after this many pages (the rest "
+                                 "is kept for the next run).")
     ] = None,
     delay: Annotated[
         float, typer.Option(help="Seconds between two requests to the same host.")
     ] = 1.0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
+    failure_threshold: Annotated[
+        float, typer.Option(help="Flag a source (exit 1) when more than this share of its "
+                            "pages failed.", min=0.0, max=1.0)
+    ] = 0.2,
+    quiet: QuietOption = False,
+    log_file: LogFileOption = None,
+    report_json: Annotated[
+        Path | None,
+        typer.Option("--report-json", help="Write the run report as JSON to this file.",
+                     dir_okay=False),
+    ] = None,
 ) -> None:
     """Fetch new and changed minutes from the sources into the archive.
 
-    Exit code 0 when every source was harvested, 1 when some sources or pages failed.
+    Hosts are harvested in parallel, each politely (one request at a time, --delay apart,
+    robots.txt obeyed). Pages that failed or were left unfetched are retried first by the
+    next run. Only one run at a time may use an archive.
     """
     from harvester.http import PoliteClient, Politeness
     from harvester.run import harvest as run_harvest
@@ -424,50 +539,91 @@ def harvest(
     if delay < 0:
         fail("--delay must not be negative")
     with (
+        log_file_for(log_file) as log,
         archive_for(db) as archive,
+        run_lock_for(archive),
         PoliteClient(Politeness(min_interval=delay)) as client,
-        ConsoleProgress(quiet=quiet) as progress,
+        ConsoleProgress(quiet=quiet, log=log) as progress,
     ):
+        progress.write_log(f"harvest of {len(configs)} sources into {archive.url} starts")
         report = guarded(
-            lambda: run_harvest(archive, configs, client, progress=progress, max_pages=max_pages)
+            lambda: run_harvest(archive, configs, client, progress=progress, max_pages=max_pages,
+                                full=full, failure_threshold=failure_threshold)
         )
-    print_report(report, quiet=quiet)
+        print_report(report, quiet=quiet, progress=progress)
+        if report_json is not None:
+            write_report_json(report_json, report, archive.url)
     raise typer.Exit(report.exit_status)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 def reparse(
     db: DbOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
+    quiet: QuietOption = False,
+    log_file: LogFileOption = None,
 ) -> None:
     """Rebuild every item from the stored raw pages, without the network."""
     from harvester.run import reparse as run_reparse
 
-    with archive_for(db) as archive, ConsoleProgress(quiet=quiet) as progress:
+    with (
+        log_file_for(log_file) as log,
+        archive_for(db) as archive,
+        run_lock_for(archive),
+        ConsoleProgress(quiet=quiet, log=log) as progress,
+    ):
         report = guarded(lambda: run_reparse(archive, progress=progress))
-    print_report(report, quiet=quiet)
+        print_report(report, quiet=quiet, progress=progress)
     raise typer.Exit(report.exit_status)
 
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Words to find; every word must match.")],
+    query: Annotated[
+        str,
+        typer.Argument(
+            help='Words to find, in any inflection or inside compounds; every word must '
+            'match. "a phrase", -exclude, a OR b, prefix*; a diary number finds its item.'
+        ),
+    ],
     db: DbOption = None,
     municipality: MunicipalityOption = None,
     body: BodyOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    region: Annotated[
+        str | None, typer.Option(help="Maakunta (name or its beginning, e.g. Pohjois-Savo).")
+    ] = None,
+    county: Annotated[
+        str | None,
+        typer.Option(help="Hyvinvointialue (name or its beginning, e.g. Pohjois-Savon)."),
+    ] = None,
+    section: Annotated[
+        str | None,
+        typer.Option(help="Match only inside this section kind: paatos, paatosehdotus, "
+                     "selostus, kasittely, …"),
+    ] = None,
+    topic: Annotated[str | None, typer.Option(help="Only items of this topic.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many results.")] = 20,
     fmt: Annotated[
         str, typer.Option("--format", help="table, json (JSON lines) or csv.")
     ] = "table",
 ) -> None:
-    """Full-text search of decisions, newest and best matches first."""
+    """Finnish-aware full-text search of decisions, best matches first."""
+    from dataclasses import replace
+
+    from storage.filters import FilterError, section_kind
     from storage.search import search_items
 
     if fmt not in ("table", "json", "csv"):
         fail(f"--format must be table, json or csv, not {fmt!r}")
-    filters = make_filters(municipality, body, since, until)
+    try:
+        kind = section_kind(section) if section else None
+    except FilterError as exc:
+        fail(str(exc))
+    filters = replace(
+        make_filters(municipality, body, since, until),
+        region=region, county=county, section=kind, topic=topic,
+    )
     with archive_for(db) as archive, archive.session() as session:
         hits = guarded(lambda: search_items(session, query, filters, limit))
     print_hits(hits, fmt)

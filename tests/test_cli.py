@@ -233,3 +233,23 @@ def test_shipped_sources_list() -> None:
     kuopio = [r for r in rows if r["municipality_code"] == "297"]
     assert kuopio and kuopio[0]["wellbeing_county"] == "Pohjois-Savon hyvinvointialue"
     assert closed_port_url().startswith("http://127.0.0.1:")
+
+
+def test_search_finnish_forms_filters_and_snippets(harvested: str) -> None:
+    """Issue 3 through the CLI: an elided compound, --section/--region, marked snippets."""
+
+    def hits(*args: str) -> list[dict[str, str]]:
+        result = pykala("search", *args, "--db", harvested, "--format", "json")
+        assert result.returncode == 0, result.stderr
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    # "Perusturva- ja terveyslautakunta hyväksyi …" in the seed's päätös.
+    found = hits("lautakunta", "--section", "päätös")
+    assert "kuopio:2020362412-5" in [h["item_id"] for h in found]
+    seed = next(h for h in found if h["item_id"] == "kuopio:2020362412-5")
+    assert "«Perusturva»- ja «terveyslautakunta»" in seed["snippet"]
+    assert [h["item_id"] for h in hits("perhekeskus", "--region", "Pohjois-Savo")] == [
+        "kuopio:2020362412-5"
+    ]
+    assert hits("perhekeskus", "--county", "Länsi-Uudenmaan") == []
+    assert_one_line_error(pykala("search", "kunta", "--section", "x", "--db", harvested), 2)
