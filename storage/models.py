@@ -298,3 +298,46 @@ class CrawlQueue(Base):
     reason: Mapped[str | None] = mapped_column(Text)  # the last failure
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_failed: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Document(Base):
+    """A text that is not minutes (a programme web page, a slide deck): searchable and
+    topic-linked beside the items. Keyed on ``external_id`` alone (the normalised URL, or
+    "sha256:<hex>" for a file added by hand), so one document is stored once whichever
+    source (or ``pykala add``) brought it; ``source_id`` is the last source that did."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(Text, unique=True)
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("source.id", ondelete="SET NULL"), index=True
+    )
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    organisation: Mapped[str | None] = mapped_column(Text)
+    dates: Mapped[list[Any]] = mapped_column(JSON)  # ISO dates in order of appearance
+    municipality_code: Mapped[str | None] = mapped_column(Text, index=True)
+    region: Mapped[str | None] = mapped_column(Text, index=True)  # maakunta
+    language: Mapped[str] = mapped_column(Text, default="fi")
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_changed: Mapped[datetime] = mapped_column(UtcDateTime)
+    content_hash: Mapped[str] = mapped_column(Text)
+    raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
+
+
+class DocumentVersion(Base):
+    """An earlier content of a document, valid from valid_from until valid_to."""
+
+    __tablename__ = "document_version"
+    __table_args__ = (UniqueConstraint("document_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON of the document's fields
+    raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime)
+    valid_to: Mapped[datetime] = mapped_column(UtcDateTime)
