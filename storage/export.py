@@ -9,10 +9,15 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict
 from datetime import UTC, date, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from parsers.records import SectionKind
@@ -50,6 +55,16 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
     Column("last_changed", "When pykala last saw the item's content change, ISO 8601 UTC"),
 )
 FIELDNAMES = [c.name for c in EXPORT_COLUMNS]
+# Added after EXPORT_COLUMNS when an export is restricted to a topic (--topic).
+TOPIC_COLUMNS: tuple[Column, ...] = (
+    Column("topic_score", "Topic score of the item (linking.topics: weighted term matches)"),
+    Column(
+        "topic_terms",
+        "Topic terms that matched, best first, each with the sections it matched in: "
+        "perhekeskustoimintamalli (title); LAPE (selostus)",
+    ),
+)
+META_SUFFIX = ".meta.json"
 BATCH = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _TEXT_KINDS = (SectionKind.PAATOSEHDOTUS, SectionKind.PAATOS, SectionKind.ESITTELIJA)
@@ -132,12 +147,14 @@ def iter_export_rows(session: Session, filters: ItemFilters | None = None) -> It
         .order_by(date_col.nulls_first(), models.Source.name, models.Item.id)
         .execution_options(yield_per=BATCH)
     )
+    topic_ids = _topic_ids(session, filters.topic) if filters and filters.topic else None
     # Plain columns, not ORM entities: nothing accumulates in the session's identity map.
     for batch in session.execute(stmt).partitions():
         sections = _section_fields(session, [row.id for row in batch])
+        topics = _topic_fields(session, [row.id for row in batch], topic_ids or [])
         for item in batch:
             extra = sections.get(item.id, {})
-            yield {
+            row: ExportRow = {
                 "item_id": f"{item.source}:{item.external_id}",
                 "source": item.source,
                 "municipality_code": item.municipality_code,
@@ -158,6 +175,50 @@ def iter_export_rows(session: Session, filters: ItemFilters | None = None) -> It
                 "first_seen": _iso_utc(item.first_seen),
                 "last_changed": _iso_utc(item.last_changed),
             }
+            if topic_ids is not None:
+                row.update(topics.get(item.id, {"topic_score": None, "topic_terms": None}))
+            yield row
+
+
+def _topic_ids(session: Session, wanted: str) -> list[int]:
+    """Topics named (or titled) ``wanted``, matched as storage.filters matches them."""
+    key = " ".join(wanted.casefold().split())
+    return [
+        topic_id
+        for topic_id, name, title in session.execute(
+            select(models.Topic.id, models.Topic.name, models.Topic.title)
+        )
+        if key in (" ".join(name.casefold().split()), " ".join((title or "").casefold().split()))
+    ]
+
+
+def _topic_fields(
+    session: Session, item_ids: Sequence[int], topic_ids: Sequence[int]
+) -> dict[int, dict[str, str | None]]:
+    """topic_score / topic_terms per item ("term (section, section); term (section)")."""
+    if not topic_ids:
+        return {}
+    out: dict[int, dict[str, str | None]] = {}
+    for item_id, score, evidence in session.execute(
+        select(models.ItemTopic.item_id, models.ItemTopic.score, models.ItemTopic.evidence).where(
+            models.ItemTopic.item_id.in_(item_ids), models.ItemTopic.topic_id.in_(topic_ids)
+        )
+    ):
+        where: dict[str, list[str]] = {}
+        for match in evidence:
+            sections = where.setdefault(str(match["term"]), [])
+            if match["section"] not in sections:
+                sections.append(str(match["section"]))
+        terms = "; ".join(f"{term} ({', '.join(kinds)})" for term, kinds in where.items())
+        out[item_id] = {"topic_score": f"{score:.2f}", "topic_terms": terms}
+    return out
+
+
+def export_fieldnames(filters: ItemFilters | None = None) -> list[str]:
+    """The columns of an export: EXPORT_COLUMNS, plus TOPIC_COLUMNS for a topic export."""
+    if filters is not None and filters.topic:
+        return FIELDNAMES + [c.name for c in TOPIC_COLUMNS]
+    return list(FIELDNAMES)
 
 
 def neutralise(cell: str) -> str:
@@ -165,7 +226,9 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def write_csv(rows: Iterable[ExportRow], out: TextIO) -> int:
+def write_csv(
+    rows: Iterable[ExportRow], out: TextIO, fieldnames: Sequence[str] = FIELDNAMES
+) -> int:
     """Write a header and the rows as CSV; returns the number of rows.
 
     Open ``out`` with newline="" (the writer emits CRLF itself, as RFC 4180 asks) and
@@ -174,19 +237,96 @@ def write_csv(rows: Iterable[ExportRow], out: TextIO) -> int:
     """
     out.write("\ufeff")
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(FIELDNAMES)
+    writer.writerow(fieldnames)
     count = 0
     for row in rows:
-        writer.writerow([neutralise(row.get(name) or "") for name in FIELDNAMES])
+        writer.writerow([neutralise(row.get(name) or "") for name in fieldnames])
         count += 1
     return count
 
 
-def write_jsonl(rows: Iterable[ExportRow], out: TextIO) -> int:
+def write_jsonl(
+    rows: Iterable[ExportRow], out: TextIO, fieldnames: Sequence[str] = FIELDNAMES
+) -> int:
     """One JSON object per line, values verbatim (no spreadsheet neutralising)."""
     count = 0
     for row in rows:
-        record: dict[str, Any] = {name: row.get(name) for name in FIELDNAMES}
+        record: dict[str, Any] = {name: row.get(name) for name in fieldnames}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += 1
     return count
+
+
+# --- the sidecar that lets a study cite exactly what it used ------------------------------
+
+
+def meta_path(path: Path) -> Path:
+    """``<file>.meta.json`` next to an export file."""
+    return path.with_name(path.name + META_SUFFIX)
+
+
+def _pykala_version() -> str:
+    try:
+        return version("pykala")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _jsonable_filters(filters: ItemFilters | None) -> dict[str, str | None]:
+    if filters is None:
+        return {}
+    return {
+        key: value.isoformat() if isinstance(value, date) else value
+        for key, value in asdict(filters).items()
+    }
+
+
+def export_meta(
+    session: Session,
+    *,
+    archive_url: str,
+    command: str,
+    query: str | None = None,
+    filters: ItemFilters | None = None,
+    fmt: str = "csv",
+    rows: int | None = None,
+    columns: Sequence[str] = FIELDNAMES,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """What an export was made of: the query, the filters, the pykala version, the archive
+    (password hidden), when it was last harvested and, for a topic, its definition."""
+    last_run = session.scalar(
+        select(func.max(models.HarvestRun.finished)).where(models.HarvestRun.status != "running")
+    )
+    last_fetch = session.scalar(select(func.max(models.Page.fetched_at)))
+    try:
+        shown_url = make_url(archive_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        shown_url = archive_url
+    meta: dict[str, Any] = {
+        "command": command,
+        "query": query,
+        "filters": _jsonable_filters(filters),
+        "format": fmt,
+        "rows": rows,
+        "columns": list(columns),
+        "pykala_version": _pykala_version(),
+        "archive": shown_url,
+        "last_harvest": _iso_utc(last_run) if last_run else None,
+        "last_fetch": _iso_utc(last_fetch) if last_fetch else None,
+        "created_at": _iso_utc(now or datetime.now(UTC)),
+    }
+    if filters is not None and filters.topic:
+        topic_ids = _topic_ids(session, filters.topic)
+        meta["topics"] = [
+            {"name": t.name, "definition_hash": t.definition_hash, "definition": t.definition}
+            for t in session.scalars(select(models.Topic).where(models.Topic.id.in_(topic_ids)))
+        ]
+    return meta
+
+
+def write_meta(path: Path, meta: dict[str, Any]) -> Path:
+    """Write ``meta`` (from export_meta) as ``<path>.meta.json``; returns that path."""
+    target = meta_path(path)
+    target.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return target
