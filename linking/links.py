@@ -380,3 +380,13 @@ def item_links(session: Session, item_id: int) -> list[LinkedItem]:
             )
         )
     return out
+
+
+def resolve_item_id(session: Session, stable_id: str) -> int | None:
+    """The database id of "<source>:<external id>"."""
+    source, _, external_id = stable_id.partition(":")
+    return session.scalar(
+        select(models.Item.id)
+        .join(models.Source, models.Source.id == models.Item.source_id)
+        .where(models.Source.name == source, models.Item.external_id == external_id)
+    )
