@@ -636,13 +636,25 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one item with its sections, URL and earlier versions."""
+    from linking.links import item_links, resolve_item_id
+    from linking.membership import item_topics
     from storage.queries import get_item
 
     with archive_for(db) as archive, archive.session() as session:
         view = guarded(lambda: get_item(session, item_id))
+        db_id = resolve_item_id(session, view.item_id) if view is not None else None
+        links = item_links(session, db_id) if db_id is not None else []
+        topics = item_topics(session, db_id) if db_id is not None else []
     if view is None:
         fail(f"no item {item_id!r} in the archive (ids look like kuopio:2020362412-5)")
-    print_item(view, as_json=as_json)
+    if as_json:
+        data = _jsonable(asdict(view))
+        data["topics"] = [{"topic": n, "score": sc, "terms": t} for n, sc, t in topics]
+        data["links"] = [_jsonable(asdict(link)) for link in links]
+        out.print(json.dumps(data, ensure_ascii=False, indent=2), markup=False)
+        return
+    print_item(view, as_json=False)
+    print_topics_and_links(topics, links)
 
 
 @app.command()
@@ -656,23 +668,50 @@ def export(
     body: BodyOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    topic: Annotated[
+        str | None,
+        typer.Option(help="Only members of this topic; adds topic_score and topic_terms."),
+    ] = None,
+    topics_file: TopicsOption = None,
 ) -> None:
-    """Export items, one row each (columns: see the README's codebook)."""
-    from storage.export import iter_export_rows, write_csv, write_jsonl
+    """Export items, one row each (columns: see the README's codebook).
+
+    With --output FILE a sidecar FILE.meta.json records the filters, the pykala version,
+    the archive and its last harvest, so a study can cite exactly what it used.
+    """
+    from dataclasses import replace
+
+    from storage.export import (
+        export_fieldnames,
+        export_meta,
+        iter_export_rows,
+        write_csv,
+        write_jsonl,
+        write_meta,
+    )
 
     writers: dict[str, Callable[..., Any]] = {"csv": write_csv, "jsonl": write_jsonl}
     if fmt not in writers:
         fail(f"--format must be csv or jsonl, not {fmt!r}")
-    filters = make_filters(municipality, body, since, until)
-    with archive_for(db) as archive, archive.session() as session:
-        rows = iter_export_rows(session, filters)
-        if output is None:
-            sys.stdout.reconfigure(newline="")  # type: ignore[union-attr]  # CSV writes \r\n
-            writers[fmt](rows, sys.stdout)
-        else:
+    filters = replace(make_filters(municipality, body, since, until), topic=topic)
+    columns = export_fieldnames(filters)
+    with archive_for(db) as archive:
+        if topic:
+            update_linking(archive, topics_file, topic=topic)
+        with archive.session() as session:
+            rows = iter_export_rows(session, filters)
+            if output is None:
+                sys.stdout.reconfigure(newline="")  # type: ignore[union-attr]  # CSV: \r\n
+                writers[fmt](rows, sys.stdout, columns)
+                return
             try:
                 with output.open("w", encoding="utf-8", newline="") as handle:
-                    writers[fmt](rows, handle)
+                    count = writers[fmt](rows, handle, columns)
+                meta = export_meta(
+                    session, archive_url=archive.url, command="export", filters=filters,
+                    fmt=fmt, rows=count, columns=columns,
+                )
+                write_meta(output, meta)
             except OSError as exc:
                 fail(f"cannot write {output}: {exc.strerror}")
 
@@ -708,6 +747,241 @@ def demo(
     else:
         out.print("\nThe demo archive was temporary; pass --db to keep it.")
 
+
+# -- topics and links (issue 3) --------------------------------------------------------
+
+TopicsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--topics",
+        envvar="PYKALA_TOPICS",
+        help="TOML file of your own [[topic]] tables, added to the shipped ones (a topic "
+        "with a shipped name replaces it). Stored topics stay in the archive.",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+topics_app = typer.Typer(
+    help="Topics (named sets of terms) and the decisions that belong to each.",
+    no_args_is_help=True,
+)
+app.add_typer(topics_app, name="topics")
+
+
+def update_linking(
+    archive: Archive,
+    topics_file: Path | None,
+    *,
+    topic: str | None = None,
+    quiet: bool = True,
+    rebuild: bool = False,
+    k: int | None = None,
+    threshold: float | None = None,
+) -> None:
+    """Store the topics, score new and changed items, rebuild links when needed."""
+    from linking.finnish import VoikkoUnavailable
+    from linking.membership import topic_definition
+    from linking.topics import TopicError
+    from linking.update import update_archive
+
+    options: dict[str, Any] = {"rebuild": rebuild}
+    if k is not None:
+        options["k"] = k
+    if threshold is not None:
+        options["threshold"] = threshold
+    try:
+        report = guarded(lambda: update_archive(archive, topics_file, **options))
+    except (TopicError, VoikkoUnavailable) as exc:
+        fail(str(exc))
+    if not quiet or report.topics.items_analysed or report.topics.topics_changed:
+        err.print(report.summary(), markup=False)
+    if topic is not None:
+        with archive.session() as session:
+            try:
+                topic_definition(session, topic)
+            except ArchiveError as exc:
+                fail(str(exc))
+
+
+def _day(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def print_topics_and_links(topics: list[tuple[str, float, list[str]]], links: list[Any]) -> None:
+    """The Topics / Same case / Similar decisions blocks of `pykala show` and `links`."""
+    if topics:
+        out.print("\n[bold cyan]Topics[/bold cyan]")
+        for name, score, terms in topics:
+            out.print(f"  {name} ({score:.1f}): {', '.join(terms)}", markup=False)
+    case = [link for link in links if link.kind == "same_case"]
+    similar = [link for link in links if link.kind == "similar"]
+    if case:
+        diary = escape(str(case[0].evidence.get("diary_number", "")))
+        out.print(f"\n[bold cyan]Same case[/bold cyan] [dim]({diary})[/dim]")
+        for link in case:
+            para = link.paragraph and f"§ {link.paragraph}"
+            where = " · ".join(p for p in (link.body, para) if p)
+            out.print(f"  {link.direction:>7}  {link.item_id}  {_day(link.meeting_date)}  {where}  "
+                      f"{link.title}", markup=False)
+    if similar:
+        out.print("\n[bold cyan]Similar decisions in other municipalities[/bold cyan]")
+        for link in similar:
+            shared = ", ".join(link.evidence.get("shared_terms", [])[:6])
+            out.print(f"  {link.score:.2f}  {link.item_id}  {_day(link.meeting_date)}  "
+                      f"{link.municipality or ''}: {link.title}", markup=False)
+            out.print(f"        shared: {shared}", markup=False)
+
+
+@topics_app.command("list")
+def topics_list(
+    db: DbOption = None,
+    topics_file: TopicsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """List the topics with their number of member decisions."""
+    from linking.membership import list_topics
+
+    with archive_for(db) as archive:
+        update_linking(archive, topics_file)
+        with archive.session() as session:
+            summaries = list_topics(session)
+    if as_json:
+        for summary in summaries:
+            out.print(json.dumps(_jsonable(asdict(summary)), ensure_ascii=False), markup=False)
+        return
+    table = Table("topic", "title", "members", "municipalities", "first", "last", title="Topics")
+    for s in summaries:
+        table.add_row(s.name, s.title or "", str(s.members), str(s.municipalities),
+                      _day(s.first), _day(s.last))
+    out.print(table)
+
+
+@topics_app.command("show")
+def topics_show(
+    name: Annotated[str, typer.Argument(help="Topic name, e.g. perhekeskus.")],
+    db: DbOption = None,
+    topics_file: TopicsOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many members.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a topic's definition and its members (oldest first) with the matched terms."""
+    from linking.membership import topic_definition, topic_members
+
+    with archive_for(db) as archive:
+        update_linking(archive, topics_file, topic=name)
+        with archive.session() as session:
+            definition = topic_definition(session, name)
+            members = topic_members(session, name, limit=limit)
+    if as_json:
+        data = {"definition": definition.as_data(),
+                "members": [_jsonable(asdict(m)) for m in members]}
+        out.print(json.dumps(data, ensure_ascii=False, indent=2), markup=False)
+        return
+    out.print(f"[bold]{escape(definition.name)}[/bold]  {escape(definition.title or '')}")
+    if definition.description:
+        out.print(definition.description, markup=False)
+    terms = ", ".join(f"{t.text}" + (f" ×{t.weight:g}" if t.weight != 1 else "")
+                      for t in definition.terms)
+    out.print(f"[dim]terms[/dim]      {escape(terms)}")
+    if definition.exclude:
+        out.print(f"[dim]exclude[/dim]    {escape(', '.join(t.text for t in definition.exclude))}"
+                  " (in a title without a term)")
+    weights = ", ".join(f"{k} {v:g}" for k, v in definition.weights.items() if v)
+    out.print(f"[dim]weights[/dim]    {escape(weights)}; threshold {definition.threshold:g}")
+    for ref in definition.references:
+        out.print(f"[dim]reference[/dim]  {escape(ref.title)} {escape(ref.url or '')}")
+    table = Table("date", "municipality", "body", "§", "title", "score", "terms (section)",
+                  title=f"Members ({len(members)})")
+    for m in members:
+        sections: dict[str, list[str]] = {}
+        for e in m.evidence:
+            sections.setdefault(str(e["term"]), []).append(str(e["section"]))
+        where = "\n".join(f"{term} ({', '.join(kinds)})" for term, kinds in sections.items())
+        table.add_row(_day(m.meeting_date), m.municipality or "", m.body or "", m.paragraph or "",
+                      f"{m.title}\n{m.item_id}", f"{m.score:.1f}", where)
+    out.print(table)
+
+
+@topics_app.command("timeline")
+def topics_timeline(
+    name: Annotated[str, typer.Argument(help="Topic name, e.g. perhekeskus.")],
+    db: DbOption = None,
+    topics_file: TopicsOption = None,
+    by: Annotated[str, typer.Option(help="municipality, region or county.")] = "municipality",
+    period: Annotated[str, typer.Option(help="year or month.")] = "year",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """When each municipality (region, wellbeing county) decided about a topic: a table of
+    member decisions per year or month."""
+    from linking.membership import timeline
+
+    if by not in ("municipality", "region", "county"):
+        fail(f"--by must be municipality, region or county, not {by!r}")
+    if period not in ("year", "month"):
+        fail(f"--period must be year or month, not {period!r}")
+    with archive_for(db) as archive:
+        update_linking(archive, topics_file, topic=name)
+        with archive.session() as session:
+            result = timeline(session, name, by, period)  # type: ignore[arg-type]
+    if as_json:
+        out.print(json.dumps(asdict(result), ensure_ascii=False, indent=2), markup=False)
+        return
+    table = Table(by, *result.periods, "total", title=f"{name}: member decisions per {period}")
+    for group, counts in result.rows.items():
+        table.add_row(group, *(str(counts.get(p, "")) for p in result.periods),
+                      str(result.total(group)))
+    out.print(table)
+
+
+@topics_app.command("update")
+def topics_update(db: DbOption = None, topics_file: TopicsOption = None) -> None:
+    """Store the topic definitions, score new and changed items, rebuild links if needed
+    (harvest and reparse do this at the end)."""
+    with archive_for(db) as archive:
+        update_linking(archive, topics_file, quiet=False)
+
+
+@app.command()
+def links(
+    item_id: Annotated[
+        str | None, typer.Argument(help="Item id as shown by search; omit with --rebuild.")
+    ] = None,
+    db: DbOption = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Recompute every same-case and similar link.")
+    ] = False,
+    k: Annotated[int, typer.Option(min=1, help="Similar decisions kept per item.")] = 5,
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Least cosine similarity kept.")
+    ] = 0.15,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """Decisions of the same case (diary number) and similar decisions in other
+    municipalities (TF-IDF over lemmas and compound parts)."""
+    from linking.links import item_links, resolve_item_id
+    from storage.queries import get_item
+
+    if item_id is None and not rebuild:
+        fail("give an item id, or --rebuild")
+    with archive_for(db) as archive:
+        update_linking(archive, None, quiet=not rebuild, rebuild=rebuild, k=k,
+                       threshold=threshold)
+        if item_id is None:
+            return
+        with archive.session() as session:
+            view = guarded(lambda: get_item(session, item_id))
+            if view is None:
+                fail(f"no item {item_id!r} in the archive (ids look like kuopio:2020362412-5)")
+            db_id = resolve_item_id(session, view.item_id)
+            found = item_links(session, db_id) if db_id is not None else []
+    if as_json:
+        for link in found:
+            out.print(json.dumps(_jsonable(asdict(link)), ensure_ascii=False), markup=False)
+        return
+    out.print(f"[bold]{escape(view.title)}[/bold]  {escape(view.item_id)}")
+    if not found:
+        err.print("no links")
+    print_topics_and_links([], found)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
