@@ -9,22 +9,31 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, NamedTuple, Protocol
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from parsers.records import ItemRecord, MeetingRecord, PageKind, ParseResult
+from parsers.records import (
+    DocumentRecord,
+    ItemRecord,
+    MeetingKind,
+    MeetingRecord,
+    PageKind,
+    ParseResult,
+)
 
 from . import models
 from .content import canonical_json, content_hash, record_content, row_content
 from .db import ArchiveError
+from .docindex import index_document
 from .index import index_item
 
 PAGE_BATCH = 500  # pages per query when iterating for a reparse
+_T = TypeVar("_T")
 
 
 class UnknownSourceError(ArchiveError):
@@ -45,7 +54,8 @@ class FetchedPage:
 
 @dataclass
 class UpsertCounts:
-    """Items inserted / updated / unchanged (meetings are saved but not counted)."""
+    """Items and documents inserted / updated / unchanged (meetings are saved but not
+    counted)."""
 
     inserted: int = 0
     updated: int = 0
@@ -174,6 +184,11 @@ def _source_id(session: Session, source_name: str) -> int:
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     wanted = name.lower()
     return next((v for k, v in headers.items() if k.lower() == wanted), None)
+
+
+def save_raw(session: Session, body: bytes) -> int:
+    """Store ``body`` once per sha256 (a file added by hand has no page row); its id."""
+    return _raw_page_id(session, body)
 
 
 def _raw_page_id(session: Session, body: bytes) -> int:
@@ -484,6 +499,114 @@ def _apply(
     item.last_changed = seen_at
 
 
+def _stored_names(session: Session, item: models.Item) -> tuple[str | None, str | None]:
+    """(meeting external id, body name) of a stored item."""
+    meeting = (
+        session.scalar(
+            select(models.Meeting.external_id).where(models.Meeting.id == item.meeting_id)
+        )
+        if item.meeting_id is not None
+        else None
+    )
+    body = (
+        session.scalar(select(models.Body.name).where(models.Body.id == item.body_id))
+        if item.body_id is not None
+        else None
+    )
+    return meeting, body
+
+
+def _with_stored(session: Session, item: models.Item, record: ItemRecord) -> ItemRecord:
+    """``record`` with each None field taken from the stored item.
+
+    A None field means "not on this page", never "removed": an item seen on two pages
+    (a Tweb item-list row and the item's PDF) keeps what each page told.
+    """
+    meeting, body = _stored_names(session, item)
+    return replace(
+        record,
+        meeting_external_id=_first(record.meeting_external_id, meeting),
+        body_name=_first(record.body_name, body),
+        meeting_date=_first(record.meeting_date, item.meeting_date),
+        meeting_kind=_first(record.meeting_kind, _meeting_kind(item.meeting_kind)),
+        position=_first(record.position, item.position),
+        paragraph=_first(record.paragraph, item.paragraph),
+        diary_number=_first(record.diary_number, item.diary_number),
+        diary_number_normalised=_first(
+            record.diary_number_normalised, item.diary_number_normalised
+        ),
+        pdf_url=_first(record.pdf_url, item.pdf_url),
+    )
+
+
+def _first(value: _T | None, stored: _T | None) -> _T | None:
+    return value if value is not None else stored
+
+
+def _meeting_kind(value: str | None) -> MeetingKind | None:
+    return MeetingKind(value) if value else None
+
+
+def _fill_gaps(
+    session: Session,
+    source_id: int,
+    item: models.Item,
+    record: ItemRecord,
+    seen_at: datetime,
+) -> bool:
+    """Fill the stored item's None fields from a partial record (no sections); True when
+    anything was filled. The stored text, title and sections stay."""
+    meeting, body = _stored_names(session, item)
+    gaps = {
+        "meeting_date": (item.meeting_date, record.meeting_date),
+        "meeting_kind": (item.meeting_kind, str(record.meeting_kind or "") or None),
+        "position": (item.position, record.position),
+        "paragraph": (item.paragraph, record.paragraph),
+        "diary_number": (item.diary_number, record.diary_number),
+        "diary_number_normalised": (
+            item.diary_number_normalised,
+            record.diary_number_normalised,
+        ),
+        "pdf_url": (item.pdf_url, record.pdf_url),
+    }
+    filled = {k: new for k, (old, new) in gaps.items() if old is None and new is not None}
+    new_body = body is None and record.body_name is not None
+    new_meeting = meeting is None and record.meeting_external_id is not None
+    if not (filled or new_body or new_meeting):
+        return False
+    _keep_version(session, item, seen_at)
+    for attr, value in filled.items():
+        setattr(item, attr, value)
+    if new_body:
+        item.body_id = _body_id(session, source_id, record.body_name)
+    if new_meeting:
+        gap_record = replace(record, meeting_date=item.meeting_date)
+        item.meeting_id = _meeting_for_item(session, source_id, gap_record, item.body_id)
+    session.flush()
+    meeting, body = _stored_names(session, item)
+    sections = session.scalars(
+        select(models.Section)
+        .where(models.Section.item_id == item.id)
+        .order_by(models.Section.ordinal)
+    ).all()
+    attachments = session.scalars(
+        select(models.Attachment)
+        .where(models.Attachment.item_id == item.id)
+        .order_by(models.Attachment.ordinal)
+    ).all()
+    item.content_hash = content_hash(
+        row_content(
+            item,
+            meeting_external_id=meeting,
+            body_name=body,
+            sections=sections,
+            attachments=attachments,
+        )
+    )
+    item.last_changed = seen_at
+    return True
+
+
 def _save_item(
     session: Session,
     source_id: int,
@@ -492,21 +615,30 @@ def _save_item(
     raw_page_id: int | None,
     seen_at: datetime,
     counts: UpsertCounts,
+    page_url: str | None = None,
 ) -> None:
-    digest = content_hash(record_content(record))
     item = session.scalar(
         select(models.Item).where(
             models.Item.source_id == source_id, models.Item.external_id == record.external_id
         )
     )
+    if item is not None:
+        record = _with_stored(session, item, record)
+    digest = content_hash(record_content(record))
     if item is not None and item.content_hash == digest:
         counts.unchanged += 1
         return
     if item is not None:
         reason = _worse_parse(session, item, record)
         if reason is not None:
-            stable = stable_item_id(source_name, record.external_id)
-            counts.warnings.append(f"kept earlier version of {stable}: {reason}")
+            # A partial record (a list row, no sections) may still fill the stored
+            # item's gaps; from the item's own page it is a failed parse worth a warning.
+            if not record.sections and _fill_gaps(session, source_id, item, record, seen_at):
+                counts.updated += 1
+                return
+            if page_url is None or page_url == item.url:
+                stable = stable_item_id(source_name, record.external_id)
+                counts.warnings.append(f"kept earlier version of {stable}: {reason}")
             counts.unchanged += 1
             return
     body_id = _body_id(session, source_id, record.body_name)
@@ -542,7 +674,12 @@ def save_parse(
     result: ParseResult,
     seen_at: datetime,
 ) -> UpsertCounts:
-    """Upsert the meetings and items of one parsed page; mark the page parsed."""
+    """Upsert the meetings, items and documents of one parsed page; mark the page parsed.
+
+    A None field of a record keeps the stored value ("not on this page"); a record
+    without sections never replaces stored sections but fills the stored item's None
+    fields (a Tweb item-list row completing the item read from its PDF).
+    """
     source_id = _source_id(session, source_name)
     page = session.get(models.Page, page_id)
     if page is None:
@@ -551,11 +688,117 @@ def save_parse(
     for meeting in result.meetings:
         _save_meeting(session, source_id, meeting)
     for record in result.items:
-        _save_item(session, source_id, source_name, record, page.raw_page_id, seen_at, counts)
+        _save_item(
+            session, source_id, source_name, record, page.raw_page_id, seen_at, counts, page.url
+        )
+    for document in result.documents:
+        outcome = save_document(
+            session, document, seen_at=seen_at, source_id=source_id, raw_page_id=page.raw_page_id
+        )
+        setattr(counts, outcome, getattr(counts, outcome) + 1)
     page.parsed_at = seen_at
     page.parse_error = None
     session.flush()
     return counts
+
+
+# --- documents -----------------------------------------------------------------------
+
+
+def _document_content(record: DocumentRecord) -> dict[str, Any]:
+    return {
+        "url": record.url,
+        "title": record.title,
+        "text": record.text,
+        "organisation": record.organisation,
+        "dates": [d.isoformat() for d in record.dates],
+        "municipality_code": record.municipality_code,
+        "region": record.region,
+        "language": record.language,
+    }
+
+
+def _stored_document(row: models.Document) -> dict[str, Any]:
+    return {
+        "url": row.url,
+        "title": row.title,
+        "text": row.text,
+        "organisation": row.organisation,
+        "dates": list(row.dates),
+        "municipality_code": row.municipality_code,
+        "region": row.region,
+        "language": row.language,
+    }
+
+
+def save_document(
+    session: Session,
+    record: DocumentRecord,
+    *,
+    seen_at: datetime,
+    source_id: int | None = None,
+    raw_page_id: int | None = None,
+) -> str:
+    """Upsert a document on its external id; "inserted", "updated" or "unchanged".
+
+    Like items: a None field keeps the stored value, a changed document keeps its
+    previous content in document_version, and an empty text never replaces a stored one.
+    """
+    row = session.scalar(
+        select(models.Document).where(models.Document.external_id == record.external_id)
+    )
+    if row is not None:
+        stored = _stored_document(row)
+        record = replace(
+            record,
+            url=_first(record.url, row.url),
+            organisation=_first(record.organisation, row.organisation),
+            municipality_code=_first(record.municipality_code, row.municipality_code),
+            region=_first(record.region, row.region),
+            dates=record.dates or tuple(date.fromisoformat(d) for d in row.dates),
+        )
+        content = _document_content(record)
+        digest = content_hash(content)
+        if digest == row.content_hash or (not record.text.strip() and row.text.strip()):
+            return "unchanged"
+        last = session.scalar(
+            select(func.max(models.DocumentVersion.version)).where(
+                models.DocumentVersion.document_id == row.id
+            )
+        )
+        session.add(
+            models.DocumentVersion(
+                document_id=row.id,
+                version=(last or 0) + 1,
+                content_hash=row.content_hash,
+                content=canonical_json(stored),
+                raw_page_id=row.raw_page_id,
+                valid_from=row.last_changed,
+                valid_to=seen_at,
+            )
+        )
+        outcome = "updated"
+    else:
+        content = _document_content(record)
+        digest = content_hash(content)
+        row = models.Document(external_id=record.external_id, first_seen=seen_at)
+        session.add(row)
+        outcome = "inserted"
+    row.source_id = source_id if source_id is not None else row.source_id
+    row.url = record.url
+    row.title = record.title
+    row.text = record.text
+    row.organisation = record.organisation
+    row.dates = content["dates"]
+    row.municipality_code = record.municipality_code
+    row.region = record.region
+    row.language = record.language
+    row.content_hash = digest
+    row.raw_page_id = raw_page_id if raw_page_id is not None else row.raw_page_id
+    row.last_changed = seen_at
+    session.flush()
+    index_document(session, row.id, record.title, record.text)
+    return outcome
 
 
 # --- harvest runs --------------------------------------------------------------------

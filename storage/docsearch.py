@@ -1,0 +1,108 @@
+"""Searching documents (programme pages, slide decks) with the same query language and
+the same Finnish analysis as items (storage.search): a query finds a document exactly
+when it would find an item with the document's title and text.
+
+Kept beside storage.search rather than inside it: a document hit has no body, meeting or
+§, and the item search's filters (body, section, topic) do not apply to documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Integer, cast, column, func, literal, literal_column, select, table
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy.orm import Session
+
+from linking.finnish import get_analyzer
+
+from . import models
+from .query import parse_query
+
+# The query compiler and snippet maker of the item search, shared on purpose.
+from .search import _plan, _snippet, _verified, fts5_query, tsquery_text
+
+DOCUMENT_WEIGHTS = (10.0, 4.0, 1.0, 0.4)  # as ITEM_WEIGHTS: title beats text
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    document_id: str  # the external id: normalised URL or "sha256:<hex>"
+    title: str
+    url: str | None
+    organisation: str | None
+    municipality_code: str | None
+    region: str | None
+    dates: tuple[date, ...]
+    snippet: str
+
+
+def search_documents(
+    session: Session,
+    query: str,
+    limit: int = 20,
+    *,
+    region: str | None = None,
+    municipality: str | None = None,
+    mark_start: str = "«",
+    mark_end: str = "»",
+) -> list[DocumentHit]:
+    """Documents matching ``query``, best first; ``region`` / ``municipality`` (a code)
+    narrow them. SearchQueryError for a query with nothing to find."""
+    analyzer = get_analyzer()
+    plan = _plan(analyzer, parse_query(query), query)
+    doc = models.Document
+    if session.get_bind().dialect.name == "sqlite":
+        fts = table("document_fts", column("rowid", Integer))
+        this: Any = literal_column("document_fts")
+        stmt = (
+            select(doc)
+            .select_from(fts)
+            .join(doc, doc.id == fts.c.rowid)
+            .where(this.op("MATCH")(literal(fts5_query(plan))))
+            .order_by(func.bm25(this, *DOCUMENT_WEIGHTS), doc.id)
+        )
+    else:
+        index = table(
+            "document_search", column("document_id", Integer), column("document", TSVECTOR)
+        )
+        tsquery = cast(literal(tsquery_text(plan)), TSQUERY)
+        stmt = (
+            select(doc)
+            .select_from(index)
+            .join(doc, doc.id == index.c.document_id)
+            .where(index.c.document.op("@@")(tsquery))
+            .order_by(-func.ts_rank(index.c.document, tsquery), doc.id)
+        )
+    if region is not None:
+        stmt = stmt.where(func.lower(doc.region) == region.lower())
+    if municipality is not None:
+        stmt = stmt.where(doc.municipality_code == municipality)
+    if not plan.needs_check:  # phrases are checked in Python on every candidate
+        stmt = stmt.limit(limit)
+    rows: Sequence[models.Document] = session.scalars(stmt).all()
+    terms, prefixes = plan.highlight_terms()
+    hits: list[DocumentHit] = []
+    for row in rows:
+        if len(hits) >= limit:
+            break
+        if plan.needs_check and not _verified(plan, analyzer, [row.title, row.text]):
+            continue
+        hits.append(
+            DocumentHit(
+                document_id=row.external_id,
+                title=row.title,
+                url=row.url,
+                organisation=row.organisation,
+                municipality_code=row.municipality_code,
+                region=row.region,
+                dates=tuple(date.fromisoformat(d) for d in row.dates),
+                snippet=_snippet(
+                    analyzer, [row.text], row.title, terms, prefixes, mark_start, mark_end
+                ),
+            )
+        )
+    return hits
