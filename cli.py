@@ -419,15 +419,15 @@ def sources(
     municipalities = load_municipalities()
     rows = []
     for config in configs:
-        muni = municipalities[config.municipality_code]
+        muni = municipalities.get(config.municipality_code or "")  # None: a document source
         rows.append(
             {
                 "name": config.name,
                 "platform": config.platform,
                 "municipality_code": config.municipality_code,
-                "municipality": muni.name_fi,
-                "region": muni.region,
-                "wellbeing_county": muni.wellbeing_county,
+                "municipality": muni.name_fi if muni else None,
+                "region": muni.region if muni else None,
+                "wellbeing_county": muni.wellbeing_county if muni else None,
                 "enabled": config.enabled,
                 "base_url": config.base_url,
             }
@@ -438,8 +438,9 @@ def sources(
         return
     table = Table("name", "platform", "municipality", "region", "base URL", title="Sources")
     for row in rows:
-        label = f"{row['municipality']} ({row['municipality_code']})"
-        table.add_row(str(row["name"]), str(row["platform"]), label, str(row["region"]),
+        muni_name = row["municipality"]
+        label = f"{muni_name} ({row['municipality_code']})" if muni_name else "-"
+        table.add_row(str(row["name"]), str(row["platform"]), label, str(row["region"] or "-"),
                       str(row["base_url"]))
     out.print(table)
     out.print(f"{len(rows)} sources")

@@ -10,8 +10,9 @@ A source is one publisher on one platform::
     enabled = true                       # optional
     start_urls = ["…/kokous/TELIMET.HTM"]  # optional; replaces the platform's default start pages
 
-Every mistake is reported as one line naming the file, the entry and the field, so a user
-editing the file by hand knows where to look.
+``municipality`` may be left out for "pdf" and "webpage" sources (documents of a region
+or of the whole country). Every mistake is reported as one line naming the file, the
+entry and the field, so a user editing the file by hand knows where to look.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from __future__ import annotations
 import csv
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from harvester.platforms import PLATFORMS
+from harvester.platforms import NO_MUNICIPALITY, PLATFORMS
 
 DATA_DIR = Path(__file__).parent / "data"
 SHIPPED_SOURCES = DATA_DIR / "sources.toml"
@@ -65,7 +67,7 @@ class SourceConfig:
     name: str
     platform: str
     base_url: str
-    municipality_code: str
+    municipality_code: str | None  # None only for a document source (NO_MUNICIPALITY)
     enabled: bool = True
     start_urls: tuple[str, ...] = ()
     # Filled in from the municipality table when the file is loaded.
@@ -143,8 +145,9 @@ def _parse_entry(
         where = f"{filename}: source #{index} ({label})"
         return SourceConfigError(f"{where}: field {field!r}: {problem}")
 
+    optional = ("municipality",) if entry.get("platform") in NO_MUNICIPALITY else ()
     for key in _REQUIRED:
-        if key not in entry:
+        if key not in entry and key not in optional:
             raise fail(key, "missing")
     for key in entry:
         if key not in _REQUIRED and key not in _OPTIONAL:
@@ -162,18 +165,8 @@ def _parse_entry(
     if problem is not None:
         raise fail("base_url", f"malformed URL {base_url!r}: {problem}")
 
-    code = entry["municipality"]
-    if isinstance(code, int) and not isinstance(code, bool):
-        raise fail(
-            "municipality",
-            f'must be a quoted string: write municipality = "{code:03d}", not {code} '
-            "(codes keep their leading zeros)",
-        )
-    if not isinstance(code, str):
-        raise fail("municipality", 'must be a quoted string such as "297"')
-    municipality = municipalities.get(code.strip())
-    if municipality is None:
-        raise fail("municipality", f"unknown municipality code {code!r}")
+    code = entry.get("municipality")
+    municipality = None if code is None else _municipality(code, municipalities, fail)
 
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
@@ -189,10 +182,29 @@ def _parse_entry(
         name=name,
         platform=platform,
         base_url=base_url,
-        municipality_code=municipality.code,
+        municipality_code=municipality.code if municipality else None,
         enabled=enabled,
         start_urls=tuple(extra),
-        municipality_name=municipality.name_fi,
-        region=municipality.region_fi,
-        wellbeing_county=municipality.wellbeing_county_fi,
+        municipality_name=municipality.name_fi if municipality else None,
+        region=municipality.region_fi if municipality else None,
+        wellbeing_county=municipality.wellbeing_county_fi if municipality else None,
     )
+
+
+def _municipality(
+    code: object,
+    municipalities: dict[str, Municipality],
+    fail: Callable[[str, str], SourceConfigError],
+) -> Municipality:
+    if isinstance(code, int) and not isinstance(code, bool):
+        raise fail(
+            "municipality",
+            f'must be a quoted string: write municipality = "{code:03d}", not {code} '
+            "(codes keep their leading zeros)",
+        )
+    if not isinstance(code, str):
+        raise fail("municipality", 'must be a quoted string such as "297"')
+    municipality = municipalities.get(code.strip())
+    if municipality is None:
+        raise fail("municipality", f"unknown municipality code {code!r}")
+    return municipality

@@ -1,0 +1,60 @@
+"""URL knowledge of the CloudNC, Tweb, PDF and web-page platforms, and their sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from harvester.platforms import FORMS, PLATFORMS
+from harvester.sources import SourceConfigError, load_municipalities, parse_sources
+from parsers.records import Link, PageKind
+
+OULU = "http://asiakirjat.ouka.fi/ktwebbin/dbisa.dll/ktwebscr"
+
+
+def test_cloudnc_starts_at_the_body_list_or_the_api_nodes() -> None:
+    cloudnc = PLATFORMS["cloudnc"]
+    assert cloudnc.start_urls("https://mikkeli.cloudnc.fi", ()) == [
+        "https://mikkeli.cloudnc.fi/fi-FI/Toimielimet"
+    ]
+    assert cloudnc.start_urls("http://mikkeli.cloudnc.fi/api/opennc/v1", ()) == [
+        "http://mikkeli.cloudnc.fi/api/opennc/v1/Nodes?$format=json"
+    ]
+    item = Link("https://mikkeli.cloudnc.fi/fi-FI/Toimielimet/X/Kokous_1/Y(1)", PageKind.ITEM)
+    other = Link("https://www.mikkeli.fi/fi-FI/Toimielimet", PageKind.BODY_LIST)
+    pdf = Link("https://mikkeli.cloudnc.fi/download/noname/{x}/1", PageKind.DOCUMENT)
+    base = "https://mikkeli.cloudnc.fi"
+    assert cloudnc.follow(item, base, False) and not cloudnc.follow(other, base, False)
+    assert not cloudnc.follow(pdf, base, False) and cloudnc.follow(pdf, base, True)
+    assert cloudnc.check_base_url("https://mikkeli.cloudnc.fi/?x=1") is not None
+
+
+def test_tweb_meeting_lists_are_posted() -> None:
+    tweb = PLATFORMS["tweb"]
+    assert tweb.start_urls(OULU, ()) == [f"{OULU}/pk_tek_tweb.htm"]
+    assert tweb.check_base_url(OULU) is None
+    assert tweb.check_base_url("http://asiakirjat.ouka.fi/") is not None
+    form = FORMS["tweb"]
+    assert form(f"{OULU}/pk_kokl_tweb.htm?oper=where&kirjaamo=690") == (
+        f"{OULU}/pk_kokl_tweb.htm",
+        {"oper": "where", "kirjaamo": "690", "pvm1": "", "pvm2": ""},
+    )
+    assert form(f"{OULU}/pk_asil_tweb.htm?+bid=12867") is None
+    pdf = Link("http://asiakirjat.ouka.fi/ktwebbin/ktproxy2.dll?doctype=3&docid=1", PageKind.ITEM)
+    assert tweb.follow(pdf, OULU, False)  # the item's text: always fetched
+
+
+def test_document_platforms_fetch_their_start_urls_only() -> None:
+    for name in ("pdf", "webpage"):
+        platform = PLATFORMS[name]
+        assert platform.start_urls("https://a.fi/x.pdf", ()) == ["https://a.fi/x.pdf"]
+        assert platform.start_urls("https://a.fi/", ("https://b.fi/y",)) == ["https://b.fi/y"]
+        assert not platform.follow(Link("https://a.fi/z", PageKind.DOCUMENT), "https://a.fi/", True)
+
+
+def test_document_sources_may_leave_out_the_municipality() -> None:
+    munis = load_municipalities()
+    text = '[[source]]\nname = "lape"\nplatform = "webpage"\nbase_url = "https://a.fi/"\n'
+    (source,) = parse_sources(text, "s.toml", munis)
+    assert source.municipality_code is None and source.region is None
+    with pytest.raises(SourceConfigError, match="field 'municipality': missing"):
+        parse_sources(text.replace("webpage", "tweb").replace("a.fi/", OULU[7:]), "s", munis)
