@@ -1,14 +1,22 @@
-"""The frontier of one source: which page to fetch next.
+"""The frontier of one source: which page to fetch next, and which links are worth it.
 
-Feeds first (they name what is new), then body lists, meeting lists and meetings (they name
-items), then items, then — only when asked — documents (PDFs). Every URL is fetched once per
-run (deduplicated on its normalised form) and a source never takes more than ``max_pages``.
+Pages left over from earlier runs first (failed fetches, then links found but not yet
+fetched), then feeds (they name what is new), body lists, meeting lists and meetings (they
+name items), then items, then — only when asked — documents (PDFs). Every URL is fetched
+once per run (deduplicated on its normalised form) and a source never takes more than
+``max_pages``.
+
+A full walk follows every link. An incremental (nightly) run follows a link to a page the
+archive already holds only where the page may have changed: an item named by a feed or by a
+meeting page (a conditional GET: one cheap request), and the meeting lists of a body list.
+When every entry of a feed is new, the feed window may have overflowed since the last
+run, so the source's meeting lists are walked back to the meetings already known.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from harvester.platforms import PLATFORMS
@@ -25,6 +33,15 @@ RANK: dict[PageKind, int] = {
     PageKind.ITEM: 4,
     PageKind.DOCUMENT: 5,
     PageKind.UNKNOWN: 6,
+}
+RETRY_RANK = -1  # failed fetches of earlier runs go first
+
+_FEEDS = {PageKind.FEED_ITEMS, PageKind.FEED_MEETINGS}
+# (found on, link kind) pairs followed even to a page the archive holds: it may have changed.
+_RECHECK = {
+    (PageKind.FEED_ITEMS, PageKind.ITEM),
+    (PageKind.MEETING, PageKind.ITEM),
+    (PageKind.BODY_LIST, PageKind.MEETING_LIST),
 }
 
 
@@ -47,6 +64,8 @@ class Frontier:
         max_pages: int | None = None,
         fetch_documents: bool = False,
         scope: Callable[[str], bool] | None = None,
+        full: bool = False,
+        known: Collection[str] = (),
     ) -> None:
         self.source = source
         self.platform = PLATFORMS[source.platform]
@@ -54,6 +73,9 @@ class Frontier:
         self.max_pages = max_pages
         self.fetch_documents = fetch_documents
         self.scope = scope  # an extra filter on links (start pages are always fetched)
+        self.full = full  # follow every link, known or not
+        self.known = known  # URLs the archive holds for this source
+        self.backfilled = False  # the meeting lists were queued (feed overflow or full walk)
         self.taken = 0
         self._heap: list[Task] = []
         self._seen: set[str] = set()
@@ -64,29 +86,68 @@ class Frontier:
         urls = self.platform.start_urls(self.source.base_url, self.source.start_urls)
         for url in urls:
             self.add(url, self.classify(url))
+        if self.full:
+            self.backfill()
         return urls
 
-    def add(self, url: str, kind: PageKind) -> bool:
-        """Queue ``url`` unless it was queued before; True when it is new."""
+    def backfill(self) -> list[Task]:
+        """Queue the platform's way into every meeting list (once per run)."""
+        if self.backfilled:
+            return []
+        self.backfilled = True
+        tasks: list[Task] = []
+        for url in self.platform.backfill_urls(self.source.base_url, self.source.start_urls):
+            if self.scope is None or self.scope(url):
+                task = self.add(url, self.classify(url))
+                if task is not None:
+                    tasks.append(task)
+        return tasks
+
+    def add(self, url: str, kind: PageKind, rank: int | None = None) -> Task | None:
+        """Queue ``url`` unless it was queued before; the new task, or None."""
         url = normalise_url(url)
         if url in self._seen:
-            return False
+            return None
         self._seen.add(url)
-        heapq.heappush(
-            self._heap, Task(RANK.get(kind, RANK[PageKind.UNKNOWN]), self._seq, url, kind)
-        )
+        if rank is None:
+            rank = RANK.get(kind, RANK[PageKind.UNKNOWN])
+        task = Task(rank, self._seq, url, kind)
+        heapq.heappush(self._heap, task)
         self._seq += 1
-        return True
+        return task
 
-    def add_links(self, links: Iterable[Link]) -> int:
-        """Queue the links the platform says to follow; returns how many were new."""
-        added = 0
+    def add_links(self, links: Iterable[Link], found_on: PageKind | None = None) -> int:
+        """Queue the links worth following; returns how many were new."""
+        return len(self.take_links(links, found_on))
+
+    def take_links(self, links: Iterable[Link], found_on: PageKind | None = None) -> list[Task]:
+        """Queue the links worth following from a page of kind ``found_on``; the new tasks.
+
+        On a feed whose every followed entry is new, the meeting lists are queued too.
+        """
+        wanted: list[Link] = []
         for link in links:
             if not self.platform.follow(link, self.source.base_url, self.fetch_documents):
                 continue
             if self.scope is None or self.scope(link.url):
-                added += self.add(link.url, link.kind)
-        return added
+                wanted.append(link)
+        tasks: list[Task] = []
+        for link in wanted:
+            if self._worth_fetching(link, found_on):
+                task = self.add(link.url, link.kind)
+                if task is not None:
+                    tasks.append(task)
+        if found_on in _FEEDS and wanted and not any(self._known(w.url) for w in wanted):
+            tasks.extend(self.backfill())
+        return tasks
+
+    def _known(self, url: str) -> bool:
+        return normalise_url(url) in self.known
+
+    def _worth_fetching(self, link: Link, found_on: PageKind | None) -> bool:
+        if self.full or found_on is None or not self._known(link.url):
+            return True
+        return (found_on, link.kind) in _RECHECK
 
     def pop(self) -> Task | None:
         """The next page to fetch, or None when done or the page budget is spent."""

@@ -81,6 +81,17 @@ class Fetched:
         return self.headers.get("content-type")
 
 
+@dataclass
+class Meter:
+    """Requests made and response bytes read on behalf of one caller (one source).
+
+    Counts every attempt, retries and robots.txt included: what the server saw.
+    """
+
+    requests: int = 0
+    bytes: int = 0
+
+
 class FetchError(Exception):
     """A URL that could not be fetched; ``reason`` is one line, ``kind`` a category.
 
@@ -88,21 +99,34 @@ class FetchError(Exception):
     "too_large", "robots", "redirect", "protocol" (broken or truncated response).
     """
 
-    def __init__(self, url: str, reason: str, kind: str = "http") -> None:
+    def __init__(
+        self, url: str, reason: str, kind: str = "http", status: int | None = None
+    ) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
         self.kind = kind
+        self.status = status  # the HTTP status of an "http" failure
+
+    @property
+    def permanent(self) -> bool:
+        """True when trying again later is pointless: robots.txt, 404, 410 and other 4xx."""
+        if self.kind == "robots":
+            return True
+        return self.status is not None and 400 <= self.status < 500 and self.status != 429
 
 
 class _Retryable(Exception):
     """One failed attempt that may succeed later; ``wait`` is the server's Retry-After."""
 
-    def __init__(self, reason: str, kind: str, wait: float | None = None) -> None:
+    def __init__(
+        self, reason: str, kind: str, wait: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.kind = kind
         self.wait = wait
+        self.status = status
 
 
 @dataclass
@@ -153,16 +177,20 @@ class PoliteClient:
 
     # -- public ---------------------------------------------------------------------------
 
-    def get(self, url: str, validators: Validators | None = None) -> Fetched:
+    def get(
+        self, url: str, validators: Validators | None = None, meter: Meter | None = None
+    ) -> Fetched:
         """Fetch ``url`` politely. A 304 answer comes back as ``Fetched(status=304, body=b"")``.
 
-        Raises FetchError for anything else that is not a 2xx response.
+        Raises FetchError for anything else that is not a 2xx response. ``meter`` counts
+        the requests and bytes this call cost.
         """
         url = normalise_url(url)
+        meter = meter if meter is not None else Meter()
         current = url
         for _ in range(self.politeness.max_redirects + 1):
-            self._check_robots(current)
-            response_url, status, headers, body = self._get_with_retries(current, validators)
+            self._check_robots(current, meter)
+            response_url, status, headers, body = self._get_with_retries(current, validators, meter)
             if status in _REDIRECTS and "location" in headers:
                 target = normalise_url(headers["location"], response_url)
                 if not same_host(target, url):
@@ -173,7 +201,7 @@ class PoliteClient:
             if status == 304 and validators is not None:
                 return Fetched(url, current, 304, headers, b"", datetime.now(UTC))
             if not 200 <= status < 300:
-                raise FetchError(url, f"HTTP {status}", "http")
+                raise FetchError(url, f"HTTP {status}", "http", status)
             return Fetched(url, current, status, headers, body, datetime.now(UTC))
         raise FetchError(url, f"more than {self.politeness.max_redirects} redirects", "redirect")
 
@@ -186,23 +214,23 @@ class PoliteClient:
                 self._hosts[key] = _Host(interval=self.politeness.min_interval)
             return self._hosts[key]
 
-    def _check_robots(self, url: str) -> None:
+    def _check_robots(self, url: str, meter: Meter) -> None:
         if not self.politeness.obey_robots:
             return
         host = self._host(url)
         with host.robots_lock:
             if not host.robots_checked:
-                self._load_robots(url, host)
+                self._load_robots(url, host, meter)
         if host.robots_error is not None:
             raise FetchError(url, host.robots_error, "robots")
         if host.robots is not None and not host.robots.can_fetch(ROBOTS_AGENT, url):
             raise FetchError(url, "disallowed by robots.txt", "robots")
 
-    def _load_robots(self, url: str, host: _Host) -> None:
+    def _load_robots(self, url: str, host: _Host, meter: Meter) -> None:
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
         try:
-            _, status, _, body = self._get_with_retries(robots_url, None)
+            _, status, _, body = self._get_with_retries(robots_url, None, meter)
         except FetchError as exc:
             if exc.kind in ("connect", "timeout"):
                 # The host is unreachable: report that for the page, check again next time.
@@ -232,7 +260,7 @@ class PoliteClient:
     # -- one URL, with retries ------------------------------------------------------------
 
     def _get_with_retries(
-        self, url: str, validators: Validators | None
+        self, url: str, validators: Validators | None, meter: Meter
     ) -> tuple[str, int, dict[str, str], bytes]:
         p = self.politeness
         host = self._host(url)
@@ -242,8 +270,11 @@ class PoliteClient:
                 self._sleep(self._retry_delay(attempt, last.wait))
             with host.lock:
                 self._wait_turn(host)
+                meter.requests += 1
                 try:
-                    return self._attempt(url, validators)
+                    result = self._attempt(url, validators)
+                    meter.bytes += len(result[3])
+                    return result
                 except _Retryable as exc:
                     last = exc
                 finally:
@@ -252,7 +283,7 @@ class PoliteClient:
         reason = last.reason
         if p.tries > 1:
             reason = f"{reason} after {p.tries} tries"
-        raise FetchError(url, reason, last.kind)
+        raise FetchError(url, reason, last.kind, last.status)
 
     def _retry_delay(self, attempt: int, retry_after: float | None) -> float:
         p = self.politeness
@@ -276,7 +307,7 @@ class PoliteClient:
                 resp_headers = {k.lower(): v for k, v in response.headers.items()}
                 if status == 429 or status >= 500:
                     wait = parse_retry_after(resp_headers.get("retry-after"), datetime.now(UTC))
-                    raise _Retryable(f"HTTP {status}", "http", wait)
+                    raise _Retryable(f"HTTP {status}", "http", wait, status)
                 body = self._read_capped(url, response) if 200 <= status < 300 else b""
                 return str(response.url), status, resp_headers, body
         except httpx.TimeoutException:

@@ -8,11 +8,15 @@ in the RunReport and the run goes on. Only a broken archive (the database itself
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,12 +24,22 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from harvester.crawl import Frontier, Task
-from harvester.http import Fetched, FetchError, PoliteClient, Validators
+from harvester.crawl import RETRY_RANK, Frontier, Task
+from harvester.http import Fetched, FetchError, Meter, PoliteClient, Validators
 from harvester.sources import SourceConfig, load_municipalities
 from parsers import CLASSIFIERS, PARSERS
 from parsers.records import PageKind, ParseError, ParseResult
 from storage import models
+from storage.crawlstate import (
+    close_interrupted_runs,
+    known_urls,
+    meetings_due,
+    page_done,
+    queue_pages,
+    queue_size,
+    queued_pages,
+    record_failure,
+)
 from storage.db import Archive, ArchiveError
 from storage.upsert import (
     FetchedPage,
@@ -40,10 +54,12 @@ from storage.upsert import (
     sync_sources,
 )
 
-# Pages that only name other pages: always fetched in full (no conditional GET) because the
-# links to follow come from their body and a 304 has none.
+# Pages that name no other pages worth following: an unchanged one is not parsed again.
 _LEAVES = {PageKind.ITEM, PageKind.DOCUMENT}
 GIVE_UP_AFTER = 3  # connection failures in a row before a source is abandoned
+MAX_ATTEMPTS = 5  # runs in a row a page may fail before it leaves the queue
+DEFAULT_FAILURE_THRESHOLD = 0.2  # a source with a larger share of failed pages is flagged
+DEFAULT_WORKERS = 8  # hosts harvested at the same time
 
 
 class Progress:
@@ -75,6 +91,13 @@ class SourceReport:
     warnings: list[str] = field(default_factory=list)
     unreachable: str | None = None  # the one line for a source that could not be reached
     truncated: bool = False  # stopped by max_pages with pages left
+    links: int = 0  # links found on the pages parsed
+    requests: int = 0  # HTTP requests made (retries and robots.txt included)
+    bytes: int = 0  # response bytes read
+    duration: float = 0.0  # seconds
+    rechecked: int = 0  # known meeting pages fetched again (agenda → minutes)
+    queued: int = 0  # pages left in the crawl queue for the next run
+    failure_threshold: float = DEFAULT_FAILURE_THRESHOLD
 
     @property
     def items(self) -> int:
@@ -82,12 +105,37 @@ class SourceReport:
 
     @property
     def yielded_nothing(self) -> bool:
-        return self.unreachable is None and self.items == 0
+        """Reached, but no item and not even a link: a broken or emptied source."""
+        return self.unreachable is None and self.items == 0 and self.links == 0
+
+    @property
+    def failure_rate(self) -> float:
+        tried = self.pages + self.failed
+        return self.failed / tried if tried else 0.0
+
+    @property
+    def failing(self) -> bool:
+        """Too large a share of pages failed (not said again of a source that gave nothing)."""
+        if self.unreachable is not None or self.yielded_nothing:
+            return False
+        return self.failed > 0 and self.failure_rate > self.failure_threshold
+
+    @property
+    def flags(self) -> list[str]:
+        """Why this source needs a look, if it does (empty when it is healthy)."""
+        flags: list[str] = []
+        if self.unreachable is not None:
+            flags.append("unreachable")
+        elif self.yielded_nothing:
+            flags.append("no items")
+        if self.failing:
+            flags.append(f"failure rate {self.failure_rate:.0%}")
+        return flags
 
     @property
     def ok(self) -> bool:
-        """A source fails when it cannot be reached or gives no items at all."""
-        return self.unreachable is None and not self.yielded_nothing
+        """A source fails when it cannot be reached, gives nothing, or fails too often."""
+        return not self.flags
 
     def add(self, counts: UpsertCounts) -> None:
         self.inserted += counts.inserted
@@ -107,9 +155,16 @@ class SourceReport:
             "failed": self.failed,
             "pages": self.pages,
             "skipped": self.skipped,
+            "requests": self.requests,
+            "bytes": self.bytes,
+            "duration_s": round(self.duration, 3),
+            "rechecked": self.rechecked,
+            "queued": self.queued,
+            "failure_rate": round(self.failure_rate, 4),
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "ok": self.ok,
+            "flags": self.flags,
             "unreachable": self.unreachable,
             "truncated": self.truncated,
         }
@@ -132,8 +187,22 @@ class RunReport:
         """0 when every source worked, 1 when any failed (for cron to alert on)."""
         return 1 if self.failed_sources else 0
 
+    @property
+    def duration(self) -> float:
+        end = self.finished or datetime.now(UTC)
+        return (end - self.started).total_seconds()
+
     def totals(self) -> dict[str, int]:
-        keys = ("inserted", "updated", "unchanged", "failed", "pages", "skipped")
+        keys = (
+            "inserted",
+            "updated",
+            "unchanged",
+            "failed",
+            "pages",
+            "skipped",
+            "requests",
+            "bytes",
+        )
         return {k: sum(getattr(s, k) for s in self.sources) for k in keys}
 
     def error_lines(self, per_source: int | None = None) -> list[str]:
@@ -146,6 +215,11 @@ class RunReport:
         for s in self.sources:
             if s.yielded_nothing:
                 lines.append(f"{s.name}: no items found ({s.pages} pages fetched)")
+            if s.failing:
+                lines.append(
+                    f"{s.name}: {s.failed} of {s.pages + s.failed} pages failed "
+                    f"({s.failure_rate:.0%}, threshold {s.failure_threshold:.0%})"
+                )
             shown = s.errors if per_source is None else s.errors[:per_source]
             lines.extend(f"{s.name}: {e}" for e in shown)
             if len(s.errors) > len(shown):
@@ -157,6 +231,7 @@ class RunReport:
             "kind": self.kind,
             "started": self.started.isoformat(),
             "finished": self.finished.isoformat() if self.finished else None,
+            "duration_s": round(self.duration, 3),
             "exit_status": self.exit_status,
             "totals": self.totals(),
             "sources": {s.name: s.as_dict() for s in self.sources},
@@ -165,6 +240,35 @@ class RunReport:
 
 
 # -- harvest -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """When an incremental run fetches a known meeting page again (agenda → minutes)."""
+
+    agenda_days: int = 60  # an agenda of the last N days: every run, until minutes appear
+    minutes_days: int = 365  # minutes of the last N days ...
+    minutes_every: timedelta = timedelta(days=30)  # ... when last fetched this long ago
+
+
+@dataclass
+class _Run:
+    """What every worker of one harvest shares."""
+
+    archive: Archive
+    client: PoliteClient
+    progress: Progress
+    max_pages: int | None
+    fetch_documents: bool
+    scope: Callable[[str], bool] | None
+    full: bool
+    recheck: Recheck
+    today: date
+    # SQLite has one writer at a time; serialising our own write transactions avoids
+    # SQLITE_BUSY between workers (a read snapshot cannot be upgraded once another
+    # connection has committed). PostgreSQL needs no gate.
+    gate: AbstractContextManager[Any]
+    stop: threading.Event = field(default_factory=threading.Event)
 
 
 def harvest(
@@ -176,12 +280,22 @@ def harvest(
     max_pages: int | None = None,
     fetch_documents: bool = False,
     scope: Callable[[str], bool] | None = None,
+    full: bool = False,
+    failure_threshold: float = DEFAULT_FAILURE_THRESHOLD,
+    recheck: Recheck | None = None,
+    workers: int = DEFAULT_WORKERS,
+    today: date | None = None,
 ) -> RunReport:
-    """Harvest every enabled source in turn into ``archive``; never raises for a bad page.
+    """Harvest every enabled source into ``archive``; never raises for a bad page.
 
-    ``max_pages`` bounds the pages fetched per source; ``fetch_documents`` also fetches
+    Sources on different hosts are harvested in parallel (one worker per host, at most
+    ``workers``); sources on one host one after another, so the client's per-host limit
+    holds. An incremental run (the default) fetches what may have changed (see
+    harvester.crawl); ``full`` walks every page. ``max_pages`` bounds the pages fetched
+    per source (the rest stays queued for the next run); ``fetch_documents`` also fetches
     (and stores, unparsed) the PDFs items link to; ``scope`` is an extra filter on the
-    links followed (the fixture site's ``covers`` keeps a crawl inside its sample).
+    links followed (the fixture site's ``covers`` keeps a crawl inside its sample). A
+    source whose failed share of pages passes ``failure_threshold`` is flagged.
     Raises ArchiveError only when the archive itself fails (database gone, disk full).
     """
     progress = progress or Progress()
@@ -189,97 +303,176 @@ def harvest(
     report = RunReport(kind="harvest", started=datetime.now(UTC))
     with _storage_errors(), archive.session() as session:
         sync_sources(session, enabled, load_municipalities())
+        close_interrupted_runs(session, report.started)
         report.run_id = start_run(session, report.started)
-    for index, source in enumerate(enabled, start=1):
-        progress.on_source(source.name, index, len(enabled))
-        source_report = SourceReport(source.name)
-        report.sources.append(source_report)
-        frontier = Frontier(
-            source,
-            CLASSIFIERS[source.platform],
-            max_pages=max_pages,
-            fetch_documents=fetch_documents,
-            scope=scope,
-        )
-        _harvest_source(archive, source, client, frontier, source_report, progress)
-        progress.on_source_done(source_report)
+    report.sources = [SourceReport(s.name, failure_threshold=failure_threshold) for s in enabled]
+    run = _Run(
+        archive=archive,
+        client=client,
+        progress=progress,
+        max_pages=max_pages,
+        fetch_documents=fetch_documents,
+        scope=scope,
+        full=full,
+        recheck=recheck or Recheck(),
+        today=today or datetime.now(UTC).date(),
+        gate=threading.Lock() if archive.dialect == "sqlite" else nullcontext(),
+    )
+    by_host: dict[str, list[int]] = {}
+    for index, source in enumerate(enabled):
+        by_host.setdefault(_host(source.base_url), []).append(index)
+
+    def work(indexes: list[int]) -> None:
+        for index in indexes:
+            if run.stop.is_set():
+                return
+            progress.on_source(enabled[index].name, index + 1, len(enabled))
+            _harvest_source(run, enabled[index], report.sources[index])
+            progress.on_source_done(report.sources[index])
+
+    pool = ThreadPoolExecutor(
+        max_workers=max(1, min(workers, len(by_host))), thread_name_prefix="harvest"
+    )
+    try:
+        for future in [pool.submit(work, group) for group in by_host.values()]:
+            future.result()  # re-raises a worker's ArchiveError
+    except BaseException:
+        run.stop.set()  # the other workers stop after their current page
+        raise
+    finally:
+        pool.shutdown(wait=True)
     _finish(archive, report)
     return report
 
 
-def _harvest_source(
-    archive: Archive,
-    source: SourceConfig,
-    client: PoliteClient,
-    frontier: Frontier,
-    report: SourceReport,
-    progress: Progress,
-) -> None:
+def _harvest_source(run: _Run, source: SourceConfig, report: SourceReport) -> None:
+    started = time.monotonic()
+    meter = Meter()
+    try:
+        _crawl_source(run, source, report, meter)
+    finally:
+        report.requests += meter.requests
+        report.bytes += meter.bytes
+        report.duration += time.monotonic() - started
+        with contextlib.suppress(ArchiveError), _storage_errors(), run.archive.session() as s:
+            report.queued = queue_size(s, source.name)
+
+
+def _crawl_source(run: _Run, source: SourceConfig, report: SourceReport, meter: Meter) -> None:
     parse = PARSERS[source.platform]
+    progress = run.progress
+    r = run.recheck
+    with _storage_errors(), run.archive.session() as session:
+        known = known_urls(session, source.name)
+        queued = queued_pages(session, source.name)
+        due = (
+            []
+            if run.full
+            else meetings_due(
+                session,
+                source.name,
+                today=run.today,
+                now=datetime.now(UTC),
+                agenda_days=r.agenda_days,
+                minutes_days=r.minutes_days,
+                minutes_every=r.minutes_every,
+            )
+        )
+    frontier = Frontier(
+        source,
+        CLASSIFIERS[source.platform],
+        max_pages=run.max_pages,
+        fetch_documents=run.fetch_documents,
+        scope=run.scope,
+        full=run.full,
+        known=known,
+    )
+    for page in queued:  # what earlier runs left: failed fetches first
+        frontier.add(page.url, page.kind, RETRY_RANK if page.attempts else None)
     frontier.seed()
+    for url in due:
+        frontier.add(url, PageKind.MEETING)
+    report.rechecked = len(due)
     attempted = 0
     connect_failures = 0
-    while (task := frontier.pop()) is not None:
+    while not run.stop.is_set() and (task := frontier.pop()) is not None:
         attempted += 1
         progress.on_page(source.name, task.url, attempted, attempted + len(frontier))
         try:
-            fetched = _fetch(archive, source, client, task)
+            fetched = _fetch(run, source, task, meter)
         except FetchError as exc:
-            if exc.kind == "robots":  # the site asked us not to: skipped, not failed
-                report.skipped += 1
-                report.warnings.append(f"skipped ({exc.reason}): {task.url}")
-                continue
             if exc.kind in ("connect", "timeout"):
                 connect_failures += 1
                 if report.pages == 0 and attempted == 1:
                     report.unreachable = f"cannot reach {_host(task.url)} ({exc.reason})"
                     progress.on_error(source.name, report.unreachable)
                     return
-                if connect_failures >= GIVE_UP_AFTER:
-                    report.failed += 1
-                    report.error(
-                        f"gave up after {GIVE_UP_AFTER} connection failures in a row "
-                        f"({exc.reason}); {len(frontier)} pages left for the next run",
-                        progress,
-                    )
-                    return
-            report.failed += 1
-            report.error(f"{exc.reason}: {task.url}", progress)
+            _fetch_failed(run, source, task, exc, report)
+            if connect_failures >= GIVE_UP_AFTER:
+                report.error(
+                    f"gave up after {GIVE_UP_AFTER} connection failures in a row "
+                    f"({exc.reason}); {len(frontier)} pages left for the next run",
+                    progress,
+                )
+                return
             continue
         connect_failures = 0
         report.pages += 1
-        result = _store(
-            archive, source, task, fetched, parse, report, progress, frontier.fetch_documents
-        )
-        if result is not None:
-            frontier.add_links(result.links)
+        _store(run, source, task, fetched, parse, report, frontier)
     report.truncated = frontier.truncated
 
 
-def _fetch(archive: Archive, source: SourceConfig, client: PoliteClient, task: Task) -> Fetched:
+def _fetch_failed(
+    run: _Run, source: SourceConfig, task: Task, exc: FetchError, report: SourceReport
+) -> None:
+    """Report a page that could not be fetched; keep it queued unless that is pointless."""
+    now = datetime.now(UTC)
+    with run.gate, _storage_errors(), run.archive.session() as session:
+        if exc.kind == "robots":  # the site asked us not to: skipped, not failed
+            page_done(session, source.name, task.url)
+            report.skipped += 1
+            report.warnings.append(f"skipped ({exc.reason}): {task.url}")
+            return
+        report.failed += 1
+        if exc.permanent:
+            page_done(session, source.name, task.url)
+            report.error(f"{exc.reason}: {task.url}", run.progress)
+            return
+        attempts = record_failure(session, source.name, task.url, task.kind, exc.reason, now)
+        if attempts >= MAX_ATTEMPTS:
+            page_done(session, source.name, task.url)
+            report.error(
+                f"{exc.reason}: {task.url} (failed in {attempts} runs; no longer retried)",
+                run.progress,
+            )
+            return
+    report.error(f"{exc.reason}: {task.url}", run.progress)
+
+
+def _fetch(run: _Run, source: SourceConfig, task: Task, meter: Meter) -> Fetched:
     validators: Validators | None = None
-    if task.kind in _LEAVES:
-        with _storage_errors(), archive.session() as session:
-            stored = page_validators(session, source.name, task.url)
-        if stored is not None and (stored.etag or stored.last_modified):
-            validators = Validators(stored.etag, stored.last_modified)
-    return client.get(task.url, validators)
+    with _storage_errors(), run.archive.session() as session:
+        stored = page_validators(session, source.name, task.url)
+    if stored is not None and stored.sha256 and (stored.etag or stored.last_modified):
+        validators = Validators(stored.etag, stored.last_modified)
+    return run.client.get(task.url, validators, meter)
 
 
 def _store(
-    archive: Archive,
+    run: _Run,
     source: SourceConfig,
     task: Task,
     fetched: Fetched,
     parse: Callable[[bytes, str, str | None], ParseResult],
     report: SourceReport,
-    progress: Progress,
-    want_documents: bool,
-) -> ParseResult | None:
-    """Save the page and its parse in one transaction; the parse result, or None.
+    frontier: Frontier,
+) -> None:
+    """Save the page, its parse and the links it adds to the queue in one transaction.
 
-    An item page with the same bytes as last time is not parsed again — unless documents
-    are wanted, since its PDF links are only in its body (then it is parsed for links only).
+    An item page with the same bytes as last time (or a 304) is not parsed again — unless
+    documents are wanted, since its PDF links are only in its body (then it is parsed for
+    links only). Other pages are parsed (from the stored bytes after a 304): their links
+    are what the crawl follows.
     """
     page = FetchedPage(
         source_name=source.name,
@@ -291,41 +484,55 @@ def _store(
         body=fetched.body,
         page_kind=task.kind,
     )
-    with _storage_errors(), archive.session() as session:
-        leaf = task.kind in _LEAVES
-        if leaf and (
-            fetched.not_modified or _already_parsed(session, source.name, task.url, fetched)
-        ):
-            # Same bytes as stored (and parsed) before: nothing to parse. An item page
-            # holds one item, so it counts as one unchanged item.
-            save_page(session, page)
-            if task.kind != PageKind.ITEM:
-                return None
-            report.unchanged += 1
-            if not want_documents:
-                return None
-            body, content_type = fetched.body, fetched.content_type
-            if fetched.not_modified:  # a 304 has no body: use the stored one
-                body, content_type = _stored_body(session, source.name, task.url)
-            try:
-                return parse(body, task.url, content_type)
-            except Exception:  # it parsed before; a failure now is reported by reparse
-                return None
-        page_id = save_page(session, page)
-        if fetched.not_modified:
-            return None  # a non-leaf page is never fetched conditionally; defensive
-        return _parse_and_save(
-            session,
-            source.name,
-            page_id,
-            task.url,
-            fetched.body,
-            fetched.content_type,
-            fetched.fetched_at,
-            parse,
-            report,
-            progress,
-        )
+    with run.gate, _storage_errors(), run.archive.session() as session:
+        result = _store_page(session, source, task, fetched, page, parse, report, run)
+        if result is not None:
+            new = frontier.take_links(result.links, task.kind)
+            queue_pages(session, source.name, [(t.url, t.kind) for t in new], fetched.fetched_at)
+        page_done(session, source.name, task.url)
+
+
+def _store_page(
+    session: Session,
+    source: SourceConfig,
+    task: Task,
+    fetched: Fetched,
+    page: FetchedPage,
+    parse: Callable[[bytes, str, str | None], ParseResult],
+    report: SourceReport,
+    run: _Run,
+) -> ParseResult | None:
+    body, content_type = fetched.body, fetched.content_type
+    if fetched.not_modified:  # a 304 has no body: the stored one is still current
+        body, content_type = _stored_body(session, source.name, task.url)
+    if task.kind in _LEAVES and (
+        fetched.not_modified or _already_parsed(session, source.name, task.url, fetched)
+    ):
+        # Same bytes as stored (and parsed) before: nothing to parse. An item page
+        # holds one item, so it counts as one unchanged item.
+        save_page(session, page)
+        if task.kind != PageKind.ITEM:
+            return None
+        report.unchanged += 1
+        if not run.fetch_documents:
+            return None
+        try:
+            return parse(body, task.url, content_type)
+        except Exception:  # it parsed before; a failure now is reported by reparse
+            return None
+    page_id = save_page(session, page)
+    return _parse_and_save(
+        session,
+        source.name,
+        page_id,
+        task.url,
+        body,
+        content_type,
+        fetched.fetched_at,
+        parse,
+        report,
+        run.progress,
+    )
 
 
 def _stored_body(session: Session, source_name: str, url: str) -> tuple[bytes, str | None]:
@@ -380,6 +587,7 @@ def _parse_and_save(
         report.error(f"cannot parse {url}: {reason}", progress)
         return None
     report.warnings.extend(f"{url}: {w}" for w in result.warnings)
+    report.links += len(result.links)
     report.add(
         save_parse(
             session, source_name=source_name, page_id=page_id, result=result, seen_at=seen_at

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from parsers.records import Link
 
@@ -15,10 +15,13 @@ class Platform:
     ``check_base_url`` returns None for a usable base URL, else a short reason;
     ``start_urls(base_url, extra)`` gives the first pages of a source (``extra`` are the
     source's own ``start_urls`` and replace the defaults when given);
-    ``follow(link, base_url, fetch_documents)`` decides whether a parsed link is fetched.
+    ``follow(link, base_url, fetch_documents)`` decides whether a parsed link is fetched;
+    ``backfill_urls(base_url, extra)`` are the pages that lead to every meeting list (walked
+    when a feed overflowed and on a full walk; none when the start pages already are lists).
     """
 
     name: str
     check_base_url: Callable[[str], str | None]
     start_urls: Callable[[str, Sequence[str]], list[str]]
     follow: Callable[[Link, str, bool], bool]
+    backfill_urls: Callable[[str, Sequence[str]], list[str]] = field(default=lambda b, e: [])

@@ -57,6 +57,21 @@ def start_urls(base_url: str, extra: Sequence[str] = ()) -> list[str]:
     return feed_urls(base_url)
 
 
+def backfill_urls(base_url: str, extra: Sequence[str] = ()) -> list[str]:
+    """The body list (meeting_handlers) of the CGI: every body's meeting list is linked there.
+
+    None for a source whose own start pages are already a body list (a static export).
+    """
+    if any(_is_body_list(normalise_url(u, base_url)) for u in extra):
+        return []
+    return [f"{normalise_url(base_url)}?page=meeting_handlers"]
+
+
+def _is_body_list(url: str) -> bool:
+    path = urlsplit(url).path.upper()
+    return path.endswith("TELIMET.HTM") or "PAGE=MEETING_HANDLERS" in url.upper()
+
+
 def follow(link: Link, base_url: str, fetch_documents: bool = False) -> bool:
     """Follow links on the source's own host only; PDFs only when asked to."""
     if not same_host(link.url, base_url):
@@ -67,5 +82,9 @@ def follow(link: Link, base_url: str, fetch_documents: bool = False) -> bool:
 
 
 PLATFORM = Platform(
-    name="dynasty", check_base_url=check_base_url, start_urls=start_urls, follow=follow
+    name="dynasty",
+    check_base_url=check_base_url,
+    start_urls=start_urls,
+    follow=follow,
+    backfill_urls=backfill_urls,
 )
