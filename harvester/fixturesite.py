@@ -22,8 +22,10 @@ rewritten to its loopback form, so the links a parser finds lead back to this se
 
 Faults are switched per URL pattern (an fnmatch glob over the request path and query, e.g.
 ``"*id=2021792181-4*"``): an error status, 429 with Retry-After, closing the connection,
-a delay, a truncated body, a wrong charset; ``set_content`` swaps a page's body. Unknown
-URLs get 404. Used by the crawl tests and ``pykala demo``.
+a connection reset, a delay, a slow (dripped) body, a truncated body, a wrong charset, a
+replacement body (an XML bomb, a 10 MB page), a redirect (to another host);
+``set_content`` swaps a page's body. Unknown URLs get 404. Used by the crawl tests and
+``pykala demo``; ``harvester.synthsite`` serves generated sites with the same handler.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import re
 import socket
+import struct
 import sys
 import threading
 import time
@@ -80,6 +83,10 @@ class Fault:
     delay: float = 0.0  # seconds to wait before answering
     truncate: int | None = None  # send only this many body bytes, then close
     charset: str | None = None  # declare this charset in Content-Type instead
+    body: bytes | None = None  # send this body instead (an XML bomb, a huge page)
+    redirect: str | None = None  # answer 302 with this Location (another host, a loop)
+    reset: bool = False  # reset the connection (TCP RST) without any answer
+    drip: float = 0.0  # send the body in 8 chunks this many seconds apart (a slow server)
     times: int | None = None  # apply to the first N matching requests only
     hits: int = 0  # how many requests it has been applied to
 
@@ -159,18 +166,30 @@ def _lookup_key(target: str) -> str:
     return f"{path}?{_query_key(query)}" if query else path
 
 
-class FixtureSite:
+class ServedSite:
+    """What the request handler needs of a site: pages, faults, robots.txt, a request log."""
+
+    def __init__(self, faults: Faults | None = None) -> None:
+        self.faults = faults if faults is not None else Faults()
+        self.robots_txt: str | None = DEFAULT_ROBOTS  # None → /robots.txt is a 404
+        self.requests: list[str] = []  # request targets in arrival order, for assertions
+        self.log_requests = True  # off for long benchmarks (the log grows with every request)
+        self.base_url = ""  # set once the server is listening
+        self._lock = threading.Lock()
+
+    def resolve(self, target: str) -> tuple[bytes, str] | None:
+        """Body and content type for a request target, or None for a 404."""
+        raise NotImplementedError
+
+
+class FixtureSite(ServedSite):
     """A running fixture server; create it with ``serve_fixture_site``."""
 
     def __init__(self, pages: list[SitePage], sources: list[SiteSource], faults: Faults) -> None:
-        self.faults = faults
+        super().__init__(faults)
         self.sources = sources
-        self.robots_txt: str | None = DEFAULT_ROBOTS  # None → /robots.txt is a 404
-        self.requests: list[str] = []  # request targets in arrival order, for assertions
-        self.base_url = ""  # set once the server is listening
         self._pages = {_lookup_key(_local_target(p.url)): p for p in pages}
         self._overrides: dict[str, tuple[bytes, str | None]] = {}
-        self._lock = threading.Lock()
         hosts = {urlsplit(p.url).hostname or "" for p in pages}
         hosts |= {urlsplit(s.base_url).hostname or "" for s in sources}
         hosts.discard("")
@@ -271,13 +290,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         site = self.server.site
-        with site._lock:
-            site.requests.append(self.path)
+        if site.log_requests:
+            with site._lock:
+                site.requests.append(self.path)
         fault = site.faults.take(self.path)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         if fault is not None and fault.close:
             self.close_connection = True
+            return
+        if fault is not None and fault.reset:
+            # SO_LINGER 0: close() sends RST instead of FIN ("connection reset by peer").
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        if fault is not None and fault.redirect is not None:
+            self._send(302, b"", "text/plain", {"Location": fault.redirect})
             return
         if fault is not None and fault.status is not None:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
@@ -294,6 +322,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b"not found\n", "text/plain")
             return
         body, ctype = found
+        if fault is not None and fault.body is not None:
+            body = fault.body
         if fault is not None and fault.charset is not None:
             ctype = re.sub(r";\s*charset=[^;]*", "", ctype) + f"; charset={fault.charset}"
         etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
@@ -301,7 +331,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(304, b"", None, {"ETag": etag})
             return
         truncate = fault.truncate if fault is not None else None
-        self._send(200, body, ctype, {"ETag": etag}, truncate=truncate)
+        drip = fault.drip if fault is not None else 0.0
+        self._send(200, body, ctype, {"ETag": etag}, truncate=truncate, drip=drip)
 
     def _send(
         self,
@@ -310,6 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
         content_type: str | None,
         headers: dict[str, str] | None = None,
         truncate: int | None = None,
+        drip: float = 0.0,
     ) -> None:
         self.send_response(status)
         if content_type:
@@ -326,13 +358,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
-        if status != 304:
+        if status != 304 and drip:
+            step = max(1, len(body) // 8 + 1)
+            for start in range(0, len(body), step):
+                self.wfile.write(body[start : start + step])
+                self.wfile.flush()
+                time.sleep(drip)
+        elif status != 304:
             self.wfile.write(body)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    site: FixtureSite
+    request_queue_size = 64
+    site: ServedSite
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client hanging up on a kept-alive connection is normal, not worth a traceback.
@@ -347,10 +386,17 @@ def serve_fixture_site(
     """Serve the site in ``root`` on a free port of 127.0.0.1 for the ``with`` block."""
     pages, sources = load_site(root)
     site = FixtureSite(pages, sources, faults if faults is not None else Faults())
-    server = _Server(("127.0.0.1", 0), _Handler)
+    with serve(site):
+        yield site
+
+
+@contextmanager
+def serve(site: ServedSite, host: str = "127.0.0.1") -> Iterator[ServedSite]:
+    """Serve ``site`` on a free port of ``host`` for the ``with`` block (sets base_url)."""
+    server = _Server((host, 0), _Handler)
     server.site = site
-    host, port = server.server_address[:2]
-    site.base_url = f"http://{host!s}:{port}"
+    address, port = server.server_address[:2]
+    site.base_url = f"http://{address!s}:{port}"
     thread = threading.Thread(
         target=server.serve_forever, args=(0.05,), name="fixture-site", daemon=True
     )
@@ -376,10 +422,12 @@ __all__ = [
     "Fault",
     "Faults",
     "FixtureSite",
+    "ServedSite",
     "SiteError",
     "SitePage",
     "SiteSource",
     "closed_port_url",
     "load_site",
+    "serve",
     "serve_fixture_site",
 ]
