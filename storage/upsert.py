@@ -691,7 +691,21 @@ def save_parse(
         _save_item(
             session, source_id, source_name, record, page.raw_page_id, seen_at, counts, page.url
         )
+    if result.documents:
+        # The parser never guesses a municipality: a document takes its source's (and
+        # that municipality's region) unless it states its own.
+        code, region = session.execute(
+            select(models.Source.municipality_code, models.Municipality.region)
+            .outerjoin(
+                models.Municipality, models.Municipality.code == models.Source.municipality_code
+            )
+            .where(models.Source.id == source_id)
+        ).one()
     for document in result.documents:
+        if document.municipality_code is None and code is not None:
+            document = replace(
+                document, municipality_code=code, region=document.region or region
+            )
         outcome = save_document(
             session, document, seen_at=seen_at, source_id=source_id, raw_page_id=page.raw_page_id
         )

@@ -134,3 +134,14 @@ def test_document_upsert_versions_and_search(archive: Archive) -> None:
         assert session.scalar(select(func.count()).select_from(models.DocumentVersion)) == 1
         assert search_documents(session, "perhekeskus") == []
         assert len(search_documents(session, "perhe")) == 1
+
+
+def test_a_harvested_document_takes_its_sources_municipality(archive: Archive) -> None:
+    setup_sources(archive)
+    page = ParseResult(PageKind.DOCUMENT, documents=(replace(DECK, region=None),))
+    counts = store(archive, page, url=DECK.external_id)
+    assert counts.inserted == 1
+    with archive.session() as session:
+        row = session.scalars(select(models.Document)).one()
+        assert (row.municipality_code, row.region) == ("297", "Pohjois-Savo")
+        assert row.raw_page_id is not None and row.source_id is not None
