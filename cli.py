@@ -718,6 +718,42 @@ def export(
 
 
 @app.command()
+def add(
+    target: Annotated[
+        str, typer.Argument(help="URL or file of a document that is not minutes (web page, PDF).")
+    ],
+    db: DbOption = None,
+    municipality: Annotated[
+        str | None, typer.Option(help="Statistics Finland code of its municipality, e.g. 297.")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Its maakunta, e.g. Pohjois-Savo (overrides the text).")
+    ] = None,
+) -> None:
+    """Add a programme page, slide deck or other document by hand (searchable like items)."""
+    from harvester.add import AddError, add_document, is_url
+    from harvester.http import PoliteClient
+
+    with archive_for(db) as archive, PoliteClient() as client:
+        try:
+            added = guarded(
+                lambda: add_document(
+                    archive,
+                    target,
+                    client=client if is_url(target) else None,
+                    municipality=municipality,
+                    region=region,
+                )
+            )
+        except AddError as exc:
+            fail(str(exc))
+    for warning in added.warnings:
+        err.print(f"pykala: warning: {warning}", markup=False)
+    place = ", ".join(p for p in (added.municipality_code, added.region) if p) or "no region"
+    out.print(f"{added.outcome}: {added.document_id} — {added.title} ({place})", markup=False)
+
+
+@app.command()
 def status(db: DbOption = None) -> None:
     """Show what the archive holds and how the last harvests went."""
     from storage.queries import archive_stats, list_runs
