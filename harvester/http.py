@@ -17,7 +17,7 @@ import importlib.metadata
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -205,6 +205,28 @@ class PoliteClient:
             return Fetched(url, current, status, headers, body, datetime.now(UTC))
         raise FetchError(url, f"more than {self.politeness.max_redirects} redirects", "redirect")
 
+    def post(
+        self,
+        url: str,
+        form: Mapping[str, str],
+        meter: Meter | None = None,
+        *,
+        key: str | None = None,
+    ) -> Fetched:
+        """POST ``form`` to ``url`` as politely as get(): robots.txt, the per-host interval,
+        retries. For search forms whose answer is a page (Tweb meeting lists): the request
+        is safe to repeat, and a redirect is not followed. ``key`` is the URL the answer is
+        known by (``Fetched.url``, the page's key in the archive); default ``url``.
+        """
+        url = normalise_url(url)
+        key = normalise_url(key) if key is not None else url
+        meter = meter if meter is not None else Meter()
+        self._check_robots(url, meter)
+        _, status, headers, body = self._get_with_retries(url, None, meter, form)
+        if not 200 <= status < 300:
+            raise FetchError(key, f"HTTP {status} to a POST", "http", status)
+        return Fetched(key, key, status, headers, body, datetime.now(UTC))
+
     # -- politeness -----------------------------------------------------------------------
 
     def _host(self, url: str) -> _Host:
@@ -260,7 +282,11 @@ class PoliteClient:
     # -- one URL, with retries ------------------------------------------------------------
 
     def _get_with_retries(
-        self, url: str, validators: Validators | None, meter: Meter
+        self,
+        url: str,
+        validators: Validators | None,
+        meter: Meter,
+        form: Mapping[str, str] | None = None,
     ) -> tuple[str, int, dict[str, str], bytes]:
         p = self.politeness
         host = self._host(url)
@@ -272,7 +298,7 @@ class PoliteClient:
                 self._wait_turn(host)
                 meter.requests += 1
                 try:
-                    result = self._attempt(url, validators)
+                    result = self._attempt(url, validators, form)
                     meter.bytes += len(result[3])
                     return result
                 except _Retryable as exc:
@@ -293,7 +319,7 @@ class PoliteClient:
         return base * (0.5 + self._jitter() / 2)  # jitter: spread clients that failed together
 
     def _attempt(
-        self, url: str, validators: Validators | None
+        self, url: str, validators: Validators | None, form: Mapping[str, str] | None = None
     ) -> tuple[str, int, dict[str, str], bytes]:
         headers: dict[str, str] = {}
         if validators is not None:
@@ -302,7 +328,12 @@ class PoliteClient:
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
         try:
-            with self._http.stream("GET", url, headers=headers) as response:
+            with self._http.stream(
+                "POST" if form is not None else "GET",
+                url,
+                headers=headers,
+                data=dict(form) if form is not None else None,
+            ) as response:
                 status = response.status_code
                 resp_headers = {k.lower(): v for k, v in response.headers.items()}
                 if status == 429 or status >= 500:

@@ -58,3 +58,33 @@ def test_document_sources_may_leave_out_the_municipality() -> None:
     assert source.municipality_code is None and source.region is None
     with pytest.raises(SourceConfigError, match="field 'municipality': missing"):
         parse_sources(text.replace("webpage", "tweb").replace("a.fi/", OULU[7:]), "s", munis)
+
+
+def test_post_is_as_polite_as_get() -> None:
+    import httpx
+
+    from harvester.http import FetchError, PoliteClient, Politeness
+
+    seen: list[tuple[str, str, bytes]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, str(request.url), request.content))
+        if request.url.path == "/robots.txt":
+            return httpx.Response(200, text="User-agent: *\nDisallow: /private/\n")
+        if request.url.path.endswith("/busy"):
+            return httpx.Response(503)
+        return httpx.Response(200, content=b"<html>lista</html>")
+
+    waits: list[float] = []
+    polite = Politeness(min_interval=1.0, tries=2, backoff=0.5)
+    with PoliteClient(polite, transport=httpx.MockTransport(answer), sleep=waits.append) as c:
+        key = f"{OULU}/pk_kokl_tweb.htm?oper=where&kirjaamo=690"
+        fetched = c.post(f"{OULU}/pk_kokl_tweb.htm", {"oper": "where", "kirjaamo": "690"}, key=key)
+        assert (fetched.url, fetched.body) == (key, b"<html>lista</html>")
+        assert seen[-1] == ("POST", f"{OULU}/pk_kokl_tweb.htm", b"oper=where&kirjaamo=690")
+        with pytest.raises(FetchError, match="HTTP 503 after 2 tries"):
+            c.post(f"{OULU}/busy", {})
+        with pytest.raises(FetchError, match="robots"):
+            c.post("http://asiakirjat.ouka.fi/private/x", {})
+    assert seen[0][1].endswith("/robots.txt")
+    assert waits  # the per-host interval and the backoff were honoured
