@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from harvester.crawl import RETRY_RANK, Frontier, Task
 from harvester.http import Fetched, FetchError, Meter, PoliteClient, Validators
+from harvester.platforms import FORMS
 from harvester.sources import SourceConfig, load_municipalities
 from parsers import CLASSIFIERS, PARSERS
 from parsers.records import PageKind, ParseError, ParseResult
@@ -450,6 +451,10 @@ def _fetch_failed(
 
 
 def _fetch(run: _Run, source: SourceConfig, task: Task, meter: Meter) -> Fetched:
+    form = FORMS.get(source.platform)
+    post = form(task.url) if form is not None else None
+    if post is not None:  # a page only a form POST gives (Tweb meeting lists)
+        return run.client.post(post[0], post[1], meter, key=task.url)
     validators: Validators | None = None
     with _storage_errors(), run.archive.session() as session:
         stored = page_validators(session, source.name, task.url)
