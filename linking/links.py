@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -25,6 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from linking.finnish import WordAnalysis
 from linking.topics import TITLE, AnalysedSection
 from storage import models
 from storage.filters import meeting_date_column
@@ -69,12 +71,16 @@ def document_terms(sections: Sequence[AnalysedSection]) -> list[str]:
             continue
         repeat = TITLE_REPEAT if section.kind == TITLE else 1
         for _surface, analysis in section.tokens:
-            lemmas = [t for t in analysis.lemmas if _keep(t)]
-            if not lemmas:  # a stop word: its parts would only add noise
-                continue
-            words = [*lemmas, *(p for p in analysis.parts if _keep(p))]
-            terms.extend(words * repeat)
+            terms.extend(_word_terms(analysis) * repeat)
     return terms
+
+
+@lru_cache(maxsize=200_000)
+def _word_terms(analysis: WordAnalysis) -> tuple[str, ...]:
+    lemmas = [t for t in analysis.lemmas if _keep(t)]
+    if not lemmas:  # a stop word: its parts would only add noise
+        return ()
+    return (*lemmas, *(p for p in analysis.parts if _keep(p)))
 
 
 # --- computing --------------------------------------------------------------------------

@@ -35,6 +35,7 @@ import math
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,17 @@ class AnalysedSection:
     kind: str  # a parsers.records.SectionKind value, or TITLE
     tokens: tuple[Token, ...]
 
+    @cached_property
+    def positions(self) -> dict[str, list[int]]:
+        """lemma or compound part → the token positions that have it (for fast matching)."""
+        index: dict[str, list[int]] = {}
+        for position, (_surface, analysis) in enumerate(self.tokens):
+            for term in (*analysis.lemmas, *analysis.parts):
+                found = index.setdefault(term, [])
+                if not found or found[-1] != position:
+                    found.append(position)
+        return index
+
 
 def analyse_item(
     analyzer: FinnishAnalyzer, title: str, sections: Iterable[tuple[str, str]]
@@ -281,22 +293,31 @@ class TopicScore:
         return self.excluded_by is None and self.score >= threshold
 
 
-def _match_at(tokens: Sequence[Token], start: int, term: CompiledTerm) -> bool:
-    if start + len(term.groups) > len(tokens):
-        return False
-    return all(
-        terms_match(group, tokens[start + offset][1]) for offset, group in enumerate(term.groups)
-    )
+def _starts(section: AnalysedSection, term: CompiledTerm) -> list[int]:
+    """Positions where ``term`` matches: its first word via the index, the rest checked."""
+    index = section.positions
+    first = sorted({p for alt in term.groups[0] for p in index.get(alt, ())})
+    tokens = section.tokens
+    return [
+        start
+        for start in first
+        if start + len(term.groups) <= len(tokens)
+        and all(
+            terms_match(group, tokens[start + offset][1])
+            for offset, group in enumerate(term.groups[1:], start=1)
+        )
+    ]
 
 
-def _find(tokens: Sequence[Token], terms: Sequence[CompiledTerm]) -> dict[str, list[str]]:
+def _find(section: AnalysedSection, terms: Sequence[CompiledTerm]) -> dict[str, list[str]]:
     """term text → matched surface forms; each token is used by one term at most."""
+    tokens = section.tokens
     used = [False] * len(tokens)
     found: dict[str, list[str]] = {}
     for term in terms:
-        for start in range(len(tokens)):
+        for start in _starts(section, term):
             span = range(start, start + len(term.groups))
-            if any(used[i] for i in span if i < len(used)) or not _match_at(tokens, start, term):
+            if any(used[i] for i in span):
                 continue
             for i in span:
                 used[i] = True
@@ -314,7 +335,7 @@ def score_item(topic: CompiledTopic, sections: Sequence[AnalysedSection]) -> Top
         kind_weight = weights.get(section.kind, weights.get("other", 0.0))
         if kind_weight <= 0 or not section.tokens:
             continue
-        for text, forms in _find(section.tokens, topic.terms).items():
+        for text, forms in _find(section, topic.terms).items():
             if section.kind == TITLE:
                 title_has_term = True
             points = term_weight[text] * kind_weight * (1.0 + math.log(len(forms)))
@@ -323,8 +344,8 @@ def score_item(topic: CompiledTopic, sections: Sequence[AnalysedSection]) -> Top
             )
     excluded_by = None
     if not title_has_term and topic.exclude:
-        title_tokens = next((s.tokens for s in sections if s.kind == TITLE), ())
-        vetoes = _find(title_tokens, topic.exclude)
+        title = next((s for s in sections if s.kind == TITLE), AnalysedSection(TITLE, ()))
+        vetoes = _find(title, topic.exclude)
         excluded_by = next(iter(vetoes), None)
     evidence.sort(key=lambda e: -e.points)
     return TopicScore(sum(e.points for e in evidence), tuple(evidence), excluded_by)
