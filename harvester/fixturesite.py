@@ -68,7 +68,7 @@ class SiteSource:
     name: str
     platform: str
     base_url: str  # original
-    municipality: str
+    municipality: str | None  # None for a document source (regional or national)
     start_urls: tuple[str, ...] = ()
 
 
@@ -82,7 +82,7 @@ class Fault:
     close: bool = False  # close the connection without any answer
     delay: float = 0.0  # seconds to wait before answering
     truncate: int | None = None  # send only this many body bytes, then close
-    charset: str | None = None  # declare this charset in Content-Type instead
+    charset: str | None = None  # declare this charset in Content-Type instead ("": none)
     body: bytes | None = None  # send this body instead (an XML bomb, a huge page)
     redirect: str | None = None  # answer 302 with this Location (another host, a loop)
     reset: bool = False  # reset the connection (TCP RST) without any answer
@@ -141,7 +141,7 @@ def load_site(root: Path) -> tuple[list[SitePage], list[SiteSource]]:
             name=s["name"],
             platform=s["platform"],
             base_url=s["base_url"],
-            municipality=s["municipality"],
+            municipality=s.get("municipality"),
             start_urls=tuple(s.get("start_urls", ())),
         )
         for s in doc.get("source", [])
@@ -159,6 +159,16 @@ def _local_target(original: str) -> str:
     parts = urlsplit(normalise_url(original))
     target = f"/{parts.netloc}{parts.path}"
     return f"{target}?{parts.query}" if parts.query else target
+
+
+# href="/p", src='/p', action="/p": a root-relative link (CloudNC, Tweb's form action).
+_ROOT_RELATIVE = re.compile(rb"""(\b(?:href|src|action)\s*=\s*["'])/(?!/)""", re.IGNORECASE)
+
+
+def _root_relative(body: bytes, target: str) -> bytes:
+    """Keep root-relative links on the page's own host prefix (``/host/...``)."""
+    host = target.lstrip("/").partition("/")[0].encode()
+    return _ROOT_RELATIVE.sub(lambda m: m.group(1) + b"/" + host + b"/", body)
 
 
 def _lookup_key(target: str) -> str:
@@ -235,8 +245,9 @@ class FixtureSite(ServedSite):
                 f'name = "{s.name}"',
                 f'platform = "{s.platform}"',
                 f'base_url = "{self.url_for(s.base_url)}"',
-                f'municipality = "{s.municipality}"',
             ]
+            if s.municipality is not None:
+                out.append(f'municipality = "{s.municipality}"')
             if s.start_urls:
                 urls = ", ".join(f'"{self.url_for(u)}"' for u in s.start_urls)
                 out.append(f"start_urls = [{urls}]")
@@ -278,7 +289,10 @@ class FixtureSite(ServedSite):
             return self.rewrite(body), ctype or fallback
         if page is None:
             return None
-        return self.rewrite(page.file.read_bytes()), page.content_type
+        body = self.rewrite(page.file.read_bytes())
+        if page.content_type.startswith("text/html"):
+            body = _root_relative(body, target)
+        return body, page.content_type
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -287,6 +301,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # tests read site.requests instead of stderr noise
+
+    def do_POST(self) -> None:
+        """A form POST is answered as a GET of the URL with the form's non-blank fields
+        added to the query (a Tweb meeting list: ``pk_kokl_tweb.htm?oper=where&kirjaamo=690``)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        form = parse_qsl(self.rfile.read(length).decode("latin-1"), keep_blank_values=True)
+        fields = urlencode([(k, v) for k, v in form if v], safe="/")
+        if fields:
+            self.path += ("&" if "?" in self.path else "?") + fields
+        self.do_GET()
 
     def do_GET(self) -> None:
         site = self.server.site
@@ -324,8 +348,9 @@ class _Handler(BaseHTTPRequestHandler):
         body, ctype = found
         if fault is not None and fault.body is not None:
             body = fault.body
-        if fault is not None and fault.charset is not None:
-            ctype = re.sub(r";\s*charset=[^;]*", "", ctype) + f"; charset={fault.charset}"
+        if fault is not None and fault.charset is not None:  # "" drops the charset
+            ctype = re.sub(r";\s*charset=[^;]*", "", ctype)
+            ctype += f"; charset={fault.charset}" if fault.charset else ""
         etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
         if self.headers.get("If-None-Match") == etag:
             self._send(304, b"", None, {"ETag": etag})

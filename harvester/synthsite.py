@@ -235,17 +235,15 @@ class SyntheticSite(ServedSite):
             f"<p class=MsoNormal><b>{html.escape(_title(meeting, k))}</b></p>",
             "<p class=MsoNormal>Valmistelija</p>",
             "<p class=MsoNormal>Hallintojohtaja Maija Meikäläinen, puh. 044 000 0000</p>",
-            "<p class=MsoNormal><b>P&auml;&auml;t&ouml;sehdotus</b> "
+            f"<p {_HANGING}><b>P&auml;&auml;t&ouml;sehdotus</b>{_TAB}"
             "Kaupunginjohtaja Matti Virtanen</p>",
-            f"<p class=MsoNormal>Lautakunta hyv&auml;ksyy asian {html.escape(word)} "
+            f"<p class=Sisennetty>Lautakunta hyv&auml;ksyy asian {html.escape(word)} "
             f"esityksen mukaisesti (asia {item_id}).</p>",
         ]
         if edits:
-            paras.append(f"<p class=MsoNormal>Korjattu {edits} kertaa.</p>")
+            paras.append(f"<p class=Sisennetty>Korjattu {edits} kertaa.</p>")
         if meeting.minutes:
-            paras += [
-                "<p class=MsoNormal><b>P&auml;&auml;t&ouml;s</b> Hyv&auml;ksyttiin.</p>",
-            ]
+            paras.append(f"<p {_HANGING}><b>P&auml;&auml;t&ouml;s</b>{_TAB}Hyv&auml;ksyttiin.</p>")
         label = (
             f"{html.escape(self.body_names[meeting.body])}<br>{_kind(meeting)} "
             f"{meeting.day:%d.%m.%Y}/Pyk&auml;l&auml; {_paragraph(meeting, k)}"
@@ -255,6 +253,9 @@ class SyntheticSite(ServedSite):
 
 
 _XML = "text/xml; charset=utf-8"
+# Word's hanging indent: a section heading, a tab, then the presenter or the text.
+_HANGING = "class=MsoNormal style='margin-left:130.4pt;text-indent:-130.4pt'"
+_TAB = "<span style='mso-tab-count:1'>&nbsp; &nbsp; &nbsp; &nbsp; </span>"
 _HTML = "text/html; charset=UTF-8"
 
 
