@@ -59,6 +59,17 @@ _CHROME = ("header", "footer", "nav", "aside", "script", "style")
 _LINK_BOX_CLASSES = frozenset({"liitteet", "attachments", "kokous-asiakirjat"})
 
 
+_LANG_SEGMENT_RE = re.compile(r"/[a-z]{2}-[A-Z]{2}(?:/|$)", re.I)
+
+
+def site_path(url: str) -> str:
+    """The URL's path from its language segment (``/fi-FI/…``) on: a site served below a
+    path prefix (a proxy, the fixture site's ``/<host>/…``) reads like one at the root."""
+    path = urlsplit(normalise_url(url)).path
+    m = _LANG_SEGMENT_RE.search(path)
+    return path[m.start() :] if m else path
+
+
 def classify(url: str) -> PageKind:
     """The kind of a CloudNC page (or OpenNC API response), from its URL alone."""
     path = urlsplit(normalise_url(url)).path
@@ -66,6 +77,7 @@ def classify(url: str) -> PageKind:
         return opennc.classify(url)
     if _DOWNLOAD_RE.search(path) or path.lower().endswith(".pdf"):
         return PageKind.DOCUMENT
+    path = site_path(url)
     for pattern, kind in (
         (_ITEM_RE, PageKind.ITEM),
         (_CONTENT_RE, PageKind.ITEM),
@@ -80,14 +92,14 @@ def classify(url: str) -> PageKind:
 
 def content_id(url: str) -> str | None:
     """The CaseM content id of an item URL: ``…(33184)`` or ``/content/<n>/15619``."""
-    path = urlsplit(normalise_url(url)).path
+    path = site_path(url)
     m = _ITEM_RE.fullmatch(path) or _CONTENT_RE.fullmatch(path)
     return m.group("id") if m else None
 
 
 def meeting_id(url: str) -> str | None:
     """``<Body_slug>/Kokous_<DMYYYY>`` of a meeting or long-form item URL."""
-    path = urlsplit(normalise_url(url)).path
+    path = site_path(url)
     m = _ITEM_RE.fullmatch(path) or _MEETING_RE.fullmatch(path)
     return unquote(m.group("meeting")) if m else None
 
@@ -182,7 +194,7 @@ class _Page:
         return html.plain(html.clean_text(el.text_content())) if el is not None else None
 
     def language(self) -> str:
-        m = re.match(_LANG, urlsplit(self.url).path)
+        m = re.match(_LANG, site_path(self.url))
         return "sv" if m and m.group("lang").lower() == "sv" else "fi"
 
 
