@@ -19,6 +19,7 @@ compound matches are highlighted (FTS5's snippet() cannot see lemma-column hits)
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ __all__ = ["SearchHit", "SearchQueryError", "highlight", "search_items"]
 SNIPPET_WIDTH = 200
 SNIPPET_LEAD = 60  # characters of context shown before the first match
 VERIFY_BATCH = 200  # candidates fetched at a time when phrases are checked in Python
+_WORD = re.compile(r"[^\W_]+")
+_ELIDED = re.compile(r"[^\W_]-(?=\s)")  # "Perusturva- ja …": a compound whose head follows
 _CLEAN = str.maketrans({"\u2010": "-", "\u2011": "-", "\u00ad": None})
 
 
@@ -418,6 +421,7 @@ def search_items(
     missing = [r[0] for r in rows if r[0] not in texts]
     texts.update(_texts(session, missing, kind))
     terms, prefixes = plan.highlight_terms()
+    memo: dict[str, bool] = {}
     return [
         SearchHit(
             item_id=f"{r[5]}:{r[1]}",
@@ -428,7 +432,7 @@ def search_items(
             paragraph=r[4],
             title=r[2],
             snippet=_snippet(
-                analyzer, texts.get(r[0], []), r[2], terms, prefixes, mark_start, mark_end
+                analyzer, texts.get(r[0], []), r[2], terms, prefixes, mark_start, mark_end, memo
             ),
             url=r[3],
         )
@@ -463,30 +467,44 @@ def _snippet(
     prefixes: Sequence[str],
     start: str,
     end: str,
+    memo: dict[str, bool],
 ) -> str:
-    """The first section text with a match, highlighted; else the title, highlighted."""
+    """The first section text with a match, highlighted; else the beginning of the text
+    (the match was in the title), or the title highlighted when there is no text."""
     for candidate in texts:
-        snippet = _highlight(candidate, terms, start, end, SNIPPET_WIDTH, prefixes, analyzer)
+        snippet = _highlight(
+            candidate, terms, start, end, SNIPPET_WIDTH, prefixes, analyzer, memo
+        )
         if snippet is not None:
             return snippet
-    fallback = title if not texts else "\n\n".join(texts)
-    return highlight(fallback, terms, start=start, end=end, prefixes=prefixes, analyzer=analyzer)
+    if texts:
+        return _window(_flatten(texts[0]), 0, SNIPPET_WIDTH, [], start, end)
+    return highlight(title, terms, start=start, end=end, prefixes=prefixes, analyzer=analyzer)
+
+
+def _is_match(analysis: WordAnalysis, terms: Sequence[str], prefixes: Sequence[str]) -> bool:
+    return terms_match(terms, analysis) or any(
+        w.startswith(p) for p in prefixes for w in (*analysis.lemmas, *analysis.parts)
+    )
 
 
 def _match_spans(
     analyzer: FinnishAnalyzer, flat: str, terms: Sequence[str], prefixes: Sequence[str]
 ) -> Iterator[tuple[int, int]]:
-    """(start, end) in ``flat`` of each token matching a term or prefix."""
+    """(start, end) in ``flat`` of each token matching a term or prefix (with elided
+    compounds expanded: "Perusturva- ja terveyslautakunta" matches lautakunta twice)."""
     pos = 0
     for token, analysis in analyzer.iter_token_analyses(flat):
         found = flat.find(token, pos)
         if found < 0:
             continue
         pos = found + len(token)
-        if terms_match(terms, analysis) or any(
-            w.startswith(p) for p in prefixes for w in (*analysis.lemmas, *analysis.parts)
-        ):
+        if _is_match(analysis, terms, prefixes):
             yield found, pos
+
+
+def _flatten(text_: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text_).translate(_CLEAN).split())
 
 
 def highlight(
@@ -501,11 +519,9 @@ def highlight(
 ) -> str:
     """About ``width`` characters around the first word whose lemma or compound part is
     one of ``terms`` (or starts with one of ``prefixes``), every such word marked."""
-    snippet = _highlight(text_, terms, start, end, width, prefixes, analyzer or get_analyzer())
-    if snippet is None:
-        flat = " ".join(unicodedata.normalize("NFC", text_).translate(_CLEAN).split())
-        return _window(flat, 0, width, [], start, end)
-    return snippet
+    analyzer = analyzer or get_analyzer()
+    snippet = _highlight(text_, terms, start, end, width, prefixes, analyzer, {})
+    return snippet if snippet is not None else _window(_flatten(text_), 0, width, [], start, end)
 
 
 def _highlight(
@@ -516,20 +532,37 @@ def _highlight(
     width: int,
     prefixes: Sequence[str],
     analyzer: FinnishAnalyzer,
+    memo: dict[str, bool],
 ) -> str | None:
-    flat = " ".join(unicodedata.normalize("NFC", text_).translate(_CLEAN).split())
-    spans = _match_spans(analyzer, flat, terms, prefixes)
-    first = next(spans, None)
-    if first is None:
-        return None
-    begin = 0
-    if first[0] > SNIPPET_LEAD:
-        begin = flat.rfind(" ", 0, first[0] - SNIPPET_LEAD) + 1
-    found = [first]
-    for span in spans:
-        if span[0] > begin + width:
+    flat = _flatten(text_)
+    # Fast scan for the first match: one cached analysis per distinct word. Only the
+    # window is then analysed token by token (which also expands elided compounds).
+    first: int | None = None
+    for m in _WORD.finditer(flat):
+        key = m.group().lower()
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = _is_match(analyzer.analyze_word(key), terms, prefixes)
+        if hit:
+            first = m.start()
             break
-        found.append(span)
+    if first is None:
+        if not _ELIDED.search(flat):
+            return None
+        elided = next(_match_spans(analyzer, flat, terms, prefixes), None)
+        if elided is None:
+            return None
+        first = elided[0]
+    begin = 0
+    if first > SNIPPET_LEAD:
+        begin = flat.rfind(" ", 0, first - SNIPPET_LEAD) + 1
+    # A little beyond the window, so an elided prefix near its end finds its compound.
+    window = flat[begin : begin + width + 120]
+    found = [
+        (s + begin, e + begin)
+        for s, e in _match_spans(analyzer, window, terms, prefixes)
+        if s <= width
+    ]
     return _window(flat, begin, width, found, start, end)
 
 
