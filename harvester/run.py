@@ -26,14 +26,13 @@ from sqlalchemy.orm import Session
 
 from harvester.crawl import RETRY_RANK, Frontier, Task
 from harvester.http import Fetched, FetchError, Meter, PoliteClient, Validators
-from harvester.platforms import FORMS
 from harvester.sources import SourceConfig, load_municipalities
 from parsers import CLASSIFIERS, PARSERS
 from parsers.records import PageKind, ParseError, ParseResult
 from storage import models
 from storage.crawlstate import (
     close_interrupted_runs,
-    known_urls,
+    known_pages,
     meetings_due,
     page_done,
     queue_pages,
@@ -47,7 +46,6 @@ from storage.upsert import (
     UpsertCounts,
     finish_run,
     iter_pages,
-    page_validators,
     save_page,
     save_parse,
     save_parse_error,
@@ -364,7 +362,7 @@ def _crawl_source(run: _Run, source: SourceConfig, report: SourceReport, meter: 
     progress = run.progress
     r = run.recheck
     with _storage_errors(), run.archive.session() as session:
-        known = known_urls(session, source.name)
+        known = known_pages(session, source.name)
         queued = queued_pages(session, source.name)
         due = (
             []
@@ -400,7 +398,7 @@ def _crawl_source(run: _Run, source: SourceConfig, report: SourceReport, meter: 
         attempted += 1
         progress.on_page(source.name, task.url, attempted, attempted + len(frontier))
         try:
-            fetched = _fetch(run, source, task, meter)
+            fetched = _fetch(run, task, known.get(task.url), meter)
         except FetchError as exc:
             if exc.kind in ("connect", "timeout"):
                 connect_failures += 1
@@ -450,16 +448,13 @@ def _fetch_failed(
     report.error(f"{exc.reason}: {task.url}", run.progress)
 
 
-def _fetch(run: _Run, source: SourceConfig, task: Task, meter: Meter) -> Fetched:
-    form = FORMS.get(source.platform)
-    post = form(task.url) if form is not None else None
-    if post is not None:  # a page only a form POST gives (Tweb meeting lists)
-        return run.client.post(post[0], post[1], meter, key=task.url)
-    validators: Validators | None = None
-    with _storage_errors(), run.archive.session() as session:
-        stored = page_validators(session, source.name, task.url)
-    if stored is not None and stored.sha256 and (stored.etag or stored.last_modified):
-        validators = Validators(stored.etag, stored.last_modified)
+def _fetch(
+    run: _Run, task: Task, stored: tuple[str | None, str | None] | None, meter: Meter
+) -> Fetched:
+    """Fetch a page, conditionally when the stored copy has an ETag or Last-Modified."""
+    validators = None
+    if stored is not None and (stored[0] or stored[1]):
+        validators = Validators(*stored)
     return run.client.get(task.url, validators, meter)
 
 

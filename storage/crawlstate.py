@@ -120,16 +120,16 @@ def queue_size(session: Session, source_name: str | None = None) -> int:
     return int(session.scalar(query) or 0)
 
 
-def known_urls(session: Session, source_name: str) -> set[str]:
-    """URLs of the source's pages that are stored (fetched at least once)."""
-    return set(
-        session.scalars(
-            select(models.Page.url).where(
-                models.Page.source_id == _source_id(session, source_name),
-                models.Page.raw_page_id.is_not(None),
-            )
+def known_pages(session: Session, source_name: str) -> dict[str, tuple[str | None, str | None]]:
+    """URL → (ETag, Last-Modified) of the source's stored pages, read once per run: the
+    crawl's "known" set and the validators for conditional GETs without a query per page."""
+    rows = session.execute(
+        select(models.Page.url, models.Page.etag, models.Page.last_modified).where(
+            models.Page.source_id == _source_id(session, source_name),
+            models.Page.raw_page_id.is_not(None),
         )
     )
+    return {url: (etag, modified) for url, etag, modified in rows}
 
 
 def meetings_due(
