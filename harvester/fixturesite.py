@@ -38,7 +38,7 @@ import sys
 import threading
 import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -70,6 +70,7 @@ class SiteSource:
     base_url: str  # original
     municipality: str | None  # None for a document source (regional or national)
     start_urls: tuple[str, ...] = ()
+    group: str = "dynasty"  # the sample it belongs to (see FixtureSite.sources_toml)
 
 
 @dataclass
@@ -143,6 +144,7 @@ def load_site(root: Path) -> tuple[list[SitePage], list[SiteSource]]:
             base_url=s["base_url"],
             municipality=s.get("municipality"),
             start_urls=tuple(s.get("start_urls", ())),
+            group=s.get("group", "dynasty"),
         )
         for s in doc.get("source", [])
     ]
@@ -236,10 +238,17 @@ class FixtureSite(ServedSite):
             return False
         return _lookup_key(local_url.removeprefix(self.base_url)) in self._pages
 
-    def sources_toml(self) -> str:
-        """A sources file whose base URLs point at this server."""
+    def sources_toml(self, groups: Collection[str] | None = ("dynasty",)) -> str:
+        """A sources file whose base URLs point at this server.
+
+        Only the sources of ``groups`` (site.toml ``group``, default "dynasty": the
+        Dynasty sample the crawl tests were written for); None = every source of every
+        platform ("pykala demo", tests/test_seeds.py).
+        """
         out: list[str] = []
         for s in self.sources:
+            if groups is not None and s.group not in groups:
+                continue
             out += [
                 "[[source]]",
                 f'name = "{s.name}"',
