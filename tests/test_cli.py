@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer
+from typer.core import TyperGroup
+from typer.testing import CliRunner
 
 from cli import app
 from harvester.fixturesite import FixtureSite, closed_port_url, serve_fixture_site
@@ -65,15 +68,26 @@ def harvested(site: FixtureSite, tmp_path_factory: pytest.TempPathFactory) -> st
     return db
 
 
+def _command_paths(group: TyperGroup, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = []
+    for name, command in group.commands.items():
+        paths.append((*prefix, name))
+        if isinstance(command, TyperGroup):
+            paths.extend(_command_paths(command, (*prefix, name)))
+    return paths
+
+
 def test_every_command_is_documented_and_has_help() -> None:
-    commands = sorted(c.name or (c.callback.__name__ if c.callback else "")
-                      for c in app.registered_commands)
-    assert commands, "no commands registered"
-    for name in commands:
-        assert f"`pykala {name}" in README, f"README does not document `pykala {name}`"
-        result = pykala(name, "--help")
-        assert result.returncode == 0, result.stderr
-        assert "Usage:" in result.stdout
+    root = typer.main.get_command(app)
+    assert isinstance(root, TyperGroup)
+    paths = _command_paths(root)
+    assert len(paths) >= 8, paths
+    runner = CliRunner()
+    for path in paths:
+        assert f"`pykala {path[0]}" in README, f"README does not document `pykala {path[0]}`"
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage:" in result.output
 
 
 def test_readme_codebook_matches_export_columns() -> None:
