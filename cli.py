@@ -25,7 +25,8 @@ from harvester.run import Progress, RunReport, SourceReport
 from harvester.sources import SourceConfigError, load_municipalities, load_sources
 from storage.db import Archive, ArchiveError, open_archive, resolve_db_url
 from storage.filters import ItemFilters
-from storage.queries import AmbiguousItemError, ArchiveStats, ItemView, RunView
+from storage.health import RunSummary, SourceHealth
+from storage.queries import AmbiguousItemError, ArchiveStats, ItemView
 from storage.search import SearchHit, SearchQueryError
 
 app = typer.Typer(
@@ -374,27 +375,46 @@ def print_item(view: ItemView, *, as_json: bool) -> None:
                       markup=False)
 
 
-def print_status(url: str, stats: ArchiveStats, runs: list[RunView]) -> None:
+def _days(n: int | None) -> str:
+    return "never" if n is None else f"{n} d"
+
+
+def _share(x: float | None) -> str:
+    return "-" if x is None else f"{x:.0%}"
+
+
+def print_status(
+    url: str, stats: ArchiveStats, runs: list[RunSummary], health: list[SourceHealth]
+) -> None:
     out.print(f"[bold]archive[/bold] {escape(url)}")
     out.print(f"{stats.items} items, {stats.item_versions} earlier versions, "
               f"{stats.raw_pages} raw pages ({stats.raw_bytes:,} bytes)")
+    by_name = {h.source: h for h in health}
     table = Table("source", "municipality", "items", "meetings", "pages", "last fetched",
-                  title="Sources")
+                  "new item", "failed", "päätös", "queued", "flags", title="Sources")
     for s in stats.sources:
         fetched = s.last_fetched.isoformat(timespec="minutes") if s.last_fetched else "never"
+        h = by_name.get(s.source)
         table.add_row(s.source, s.municipality or "", str(s.items), str(s.meetings),
-                      str(s.pages), fetched)
+                      str(s.pages), fetched,
+                      _days(h.days_since_new) if h else "", _share(h.failure_rate) if h else "",
+                      _share(h.paatos_share) if h else "", str(h.queued) if h else "",
+                      ", ".join(h.flags) if h else "")
     out.print(table)
+    out.print("[dim]new item: days since the source last gave a new item; failed: share of "
+              "pages that failed in its last harvest; päätös: share of its items with a "
+              "decision (minutes, not only agendas); queued: pages waiting for the next "
+              "run[/dim]")
     if runs:
-        table = Table("run", "started", "finished", "status", "counts", title="Last runs")
+        table = Table("run", "started", "duration", "status", "new", "updated", "failed",
+                      "requests", "MB", "flagged", title="Last runs")
         for run in runs:
-            finished = run.finished.isoformat(timespec="seconds") if run.finished else "-"
-            counts = ", ".join(f"{k} {v}" for k, v in run.counts.items()
-                               if isinstance(v, int))
-            table.add_row(str(run.id), run.started.isoformat(timespec="seconds"), finished,
-                          run.status, counts)
+            took = f"{(run.finished - run.started).total_seconds():.0f} s" if run.finished else "-"
+            t = run.totals
+            table.add_row(str(run.id), run.started.isoformat(timespec="seconds"), took,
+                          run.status, str(t["inserted"]), str(t["updated"]), str(t["failed"]),
+                          str(t["requests"]), f"{t['bytes'] / 1e6:.1f}", ", ".join(run.flagged))
         out.print(table)
-
 
 
 @app.callback()
@@ -756,10 +776,12 @@ def add(
 @app.command()
 def status(db: DbOption = None) -> None:
     """Show what the archive holds and how the last harvests went."""
-    from storage.queries import archive_stats, list_runs
+    from storage.health import run_summaries, source_health
+    from storage.queries import archive_stats
 
     with archive_for(db) as archive, archive.session() as session:
-        print_status(archive.url, archive_stats(session), list_runs(session, limit=5))
+        print_status(archive.url, archive_stats(session), run_summaries(session, limit=5),
+                     source_health(session))
 
 
 @app.command()

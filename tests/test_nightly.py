@@ -205,3 +205,29 @@ def test_interrupted_run_is_marked(
             session.scalar(select(models.HarvestRun.status).where(models.HarvestRun.id == dead))
             == "interrupted"
         )
+
+
+def test_status_shows_runs_and_source_health(
+    synth: SyntheticSite, synth_sources: Path, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    args = ["harvest", "--db", db, "--sources", str(synth_sources), "--delay", "0", "-q"]
+    assert pykala(*args).returncode == 0
+    (agenda,) = synth.publish(1)  # an agenda: its 4 items have no päätös yet
+    synth.faults.add(Fault(f"*meetingitem&id={agenda.id}-1", status=503, retry_after="0"))
+    assert pykala(*args).returncode == 0  # 1 page failed: below the threshold
+    with open_archive(db) as archive, archive.session() as session:
+        from storage.health import run_summaries, source_health
+
+        (health,) = source_health(session)
+        assert (health.items, health.days_since_new, health.queued) == (51, 0, 1)
+        assert health.paatos_share == pytest.approx(48 / 51)
+        assert health.failure_rate == pytest.approx(1 / 55)  # 54 pages fetched, 1 failed
+        newest, oldest = run_summaries(session)
+        assert (oldest.totals["inserted"], newest.totals["inserted"]) == (48, 3)
+        assert newest.totals["failed"] == 1 and newest.flagged == ()
+    result = pykala("status", "--db", db)
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if "synth1" in line)
+    assert "51" in row and "0 d" in row and "2%" in row and "94%" in row
+    assert "Last runs" in result.stdout
