@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -510,8 +510,10 @@ def _store_page(
     ):
         # Same bytes as stored (and parsed) before: nothing to parse. An item page
         # holds one item, so it counts as one unchanged item.
-        save_page(session, page)
+        page_id = save_page(session, page)
         if task.kind != PageKind.ITEM:
+            # A file of a "pdf"/"webpage" source: its items and documents, unchanged.
+            report.unchanged += _records_of_page(session, page_id)
             return None
         report.unchanged += 1
         if not run.fetch_documents:
@@ -533,6 +535,20 @@ def _store_page(
         report,
         run.progress,
     )
+
+
+def _records_of_page(session: Session, page_id: int) -> int:
+    """Items and documents stored from the page's current bytes (0 for a Dynasty PDF)."""
+    raw_id = select(models.Page.raw_page_id).where(models.Page.id == page_id).scalar_subquery()
+    items = session.scalar(
+        select(func.count()).select_from(models.Item).where(models.Item.raw_page_id == raw_id)
+    )
+    documents = session.scalar(
+        select(func.count())
+        .select_from(models.Document)
+        .where(models.Document.raw_page_id == raw_id)
+    )
+    return (items or 0) + (documents or 0)
 
 
 def _stored_body(session: Session, source_name: str, url: str) -> tuple[bytes, str | None]:

@@ -23,7 +23,7 @@ from . import models
 from .query import parse_query
 
 # The query compiler and snippet maker of the item search, shared on purpose.
-from .search import _plan, _snippet, _verified, fts5_query, tsquery_text
+from .search import _plan, _verified, fts5_query, highlight, tsquery_text
 
 DOCUMENT_WEIGHTS = (10.0, 4.0, 1.0, 0.4)  # as ITEM_WEIGHTS: title beats text
 
@@ -100,8 +100,13 @@ def search_documents(
                 municipality_code=row.municipality_code,
                 region=row.region,
                 dates=tuple(date.fromisoformat(d) for d in row.dates),
-                snippet=_snippet(
-                    analyzer, [row.text], row.title, terms, prefixes, mark_start, mark_end
+                snippet=highlight(
+                    row.text or row.title,
+                    terms,
+                    start=mark_start,
+                    end=mark_end,
+                    prefixes=prefixes,
+                    analyzer=analyzer,
                 ),
             )
         )
