@@ -70,7 +70,9 @@ SourcesOption = Annotated[
     Path | None,
     typer.Option(
         "--sources",
+        envvar="PYKALA_SOURCES",
         help="TOML file of [[source]] tables. Default: the sources shipped with pykala.",
+        show_envvar=True,
         exists=False,
         dir_okay=False,
     ),
