@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvester.fixturesite import serve_fixture_site
@@ -11,6 +11,7 @@ from harvester.http import PoliteClient, Politeness
 from harvester.run import Progress, RunReport, harvest
 from harvester.sources import load_sources
 from storage.db import open_archive
+from storage.docsearch import DocumentHit, search_documents
 from storage.queries import ItemView, get_item
 from storage.search import SearchHit, search_items
 
@@ -23,6 +24,7 @@ class DemoResult:
     query: str
     hits: list[SearchHit]
     item: ItemView | None  # the best hit, in full
+    documents: list[DocumentHit] = field(default_factory=list)  # programme pages, slide decks
 
 
 def run_demo(db_url: str | None, query: str, progress: Progress | None = None) -> DemoResult:
@@ -30,7 +32,8 @@ def run_demo(db_url: str | None, query: str, progress: Progress | None = None) -
     search it for ``query`` and return the best hit in full."""
     with tempfile.TemporaryDirectory(prefix="pykala-demo-") as tmp, serve_fixture_site() as site:
         sources_file = Path(tmp) / "sources.toml"
-        sources_file.write_text(site.sources_toml(), encoding="utf-8")
+        # Every platform: Dynasty, CloudNC + OpenNC, Tweb, PDF minutes, documents.
+        sources_file.write_text(site.sources_toml(groups=None), encoding="utf-8")
         url = db_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
         with open_archive(url) as archive:
             # The site is ours and on loopback: no need to wait between requests.
@@ -45,4 +48,5 @@ def run_demo(db_url: str | None, query: str, progress: Progress | None = None) -
             with archive.session() as session:
                 hits = search_items(session, query, limit=5)
                 item = get_item(session, hits[0].item_id) if hits else None
-        return DemoResult(site.base_url, db_url or "", report, query, hits, item)
+                documents = search_documents(session, query, limit=5)
+        return DemoResult(site.base_url, db_url or "", report, query, hits, item, documents)
