@@ -800,6 +800,11 @@ def demo(
     print_report(result.report, quiet=False)
     out.print(f"\n[bold]pykala search {result.query}[/bold]")
     print_hits(result.hits, "table")
+    if result.documents:
+        out.print("\n[bold]Documents that are not minutes[/bold]")
+        for doc in result.documents:
+            place = doc.region or doc.municipality_code or ""
+            out.print(f"  {doc.title} ({place}) {doc.url or doc.document_id}", markup=False)
     if result.item is not None:
         out.print(f"\n[bold]pykala show {result.item.item_id}[/bold]")
         print_item(result.item, as_json=False)

@@ -32,8 +32,9 @@ def run_demo(db_url: str | None, query: str, progress: Progress | None = None) -
     search it for ``query`` and return the best hit in full."""
     with tempfile.TemporaryDirectory(prefix="pykala-demo-") as tmp, serve_fixture_site() as site:
         sources_file = Path(tmp) / "sources.toml"
-        # Every platform: Dynasty, CloudNC + OpenNC, Tweb, PDF minutes, documents.
-        sources_file.write_text(site.sources_toml(groups=None), encoding="utf-8")
+        # Every platform: Dynasty, CloudNC + OpenNC, Tweb, documents (web pages, a PDF).
+        groups = ("dynasty", "platforms")
+        sources_file.write_text(site.sources_toml(groups=groups), encoding="utf-8")
         url = db_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
         with open_archive(url) as archive:
             # The site is ours and on loopback: no need to wait between requests.
