@@ -58,7 +58,7 @@ _LEAVES = {PageKind.ITEM, PageKind.DOCUMENT}
 GIVE_UP_AFTER = 3  # connection failures in a row before a source is abandoned
 MAX_ATTEMPTS = 5  # runs in a row a page may fail before it leaves the queue
 DEFAULT_FAILURE_THRESHOLD = 0.2  # a source with a larger share of failed pages is flagged
-DEFAULT_WORKERS = 8  # hosts harvested at the same time
+DEFAULT_WORKERS = 32  # hosts harvested at the same time (threads mostly wait on the network)
 
 
 class Progress:
