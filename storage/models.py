@@ -341,3 +341,33 @@ class DocumentVersion(Base):
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
     valid_from: Mapped[datetime] = mapped_column(UtcDateTime)
     valid_to: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DocumentTopic(Base):
+    """A document that is a member of a topic (as ItemTopic for items). A table of its
+    own, not a generalised item_topic: that one's foreign key to item is what export,
+    search filters and topic listings join on."""
+
+    __tablename__ = "document_topic"
+    __table_args__ = (UniqueConstraint("topic_id", "document_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[list[Any]] = mapped_column(JSON)  # [{term, section, forms, count}, ...]
+
+
+class DocumentAnalysis(Base):
+    """The content hash a document was last scored at: a document whose hash differs (or
+    that has no row) is new or changed and is scored again (linking.documents)."""
+
+    __tablename__ = "document_analysis"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_hash: Mapped[str] = mapped_column(Text)
+    analysed_at: Mapped[datetime] = mapped_column(UtcDateTime)
