@@ -8,7 +8,8 @@ first):
   changed (or that is new) is scored again over every item;
 * an item that is new or whose content changed since it was last analysed (its
   ``item_terms.content_hash`` differs from ``item.content_hash``) is analysed again,
-  its TF-IDF terms stored and its membership of every stored topic recomputed.
+  its TF-IDF terms stored and its membership of every stored topic recomputed;
+* documents (programme pages, slide decks) likewise, by linking.documents.
 
 Stored topics that are not in the definitions given (a user topic from an earlier
 ``--topics`` file) stay and keep being scored from their stored definition.
@@ -24,6 +25,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from linking.documents import document_member_counts, refresh_documents
 from linking.finnish import FinnishAnalyzer, get_analyzer
 from linking.links import document_terms
 from linking.topics import (
@@ -50,6 +52,8 @@ class RefreshReport:
     topics_changed: list[str] = field(default_factory=list)
     items_analysed: int = 0
     items_rescored: int = 0  # items scored again because a topic changed
+    documents_analysed: int = 0  # new or changed documents scored against every topic
+    documents_rescored: int = 0  # documents scored again because a topic changed
 
 
 def sync_topics(
@@ -186,7 +190,8 @@ def refresh(
     analyzer: FinnishAnalyzer | None = None,
     now: datetime | None = None,
 ) -> RefreshReport:
-    """Store ``definitions`` and bring item terms and topic membership up to date."""
+    """Store ``definitions`` and bring item terms and the topic membership of items and
+    documents up to date."""
     analyzer = analyzer or get_analyzer()
     now = now or datetime.now(UTC)
     report = RefreshReport(topics_changed=sync_topics(session, definitions, now))
@@ -220,6 +225,9 @@ def refresh(
                 analyzer=analyzer,
                 now=now,
             )
+    report.documents_analysed, report.documents_rescored = refresh_documents(
+        session, topics, changed_ids, analyzer=analyzer, now=now
+    )
     return report
 
 
@@ -235,6 +243,7 @@ class TopicSummary:
     first: date | None
     last: date | None
     updated_at: datetime
+    documents: int = 0  # member documents (programme pages, slide decks)
 
 
 @dataclass(frozen=True)
@@ -287,10 +296,22 @@ def list_topics(session: Session) -> list[TopicSummary]:
             .group_by(models.ItemTopic.topic_id)
         )
     }
+    documents = document_member_counts(session)
     out = []
     for row in session.scalars(select(models.Topic).order_by(models.Topic.name)):
         members, munis, first, last = stats.get(row.id, (0, 0, None, None))
-        out.append(TopicSummary(row.name, row.title, members, munis, first, last, row.updated_at))
+        out.append(
+            TopicSummary(
+                row.name,
+                row.title,
+                members,
+                munis,
+                first,
+                last,
+                row.updated_at,
+                documents.get(row.id, 0),
+            )
+        )
     return out
 
 

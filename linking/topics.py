@@ -43,6 +43,7 @@ from linking.finnish import FinnishAnalyzer, WordAnalysis, terms_match
 
 SHIPPED_TOPICS = Path(__file__).parent / "data" / "topics.toml"
 TITLE = "title"  # the section kind given to an item's title
+DOCUMENT = "document"  # the section kind given to a document's text (not minutes)
 
 # Title and decision count more than background; names, distribution lists and appeal
 # instructions say nothing about what was decided.
@@ -52,6 +53,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
     "paatosehdotus": 2.0,
     "selostus": 1.0,
     "kasittely": 1.0,
+    # A programme page or slide deck is about its subject throughout, like a background.
+    DOCUMENT: 1.0,
     "paatoshistoria": 0.5,
     "liitteet": 0.5,
     "other": 0.5,
@@ -228,6 +231,14 @@ def analyse_item(
         AnalysedSection(kind, tuple(analyzer.iter_token_analyses(text))) for kind, text in sections
     )
     return tuple(out)
+
+
+def analyse_document(
+    analyzer: FinnishAnalyzer, title: str, text: str
+) -> tuple[AnalysedSection, ...]:
+    """A document (programme page, slide deck): its title and its text as one section of
+    kind DOCUMENT, so it is scored by ``score_item`` like an item."""
+    return analyse_item(analyzer, title, [(DOCUMENT, text)])
 
 
 # --- scoring ----------------------------------------------------------------------------

@@ -26,10 +26,13 @@ class UpdateReport:
     def summary(self) -> str:
         """One line for people."""
         parts = [f"linking: {self.topics.items_analysed} items analysed"]
+        if self.topics.documents_analysed:
+            parts.append(f"{self.topics.documents_analysed} documents analysed")
         if self.topics.topics_changed:
             parts.append(
                 f"topics {', '.join(self.topics.topics_changed)} changed "
-                f"({self.topics.items_rescored} more items scored)"
+                f"({self.topics.items_rescored} more items and "
+                f"{self.topics.documents_rescored} more documents scored)"
             )
         if self.links is not None:
             parts.append(f"{self.links.same_case} same-case and {self.links.similar} similar links")
@@ -44,7 +47,8 @@ def update_archive(
     k: int = DEFAULT_K,
     threshold: float = DEFAULT_THRESHOLD,
 ) -> UpdateReport:
-    """Store the shipped (+ user) topics and score new and changed items; rebuild the
+    """Store the shipped (+ user) topics and score new and changed items and documents
+    (links are between items only, so documents never trigger a rebuild); rebuild the
     links when an item was analysed, when there are none yet, or when ``rebuild`` is
     set (another k or threshold). One transaction: a failure leaves the old state."""
     definitions = load_topics(topics_file)

@@ -3,7 +3,8 @@ the same Finnish analysis as items (storage.search): a query finds a document ex
 when it would find an item with the document's title and text.
 
 Kept beside storage.search rather than inside it: a document hit has no body, meeting or
-§, and the item search's filters (body, section, topic) do not apply to documents.
+§, and of the item search's filters only municipality, region and topic apply to
+documents (a document's dates are dates its text mentions, not meeting dates).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, cast, column, func, literal, literal_column, select, table
+from sqlalchemy import Integer, cast, column, false, func, literal, literal_column, select, table
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
 from linking.finnish import get_analyzer
 
 from . import models
+from .filters import _fold
 from .query import parse_query
 
 # The query compiler and snippet maker of the item search, shared on purpose.
@@ -38,6 +40,50 @@ class DocumentHit:
     region: str | None
     dates: tuple[date, ...]
     snippet: str
+    municipality: str | None = None  # the Finnish name of municipality_code
+
+    @property
+    def first_date(self) -> date | None:
+        """The first date found in the text (often when it was published)."""
+        return self.dates[0] if self.dates else None
+
+
+def _municipality_codes(session: Session, wanted: str) -> list[str]:
+    """Codes of the municipality given as a code or a Finnish or Swedish name."""
+    key = _fold(wanted)
+    rows = session.execute(
+        select(models.Municipality.code, models.Municipality.name_fi, models.Municipality.name_sv)
+    ).all()
+    return [code for code, *names in rows if any(n and _fold(n) == key for n in (code, *names))]
+
+
+def _regions(session: Session, wanted: str) -> list[str]:
+    """Stored document regions that are ``wanted`` or begin with it (folded in Python, as
+    storage.filters does: SQLite's lower() folds ASCII only)."""
+    key = _fold(wanted)
+    stored = session.scalars(select(models.Document.region).distinct())
+    return [r for r in stored if r is not None and _fold(r).startswith(key)]
+
+
+def _topic_clause(session: Session, topic: str) -> Any:
+    key = _fold(topic)
+    topic_ids = [
+        topic_id
+        for topic_id, name, title in session.execute(
+            select(models.Topic.id, models.Topic.name, models.Topic.title)
+        )
+        if key in (_fold(name), _fold(title or ""))
+    ]
+    if not topic_ids:
+        return false()
+    return (
+        select(models.DocumentTopic.id)
+        .where(
+            models.DocumentTopic.document_id == models.Document.id,
+            models.DocumentTopic.topic_id.in_(topic_ids),
+        )
+        .exists()
+    )
 
 
 def search_documents(
@@ -47,11 +93,13 @@ def search_documents(
     *,
     region: str | None = None,
     municipality: str | None = None,
+    topic: str | None = None,
     mark_start: str = "«",
     mark_end: str = "»",
 ) -> list[DocumentHit]:
-    """Documents matching ``query``, best first; ``region`` / ``municipality`` (a code)
-    narrow them. SearchQueryError for a query with nothing to find."""
+    """Documents matching ``query``, best first. ``region`` (maakunta, or its beginning),
+    ``municipality`` (code or name) and ``topic`` (members of that topic, by name or
+    title) narrow them. SearchQueryError for a query with nothing to find."""
     analyzer = get_analyzer()
     plan = _plan(analyzer, parse_query(query), query)
     doc = models.Document
@@ -78,12 +126,22 @@ def search_documents(
             .order_by(-func.ts_rank(index.c.document, tsquery), doc.id)
         )
     if region is not None:
-        stmt = stmt.where(func.lower(doc.region) == region.lower())
+        stmt = stmt.where(doc.region.in_(_regions(session, region)))
     if municipality is not None:
-        stmt = stmt.where(doc.municipality_code == municipality)
+        stmt = stmt.where(doc.municipality_code.in_(_municipality_codes(session, municipality)))
+    if topic is not None:
+        stmt = stmt.where(_topic_clause(session, topic))
     if not plan.needs_check:  # phrases are checked in Python on every candidate
         stmt = stmt.limit(limit)
     rows: Sequence[models.Document] = session.scalars(stmt).all()
+    names = {
+        code: name
+        for code, name in session.execute(
+            select(models.Municipality.code, models.Municipality.name_fi).where(
+                models.Municipality.code.in_({r.municipality_code for r in rows})
+            )
+        )
+    }
     terms, prefixes = plan.highlight_terms()
     hits: list[DocumentHit] = []
     for row in rows:
@@ -108,6 +166,7 @@ def search_documents(
                     prefixes=prefixes,
                     analyzer=analyzer,
                 ),
+                municipality=names.get(row.municipality_code or ""),
             )
         )
     return hits
