@@ -24,6 +24,8 @@ from rich.table import Table
 from harvester.run import Progress, RunReport, SourceReport
 from harvester.sources import SourceConfigError, load_municipalities, load_sources
 from storage.db import Archive, ArchiveError, open_archive, resolve_db_url
+from storage.docsearch import DocumentHit
+from storage.docview import DocumentView
 from storage.filters import ItemFilters
 from storage.health import RunSummary, SourceHealth
 from storage.queries import AmbiguousItemError, ArchiveStats, ItemView
@@ -286,13 +288,52 @@ def _hit_row(hit: SearchHit) -> dict[str, str]:
         "title": hit.title,
         "snippet": hit.snippet,
         "url": hit.url,
+        **dict.fromkeys(HIT_COLUMNS[8:], ""),
+        "kind": "item",
     }
 
 
-def print_hits(hits: list[SearchHit], fmt: str) -> None:
+def _document_row(hit: DocumentHit) -> dict[str, str]:
+    """A document in the search columns: item-only columns empty, document_* filled."""
+    first = hit.first_date
+    return {
+        **dict.fromkeys(HIT_COLUMNS, ""),
+        "municipality": hit.municipality or "",
+        "title": hit.title,
+        "snippet": hit.snippet,
+        "url": hit.url or "",
+        "kind": "document",
+        "document_id": hit.document_id,
+        "document_date": first.isoformat() if first else "",
+        "document_region": hit.region or "",
+        "document_organisation": hit.organisation or "",
+    }
+
+
+def _marked(snippet: str) -> str:
+    return escape(snippet).replace("«", "[bold yellow]").replace("»", "[/bold yellow]")
+
+
+def print_document_hits(hits: list[DocumentHit]) -> None:
+    """The table format's "Documents" section (after the items)."""
+    out.print("[bold]Documents (not minutes)[/bold]\n")
+    for hit in hits:
+        first = hit.first_date.isoformat() if hit.first_date else "no date"
+        where = " · ".join(p for p in (hit.municipality, hit.region, hit.organisation) if p)
+        out.print(f"[bold magenta]{escape(hit.document_id)}[/bold magenta]  {first}  "
+                  f"{escape(where)}")
+        out.print(f"  [bold]{escape(hit.title)}[/bold]")
+        out.print(f"  {_marked(hit.snippet)}\n")
+
+
+def print_hits(
+    hits: list[SearchHit], fmt: str, documents: list[DocumentHit] | None = None
+) -> None:
+    documents = documents or []
+    rows = [_hit_row(h) for h in hits] + [_document_row(d) for d in documents]
     if fmt == "json":
-        for hit in hits:
-            out.print(json.dumps(_hit_row(hit), ensure_ascii=False), markup=False)
+        for row in rows:
+            out.print(json.dumps(row, ensure_ascii=False), markup=False)
         return
     if fmt == "csv":
         import csv
@@ -302,14 +343,14 @@ def print_hits(hits: list[SearchHit], fmt: str) -> None:
         sys.stdout.reconfigure(newline="")  # type: ignore[union-attr]
         writer = csv.DictWriter(sys.stdout, fieldnames=HIT_COLUMNS, lineterminator="\r\n")
         writer.writeheader()
-        for hit in hits:
-            writer.writerow({k: neutralise(v) for k, v in _hit_row(hit).items()})
+        for row in rows:
+            writer.writerow({k: neutralise(v) for k, v in row.items()})
         return
-    if not hits:
+    if not rows:
         err.print("no matches")
         return
     for hit in hits:
-        snippet = escape(hit.snippet).replace("«", "[bold yellow]").replace("»", "[/bold yellow]")
+        snippet = _marked(hit.snippet)
         date_text = hit.meeting_date.isoformat() if hit.meeting_date else "date unknown"
         where = " · ".join(
             part for part in (hit.municipality, hit.body, hit.paragraph and f"§ {hit.paragraph}")
@@ -318,11 +359,18 @@ def print_hits(hits: list[SearchHit], fmt: str) -> None:
         out.print(f"[bold green]{escape(hit.item_id)}[/bold green]  {date_text}  {escape(where)}")
         out.print(f"  [bold]{escape(hit.title)}[/bold]")
         out.print(f"  {snippet}\n")
-    out.print(f"{len(hits)} result{'s' if len(hits) != 1 else ''}")
+    if documents:
+        print_document_hits(documents)
+    count = f"{len(hits)} result{'s' if len(hits) != 1 else ''}"
+    if documents:
+        count += f" and {len(documents)} document{'s' if len(documents) != 1 else ''}"
+    out.print(count)
 
 
+# Columns of search --format csv/json; new ones only ever go at the end.
 HIT_COLUMNS = ("item_id", "municipality", "body", "meeting_date", "paragraph", "title",
-               "snippet", "url")
+               "snippet", "url", "kind", "document_id", "document_date", "document_region",
+               "document_organisation")
 
 
 def _jsonable(value: Any) -> Any:
@@ -369,6 +417,44 @@ def print_item(view: ItemView, *, as_json: bool) -> None:
         out.print("\n[bold cyan]Attachments[/bold cyan]")
         for attachment in view.attachments:
             out.print(f"  {attachment.title}: {attachment.url}", markup=False)
+    if view.versions:
+        out.print("\n[bold cyan]Earlier versions[/bold cyan]")
+        for version in view.versions:
+            out.print(f"  {version.version}: {version.valid_from:%Y-%m-%d %H:%M} – "
+                      f"{version.valid_to:%Y-%m-%d %H:%M} {version.content.get('title', '')}",
+                      markup=False)
+
+
+def print_document(
+    view: DocumentView, topics: list[tuple[str, float, list[str]]], *, as_json: bool
+) -> None:
+    """`pykala show` of a document: its facts, topics, text and earlier versions."""
+    if as_json:
+        data = _jsonable(asdict(view))
+        del data["db_id"]
+        data["topics"] = [{"topic": n, "score": sc, "terms": t} for n, sc, t in topics]
+        out.print(json.dumps(data, ensure_ascii=False, indent=2), markup=False)
+        return
+    out.print(f"[bold]{escape(view.title)}[/bold]  [dim](document, not minutes)[/dim]")
+    place = ", ".join(p for p in (view.municipality and
+                                  f"{view.municipality} ({view.municipality_code})",
+                                  view.region) if p)
+    facts = [
+        ("id", view.document_id),
+        ("place", place),
+        ("organisation", view.organisation or ""),
+        ("dates", ", ".join(d.isoformat() for d in view.dates)),
+        ("url", view.url or ""),
+        ("source", view.source or ""),
+        ("first seen", view.first_seen.isoformat(timespec="seconds")),
+        ("last changed", view.last_changed.isoformat(timespec="seconds")),
+    ]
+    for label, value in facts:
+        if value:
+            out.print(f"[dim]{label:>13}[/dim]  {escape(value)}")
+    print_topics_and_links(topics, [])
+    out.print("\n[bold cyan]Text[/bold cyan]")
+    out.print(view.text, markup=False)
     if view.versions:
         out.print("\n[bold cyan]Earlier versions[/bold cyan]")
         for version in view.versions:
@@ -625,42 +711,73 @@ def search(
         typer.Option(help="Match only inside this section kind: paatos, paatosehdotus, "
                      "selostus, kasittely, …"),
     ] = None,
-    topic: Annotated[str | None, typer.Option(help="Only items of this topic.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many results.")] = 20,
+    topic: Annotated[
+        str | None, typer.Option(help="Only items (and documents) of this topic.")
+    ] = None,
+    kind: Annotated[
+        str,
+        typer.Option(help="item (decisions), document (programme pages, slide decks: "
+                     "not minutes) or all: documents follow the items in a section of their "
+                     "own. Documents have no body, section, meeting date or county: those "
+                     "filters leave them out."),
+    ] = "all",
+    limit: Annotated[
+        int, typer.Option(min=1, help="At most this many items and this many documents.")
+    ] = 20,
     fmt: Annotated[
         str, typer.Option("--format", help="table, json (JSON lines) or csv.")
     ] = "table",
 ) -> None:
-    """Finnish-aware full-text search of decisions, best matches first."""
+    """Finnish-aware full-text search of decisions (and documents), best matches first."""
     from dataclasses import replace
 
+    from storage.docsearch import search_documents
     from storage.filters import FilterError, section_kind
     from storage.search import search_items
 
     if fmt not in ("table", "json", "csv"):
         fail(f"--format must be table, json or csv, not {fmt!r}")
+    if kind not in ("item", "document", "all"):
+        fail(f"--kind must be item, document or all, not {kind!r}")
+    item_only = [f"--{name}" for name, value in (("body", body), ("since", since),
+                 ("until", until), ("county", county), ("section", section)) if value]
+    if kind == "document" and item_only:
+        fail(f"{', '.join(item_only)} cannot select documents (they have no body, section, "
+             "meeting date or county); use --kind item or all")
     try:
-        kind = section_kind(section) if section else None
+        wanted_section = section_kind(section) if section else None
     except FilterError as exc:
         fail(str(exc))
     filters = replace(
         make_filters(municipality, body, since, until),
-        region=region, county=county, section=kind, topic=topic,
+        region=region, county=county, section=wanted_section, topic=topic,
     )
     with archive_for(db) as archive, archive.session() as session:
-        hits = guarded(lambda: search_items(session, query, filters, limit))
-    print_hits(hits, fmt)
+        hits = (
+            guarded(lambda: search_items(session, query, filters, limit))
+            if kind != "document" else []
+        )
+        documents = (
+            guarded(lambda: search_documents(session, query, limit, region=region,
+                                             municipality=municipality, topic=topic))
+            if kind != "item" and not item_only else []
+        )
+    print_hits(hits, fmt, documents)
 
 
 @app.command()
 def show(
-    item_id: Annotated[str, typer.Argument(help="Item id as shown by search (or its URL).")],
+    item_id: Annotated[
+        str, typer.Argument(help="Item or document id as shown by search (or its URL).")
+    ],
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Show one item with its sections, URL and earlier versions."""
+    """Show one item with its sections, URL and earlier versions (or one document)."""
+    from linking.documents import document_topics
     from linking.links import item_links, resolve_item_id
     from linking.membership import item_topics
+    from storage.docview import get_document
     from storage.queries import get_item
 
     with archive_for(db) as archive, archive.session() as session:
@@ -668,8 +785,15 @@ def show(
         db_id = resolve_item_id(session, view.item_id) if view is not None else None
         links = item_links(session, db_id) if db_id is not None else []
         topics = item_topics(session, db_id) if db_id is not None else []
+        document = guarded(lambda: get_document(session, item_id)) if view is None else None
+        if document is not None:
+            topics = document_topics(session, document.db_id)
+    if document is not None:
+        print_document(document, topics, as_json=as_json)
+        return
     if view is None:
-        fail(f"no item {item_id!r} in the archive (ids look like kuopio:2020362412-5)")
+        fail(f"no item or document {item_id!r} in the archive (ids look like "
+             "kuopio:2020362412-5, or a document's URL)")
     if as_json:
         data = _jsonable(asdict(view))
         data["topics"] = [{"topic": n, "score": sc, "terms": t} for n, sc, t in topics]
@@ -859,7 +983,8 @@ def update_linking(
         report = guarded(lambda: update_archive(archive, topics_file, **options))
     except (TopicError, VoikkoUnavailable) as exc:
         fail(str(exc))
-    if not quiet or report.topics.items_analysed or report.topics.topics_changed:
+    changed = report.topics.items_analysed or report.topics.documents_analysed
+    if not quiet or changed or report.topics.topics_changed:
         err.print(report.summary(), markup=False)
     if topic is not None:
         with archive.session() as session:
@@ -904,7 +1029,7 @@ def topics_list(
     topics_file: TopicsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
-    """List the topics with their number of member decisions."""
+    """List the topics with their number of member decisions and documents."""
     from linking.membership import list_topics
 
     with archive_for(db) as archive:
@@ -915,10 +1040,11 @@ def topics_list(
         for summary in summaries:
             out.print(json.dumps(_jsonable(asdict(summary)), ensure_ascii=False), markup=False)
         return
-    table = Table("topic", "title", "members", "municipalities", "first", "last", title="Topics")
+    table = Table("topic", "title", "members", "municipalities", "first", "last", "documents",
+                  title="Topics")
     for s in summaries:
         table.add_row(s.name, s.title or "", str(s.members), str(s.municipalities),
-                      _day(s.first), _day(s.last))
+                      _day(s.first), _day(s.last), str(s.documents))
     out.print(table)
 
 
@@ -927,10 +1053,14 @@ def topics_show(
     name: Annotated[str, typer.Argument(help="Topic name, e.g. perhekeskus.")],
     db: DbOption = None,
     topics_file: TopicsOption = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many members.")] = 100,
+    limit: Annotated[
+        int, typer.Option(min=1, help="At most this many members and this many documents.")
+    ] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Show a topic's definition and its members (oldest first) with the matched terms."""
+    """Show a topic's definition, its member decisions (oldest first) and its member
+    documents (programme pages, slide decks; best first) with the matched terms."""
+    from linking.documents import topic_documents
     from linking.membership import topic_definition, topic_members
 
     with archive_for(db) as archive:
@@ -938,9 +1068,11 @@ def topics_show(
         with archive.session() as session:
             definition = topic_definition(session, name)
             members = topic_members(session, name, limit=limit)
+            documents = topic_documents(session, name, limit=limit)
     if as_json:
         data = {"definition": definition.as_data(),
-                "members": [_jsonable(asdict(m)) for m in members]}
+                "members": [_jsonable(asdict(m)) for m in members],
+                "documents": [_jsonable(asdict(d)) for d in documents]}
         out.print(json.dumps(data, ensure_ascii=False, indent=2), markup=False)
         return
     out.print(f"[bold]{escape(definition.name)}[/bold]  {escape(definition.title or '')}")
@@ -966,6 +1098,15 @@ def topics_show(
         table.add_row(_day(m.meeting_date), m.municipality or "", m.body or "", m.paragraph or "",
                       f"{m.title}\n{m.item_id}", f"{m.score:.1f}", where)
     out.print(table)
+    if documents:
+        docs = Table("first date", "place", "title", "score", "terms (section)",
+                     title=f"Documents, not minutes ({len(documents)})")
+        for d in documents:
+            where = "\n".join(f"{e['term']} ({e['section']})" for e in d.evidence)
+            place = ", ".join(p for p in (d.municipality, d.region, d.organisation) if p)
+            docs.add_row(_day(d.first_date), place, f"{d.title}\n{d.document_id}",
+                         f"{d.score:.1f}", where)
+        out.print(docs)
 
 
 @topics_app.command("timeline")
@@ -978,7 +1119,9 @@ def topics_timeline(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """When each municipality (region, wellbeing county) decided about a topic: a table of
-    member decisions per year or month."""
+    member decisions per meeting year or month. Member documents (programme pages, slide
+    decks) are not counted: their dates are dates their text mentions, not decisions
+    (`pykala topics show` lists them)."""
     from linking.membership import timeline
 
     if by not in ("municipality", "region", "county"):
