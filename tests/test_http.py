@@ -13,6 +13,7 @@ import pytest
 from harvester.http import (
     USER_AGENT,
     FetchError,
+    Meter,
     PoliteClient,
     Politeness,
     Validators,
@@ -286,3 +287,19 @@ def test_redirect_followed_on_same_host_only() -> None:
     assert got.final_url == "https://a.example/cgi/DREQUEST.PHP?page=meeting&id=new"
     with pytest.raises(FetchError, match=r"redirected to another host \(elsewhere.example\)"):
         client.get("https://a.example/cgi/DREQUEST.PHP?page=meeting&id=away")
+
+
+def test_meter_counts_every_attempt_and_robots_and_failures_say_if_permanent() -> None:
+    answers = iter([httpx.Response(503), httpx.Response(200, content=b"12345")])
+    client, _, _ = make_client(lambda r: next(answers))
+    meter = Meter()
+    client.get(PAGE, meter=meter)
+    assert (meter.requests, meter.bytes) == (3, 5)  # robots.txt (404), the 503, the 200
+    gone, _, _ = make_client(lambda r: httpx.Response(404))
+    with pytest.raises(FetchError) as err:
+        gone.get(PAGE)
+    assert (err.value.status, err.value.permanent) == (404, True)
+    busy, _, _ = make_client(lambda r: httpx.Response(429))
+    with pytest.raises(FetchError) as err:
+        busy.get(PAGE)
+    assert (err.value.status, err.value.permanent) == (429, False)
