@@ -1,6 +1,6 @@
 """Reparse rate of a whole archive from stored raw pages, SQLite and PostgreSQL.
 
-    .venv/bin/python bench/bench_reparse.py [--n 1000 10000 100000]
+    PYTHONPATH=. .venv/bin/python bench/bench_reparse.py [--n 1000 10000 100000]
         [--backend sqlite postgresql] [--parse-pass-max 10000]
 
 For each backend and N: a fresh archive (a SQLite file in bench/out/, or a new schema on
@@ -12,9 +12,11 @@ title and one sentence vary per page. Pages are stored raw only (save_page, no p
 (a) first reparse: every item is new (inserted) — a parser change on a fresh archive;
 (b) second reparse: every item is unchanged.
 
-The time spent inside ``dynasty.parse`` during each reparse is measured too (the registry
-entry is wrapped), so parse / (parse + upsert) shows where the time goes; a separate
-parse-only pass over the first ``--parse-pass-max`` stored pages cross-checks it.
+The time spent inside ``dynasty.parse`` and inside the search indexer during each reparse
+is measured too (both are wrapped for the run), so the shares show where the time goes; a
+separate parse-only pass over the first ``--parse-pass-max`` stored pages cross-checks it.
+Rates are given per wall second and per CPU second of this process (steadier when the
+machine is busy). Results and the exact commands: bench/RESULTS.md, "Reparse (issue 2)".
 """
 
 from __future__ import annotations
