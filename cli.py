@@ -660,9 +660,10 @@ def harvest(
                                 full=full, failure_threshold=failure_threshold)
         )
         print_report(report, quiet=quiet, progress=progress)
+        linked = refresh_linking_after_run(archive, quiet=quiet)
         if report_json is not None:
             write_report_json(report_json, report, archive.url)
-    raise typer.Exit(report.exit_status)
+    raise typer.Exit(report.exit_status or (EXIT_OK if linked else EXIT_PARTIAL))
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -682,7 +683,8 @@ def reparse(
     ):
         report = guarded(lambda: run_reparse(archive, progress=progress))
         print_report(report, quiet=quiet, progress=progress)
-    raise typer.Exit(report.exit_status)
+        linked = refresh_linking_after_run(archive, quiet=quiet)
+    raise typer.Exit(report.exit_status or (EXIT_OK if linked else EXIT_PARTIAL))
 
 
 @app.command()
@@ -992,6 +994,26 @@ def update_linking(
                 topic_definition(session, topic)
             except ArchiveError as exc:
                 fail(str(exc))
+
+
+def refresh_linking_after_run(archive: Archive, *, quiet: bool) -> bool:
+    """Bring topics and links up to date after a harvest or reparse.
+
+    The harvested pages are committed by then, so a failure here (Voikko missing, a bad
+    topics file) is one line and a partial-failure exit, never a lost harvest.
+    """
+    from linking.finnish import VoikkoUnavailable
+    from linking.topics import TopicError
+    from linking.update import update_archive
+
+    try:
+        report = update_archive(archive, None)
+    except (TopicError, VoikkoUnavailable, ArchiveError) as exc:
+        err.print(f"pykala: topics and links not updated: {exc}", markup=False)
+        return False
+    if not quiet:
+        err.print(report.summary(), markup=False)
+    return True
 
 
 def _day(day: date | None) -> str:

@@ -267,3 +267,21 @@ def test_search_finnish_forms_filters_and_snippets(harvested: str) -> None:
     ]
     assert hits("perhekeskus", "--county", "Länsi-Uudenmaan") == []
     assert_one_line_error(pykala("search", "kunta", "--section", "x", "--db", harvested), 2)
+
+
+def test_harvest_brings_topics_up_to_date(harvested: str) -> None:
+    """A nightly harvest alone keeps topic membership current: no separate step to forget."""
+    from sqlalchemy import select
+
+    from storage import models
+    from storage.db import open_archive
+
+    with open_archive(harvested) as archive, archive.session() as session:
+        members = session.scalars(
+            select(models.Item.external_id)
+            .join(models.ItemTopic, models.ItemTopic.item_id == models.Item.id)
+            .join(models.Topic, models.Topic.id == models.ItemTopic.topic_id)
+            .where(models.Topic.name == "perhekeskus")
+        ).all()
+    assert "2020362412-5" in members  # the Kuopio seed, § 48
+    assert "2020362412-3" not in members  # foster-care fees are not family centres
