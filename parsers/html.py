@@ -85,7 +85,15 @@ def decode(body: bytes, content_type: str | None = None) -> str:
     declared charset is tried strictly, then UTF-8; windows-1252 (which maps almost every
     byte) is the last resort.
     """
-    for charset in [*declared_charsets(body, content_type), "utf-8"]:
+    declared = declared_charsets(body, content_type)
+    if declared and declared[0] == "cp1252" and not body.isascii():
+        # UTF-8 served as latin-1 is the commonest mislabel; valid UTF-8 with non-ASCII
+        # bytes is practically never windows-1252 text ("JÃ¤tehuolto").
+        try:
+            return body.decode("utf-8").lstrip("\ufeff")
+        except UnicodeDecodeError:
+            pass
+    for charset in [*declared, "utf-8"]:
         try:
             return body.decode(charset).lstrip("\ufeff")
         except (UnicodeDecodeError, LookupError):

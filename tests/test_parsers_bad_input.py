@@ -119,3 +119,13 @@ def test_windows_1252_page_served_as_utf8_still_decodes() -> None:
     assert lied_to.paragraph == right.paragraph == "127"
     assert lied_to.title == right.title
     assert "hallintosäännön" in lied_to.title
+
+
+def test_utf8_page_served_as_latin1_still_decodes() -> None:
+    """The reverse mislabel: UTF-8 bytes under a latin-1 header must not become "JÃ¤te"."""
+    from parsers import html
+
+    body = "<p>Jätehuolto ja ympäristö</p>".encode()
+    assert html.decode(body, "text/html; charset=iso-8859-1") == "<p>Jätehuolto ja ympäristö</p>"
+    cp1252 = "<p>Jätehuolto</p>".encode("cp1252")
+    assert html.decode(cp1252, "text/html; charset=iso-8859-1") == "<p>Jätehuolto</p>"
