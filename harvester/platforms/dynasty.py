@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from harvester.platforms.base import Platform
+from harvester.platforms.urlcheck import check_http_url
 from parsers.records import Link, PageKind
 from parsers.urls import normalise_url, same_host
 
@@ -28,15 +29,9 @@ _FOLLOWED = {
 
 def check_base_url(url: str) -> str | None:
     """None when ``url`` looks like a Dynasty CGI URL, else why not."""
+    if problem := check_http_url(url):
+        return problem
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return "must start with http:// or https://"
-    if not parts.hostname:
-        return "has no host"
-    try:
-        parts.port  # noqa: B018 - raises on a non-numeric port
-    except ValueError:
-        return "has an invalid port"
     if parts.query or parts.fragment:
         return "must not carry a query or fragment (give the bare …/cgi/DREQUEST.PHP URL)"
     if not parts.path.endswith("/DREQUEST.PHP"):
