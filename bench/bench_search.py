@@ -323,6 +323,7 @@ def bulk_pg(archive: Archive, synth: Synth, n: int, source_ids: Sequence[int]) -
     conn = raw.driver_connection
     with conn.cursor() as cur:
         cur.execute("DROP INDEX ix_item_search_document")
+        cur.execute("DROP INDEX ix_item_search_title_document")
         cur.execute("DROP INDEX ix_item_search_section_document")
     batch = 50_000
     for start in range(1, n + 1, batch):
@@ -351,6 +352,9 @@ def bulk_pg(archive: Archive, synth: Synth, n: int, source_ids: Sequence[int]) -
     with conn.cursor() as cur:
         cur.execute("SET maintenance_work_mem = '1GB'")
         cur.execute("CREATE INDEX ix_item_search_document ON item_search USING gin (document)")
+        cur.execute(
+            "CREATE INDEX ix_item_search_title_document ON item_search USING gin (title_document)"
+        )
         cur.execute(
             "CREATE INDEX ix_item_search_section_document ON item_search_section "
             "USING gin (document)"

@@ -24,15 +24,18 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Integer,
     Select,
     and_,
     cast,
     column,
+    func,
     literal,
     literal_column,
     select,
@@ -42,6 +45,10 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+# The analyser's own tokenizer and look-ahead, so that snippets find elided compounds
+# exactly where the analyser does (see _elided_match).
+from linking.finnish import _ELISION_LOOKAHEAD as ELISION_LOOKAHEAD
+from linking.finnish import _TOKEN_RE as _ANALYSER_TOKEN
 from linking.finnish import FinnishAnalyzer, WordAnalysis, get_analyzer, terms_match
 
 from . import models
@@ -55,6 +62,7 @@ SNIPPET_WIDTH = 200
 SNIPPET_LEAD = 60  # characters of context shown before the first match
 VERIFY_BATCH = 200  # candidates fetched at a time when phrases are checked in Python
 _WORD = re.compile(r"[^\W_]+")
+_COLON = re.compile(r"[^\W_]:[^\W_]")  # "EU:n": one token to the analyser
 _ELIDED = re.compile(r"[^\W_]-(?=\s)")  # "Perusturva- ja …": a compound whose head follows
 _CLEAN = str.maketrans({"\u2010": "-", "\u2011": "-", "\u00ad": None})
 
@@ -164,13 +172,37 @@ def _plan(analyzer: FinnishAnalyzer, parsed: ParsedQuery, query: str) -> _Plan:
 # costs ~0.1 ms per matching row (seconds for a word in half of 100,000 items) and
 # ts_rank must detoast every matching tsvector; a tier is one indexed match. It also
 # makes the order the same on SQLite and PostgreSQL.
-# (FTS5 column set, tsquery weight labels) per tier; None = any column.
-ITEM_TIERS: tuple[tuple[str | None, str | None], ...] = (
-    ("{title_lemmas}", "A"),
-    ("{title_lemmas title_parts}", "AB"),
-    (None, None),
+# The tiers are nested (1 ⊂ 2 ⊂ 3) and a tier is only read once the tiers before it are
+# used up, so each tier is matched on its own and the items already seen are skipped in
+# Python: no "NOT the tier before" in the index query (a second FTS5 match, or on
+# PostgreSQL a weight-label recheck of every whole-item tsvector). PostgreSQL matches the
+# title tiers on item_search.title_document, a small tsvector with its own GIN index.
+
+
+@dataclass(frozen=True, slots=True)
+class _Tier:
+    fts_columns: str | None  # FTS5 column filter; None = any column
+    vector: str  # the PostgreSQL tsvector column
+    label: str | None  # tsquery weight label in that vector; None = any
+
+
+ITEM_TIERS: tuple[_Tier, ...] = (
+    _Tier("{title_lemmas}", "title_document", "A"),
+    _Tier("{title_lemmas title_parts}", "title_document", None),
+    _Tier(None, "document", None),
 )
-SECTION_TIERS: tuple[tuple[str | None, str | None], ...] = (("{lemmas}", "A"), (None, None))
+SECTION_TIERS: tuple[_Tier, ...] = (
+    _Tier("{lemmas}", "document", "A"),
+    _Tier(None, "document", None),
+)
+# The newest items walked (each probed in the index) before a tier falls back to sorting
+# all its matches by date: ~6-8 µs a probe, so at most ~8 ms lost on a rare word, and a
+# fallback sorts at most ~2 % of the archive (a word in fewer than 20 of 1,000 items).
+WALK_BUDGET = 1000
+# SQLite walks only a tier with at least this many matches (counted, cheaply, up to it):
+# an FTS5 probe with a column filter reads the term's whole doclist when the term is
+# common in other columns (~0.3 ms a probe), and sorting fewer matches takes ~1 ms.
+SQLITE_WALK_MATCHES = 2000
 
 
 def _render(
@@ -200,23 +232,15 @@ def _excluded(plan: _Plan) -> list[list[_Compiled]]:
     return [[c for _a, c in plan.excluded]] if plan.excluded else []
 
 
-def fts5_query(
-    plan: _Plan, tier: int = -1, tiers: Sequence[tuple[str | None, str | None]] = ITEM_TIERS
-) -> str:
-    """The FTS5 MATCH text of ``tier`` (minus the tiers before it); -1 = all matches."""
+def fts5_query(plan: _Plan, tier: int = -1, tiers: Sequence[_Tier] = ITEM_TIERS) -> str:
+    """The FTS5 MATCH text of ``tier`` (its columns only); -1 = all matches."""
 
     def token(t: str, prefix: bool) -> str:
         return f'"{t}"*' if prefix else f'"{t}"'
 
     positive = _render(_positive(plan), token, " AND ", " OR ")
-
-    def in_tier(n: int) -> str:
-        cols = tiers[n][0] if n >= 0 else None
-        return f"{cols} : ({positive})" if cols else f"({positive})"
-
-    out = in_tier(tier)
-    if tier > 0:
-        out = f"({out} NOT {in_tier(tier - 1)})"
+    cols = tiers[tier].fts_columns if tier >= 0 else None
+    out = f"{cols} : ({positive})" if cols else f"({positive})"
     excluded = _excluded(plan)
     if excluded:
         out = f"{out} NOT ({_render(excluded, token, ' AND ', ' OR ')})"
@@ -227,55 +251,179 @@ def _lexeme(t: str, prefix: bool) -> str:
     return f"'{t}':*" if prefix else f"'{t}'"
 
 
-def tsquery_text(
-    plan: _Plan, tier: int = -1, tiers: Sequence[tuple[str | None, str | None]] = ITEM_TIERS
-) -> str:
-    """The tsquery of ``tier`` (minus the tiers before it), weight labels for columns."""
+def _positive_tsquery(plan: _Plan, label: str | None) -> str:
+    def token(t: str, prefix: bool) -> str:
+        return f"'{t}':{'*' if prefix else ''}{label}" if label else _lexeme(t, prefix)
 
-    def in_tier(n: int) -> str:
-        label = tiers[n][1] if n >= 0 else None
+    return "(" + _render(_positive(plan), token, " & ", " | ") + ")"
 
-        def token(t: str, prefix: bool) -> str:
-            return f"'{t}':{'*' if prefix else ''}{label}" if label else _lexeme(t, prefix)
 
-        return "(" + _render(_positive(plan), token, " & ", " | ") + ")"
-
-    out = in_tier(tier)
-    if tier > 0:
-        out = f"({out} & !{in_tier(tier - 1)})"
+def _excluded_tsquery(plan: _Plan) -> str | None:
     excluded = _excluded(plan)
-    if excluded:
-        out = f"{out} & !({_render(excluded, _lexeme, ' & ', ' | ')})"
-    return out
+    return _render(excluded, _lexeme, " & ", " | ") if excluded else None
+
+
+def tsquery_text(plan: _Plan) -> str:
+    """The tsquery of all matches of ``plan`` on a whole-item tsvector."""
+    out = _positive_tsquery(plan, None)
+    excluded = _excluded_tsquery(plan)
+    return f"{out} & !({excluded})" if excluded else out
 
 
 # --- execution ------------------------------------------------------------------------
 
 
-def _index_source(
+def _order_table() -> Any:
+    return table("item_order", column("item_id", Integer), column("sort_date", Date))
+
+
+def _rank(order: Any, dialect: str) -> list[ColumnElement[Any]]:
+    """Newest first, undated last, then item id (the index of migration 0007)."""
+    newest = order.c.sort_date.desc()
+    return [newest if dialect == "sqlite" else newest.nulls_last(), order.c.item_id]
+
+
+def _tier_condition(
     dialect: str, plan: _Plan, kind: str | None, tier: int
 ) -> tuple[Any, ColumnElement[int], ColumnElement[bool]]:
-    """(index table, its item id, the match condition of ``tier``)."""
+    """(index table, its item id, the match condition of ``tier`` on its rows)."""
     tiers = ITEM_TIERS if kind is None else SECTION_TIERS
     if dialect == "sqlite":
         name = "item_fts" if kind is None else "item_fts_section"
         fts = table(name, column("rowid", Integer))
-        this: ColumnElement[Any] = literal_column(name)
-        condition: ColumnElement[bool] = this.op("MATCH")(
+        match: ColumnElement[bool] = literal_column(name).op("MATCH")(
             literal(fts5_query(plan, tier, tiers))
         )
         if kind is None:
-            return fts, fts.c.rowid, condition
+            return fts, fts.c.rowid, match
         item_id: ColumnElement[int] = fts.c.rowid.op("/")(SECTION_SLOTS)
-        same_kind = fts.c.rowid.op("%")(SECTION_SLOTS) == section_code(kind)
-        return fts, item_id, and_(condition, same_kind)
+        return fts, item_id, and_(match, fts.c.rowid.op("%")(SECTION_SLOTS) == section_code(kind))
+    spec = tiers[tier]
     name = "item_search" if kind is None else "item_search_section"
-    index = table(name, column("item_id", Integer), column("document", TSVECTOR), column("kind"))
-    tsquery = cast(literal(tsquery_text(plan, tier, tiers)), TSQUERY)
-    condition = index.c.document.op("@@")(tsquery)
+    vectors = dict.fromkeys([spec.vector, "document"])
+    index = table(
+        name,
+        column("item_id", Integer),
+        column("kind"),
+        *(column(v, TSVECTOR) for v in vectors),
+    )
+    conditions: list[ColumnElement[bool]] = [
+        index.c[spec.vector].op("@@", is_comparison=True)(
+            _tsquery(_positive_tsquery(plan, spec.label))
+        )
+    ]
+    excluded = _excluded_tsquery(plan)
+    if excluded:
+        conditions.append(~index.c.document.op("@@", is_comparison=True)(_tsquery(excluded)))
     if kind is not None:
-        condition = and_(condition, index.c.kind == kind)
-    return index, index.c.item_id, condition
+        conditions.append(index.c.kind == kind)
+    return index, index.c.item_id, and_(*conditions)
+
+
+def _tsquery(text_: str) -> ColumnElement[Any]:
+    return cast(literal(text_), TSQUERY)
+
+
+def _probe(
+    dialect: str, plan: _Plan, kind: str | None, tier: int, item_id: ColumnElement[int]
+) -> ColumnElement[bool]:
+    """Does item ``item_id`` match ``tier``: one index lookup by rowid / primary key."""
+    index, index_id, condition = _tier_condition(dialect, plan, kind, tier)
+    if dialect == "sqlite":
+        # Probe the exact rowid, so FTS5 seeks instead of filtering on rowid / 16.
+        rowid = item_id if kind is None else item_id * SECTION_SLOTS + section_code(kind)
+        name = "item_fts" if kind is None else "item_fts_section"
+        match = literal_column(name).op("MATCH")(
+            literal(fts5_query(plan, tier, ITEM_TIERS if kind is None else SECTION_TIERS))
+        )
+        return select(literal(1)).select_from(index).where(match, index.c.rowid == rowid).exists()
+    return select(literal(1)).select_from(index).where(condition, index_id == item_id).exists()
+
+
+def _walk_cutoff(session: Session, dialect: str) -> tuple[bool, date | None]:
+    """(may walk, the date the walk stops at; None = the archive is within the budget)."""
+    order = _order_table()
+    row = session.execute(
+        select(order.c.sort_date).order_by(*_rank(order, dialect)).offset(WALK_BUDGET).limit(1)
+    ).first()
+    if row is None:
+        return True, None
+    return row[0] is not None, row[0]
+
+
+def _filtered(order: Any, clauses: Sequence[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+    if not clauses:
+        return []
+    return [
+        select(literal(1))
+        .select_from(models.Item)
+        .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
+        .where(models.Item.id == order.c.item_id, *clauses)
+        .exists()
+    ]
+
+
+def _dense(session: Session, dialect: str, plan: _Plan, kind: str | None, tier: int) -> bool:
+    """Is ``tier`` worth walking: always on PostgreSQL; on SQLite when it has at least
+    SQLITE_WALK_MATCHES matches and no prefix word."""
+    if dialect != "sqlite":
+        return True
+    if any(alt.prefix for clause in _positive(plan) for c in clause for g in c for alt in g):
+        return False  # FTS5 merges every term with the prefix again at each probe
+    index, _index_id, condition = _tier_condition(dialect, plan, kind, tier)
+    first = select(literal(1)).select_from(index).where(condition).limit(SQLITE_WALK_MATCHES)
+    found = session.scalar(select(func.count()).select_from(first.subquery()))
+    return (found or 0) >= SQLITE_WALK_MATCHES
+
+
+def _ranked_ids(
+    session: Session,
+    dialect: str,
+    plan: _Plan,
+    kind: str | None,
+    tier: int,
+    clauses: Sequence[ColumnElement[bool]],
+    walk: tuple[bool, date | None],
+    count: int,
+    offset: int,
+) -> list[int]:
+    """Item ids ``offset`` … ``offset + count`` of ``tier`` in rank order.
+
+    Common words (most searches: a word in a large share of the items) are answered by
+    walking item_order newest-first and probing each item in the index, stopping at
+    ``count``; the walk is bounded by the date WALK_BUDGET items back, and what it
+    finds there is exactly the head of the ranking. Rarer words fall back to all
+    matches from the index, sorted by date.
+    """
+    order = _order_table()
+    rank = _rank(order, dialect)
+    conditions = _filtered(order, clauses)
+    may_walk, cutoff = walk
+    if may_walk:
+        stmt = select(order.c.item_id).where(
+            _probe(dialect, plan, kind, tier, order.c.item_id), *conditions
+        )
+        if cutoff is not None:
+            stmt = stmt.where(order.c.sort_date >= cutoff)
+        ids = list(session.scalars(stmt.order_by(*rank).offset(offset).limit(count)))
+        if len(ids) == count or cutoff is None:
+            return ids
+    index, index_id, condition = _tier_condition(dialect, plan, kind, tier)
+    matches = select(index_id.label("item_id")).select_from(index).where(condition)
+    # PostgreSQL: all matches first (a GIN bitmap scan), never a walk of the whole
+    # date index probing each item, which the planner picks for a word it misjudges.
+    found = (
+        matches.subquery("m")
+        if dialect == "sqlite"
+        else matches.cte("m").prefix_with("MATERIALIZED")
+    )
+    stmt = (
+        select(order.c.item_id)
+        .select_from(found)
+        .join(order, order.c.item_id == found.c.item_id)
+        .where(*conditions)
+    )
+    return list(session.scalars(stmt.order_by(*rank).offset(offset).limit(count)))
 
 
 def _hit_columns() -> tuple[Any, ...]:
@@ -299,6 +447,19 @@ def _joined(stmt: Select[Any]) -> Select[Any]:
         .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
         .outerjoin(models.Body, models.Body.id == models.Item.body_id)
     )
+
+
+def _hit_rows(session: Session, ids: Sequence[int]) -> list[Any]:
+    """The hit columns of ``ids``, in that order."""
+    if not ids:
+        return []
+    found = {
+        r[0]: r
+        for r in session.execute(
+            _joined(select(*_hit_columns()).select_from(models.Item)).where(models.Item.id.in_(ids))
+        )
+    }
+    return [found[i] for i in ids if i in found]
 
 
 def _texts(session: Session, item_ids: Sequence[int], kind: str | None) -> dict[int, list[str]]:
@@ -382,35 +543,37 @@ def search_items(
                 .limit(limit)
             ).all()
         )
-    seen = {r[0] for r in rows}
+    done = {r[0] for r in rows}  # returned, or (phrases) checked and rejected
     texts: dict[int, list[str]] = {}
     tiers = ITEM_TIERS if kind is None else SECTION_TIERS
     try:
+        walk = _walk_cutoff(session, dialect)
         for tier in range(len(tiers)):
             if len(rows) >= limit:
                 break
-            index, index_id, condition = _index_source(dialect, plan, kind, tier)
-            stmt = (
-                _joined(
-                    select(*_hit_columns())
-                    .select_from(index)
-                    .join(models.Item, models.Item.id == index_id)
+
+            tier_walk = (walk[0] and _dense(session, dialect, plan, kind, tier), walk[1])
+
+            def ranked(
+                count: int, offset: int, tier: int = tier, tier_walk: Any = tier_walk
+            ) -> list[int]:
+                return _ranked_ids(
+                    session, dialect, plan, kind, tier, clauses, tier_walk, count, offset
                 )
-                .where(condition, *clauses)
-                .order_by(meeting_date_column().desc().nulls_last(), models.Item.id)
-            )
-            for batch in _candidates(session, stmt, limit - len(rows), plan.needs_check):
-                ids = [r[0] for r in batch if r[0] not in seen]
-                batch_texts = _texts(session, ids, kind) if plan.needs_check else {}
-                for r in batch:
+
+            # Without phrases every fetched row is returned unless done before (at
+            # most len(done) of them), so one query of that many more rows suffices.
+            wanted = limit - len(rows) + len(done)
+            for ids in _candidates(ranked, wanted, plan.needs_check):
+                fresh = [i for i in ids if i not in done]
+                batch_texts = _texts(session, fresh, kind) if plan.needs_check else {}
+                for r in _hit_rows(session, fresh):
                     if len(rows) >= limit:
                         break
-                    if r[0] in seen:
-                        continue
+                    done.add(r[0])
                     item_texts = ([] if kind else [r[2]]) + batch_texts.get(r[0], [])
                     if plan.needs_check and not _verified(plan, analyzer, item_texts):
                         continue
-                    seen.add(r[0])
                     rows.append(r)
                     if plan.needs_check:
                         texts[r[0]] = batch_texts.get(r[0], [])
@@ -441,15 +604,15 @@ def search_items(
 
 
 def _candidates(
-    session: Session, stmt: Select[Any], limit: int, check: bool
-) -> Iterator[Sequence[Any]]:
-    """The ranked rows: one query of ``limit`` rows, or batches while phrases are checked."""
+    ranked: Callable[[int, int], list[int]], limit: int, check: bool
+) -> Iterator[list[int]]:
+    """The ranked ids: one query of ``limit`` ids, or batches while phrases are checked."""
     if not check:
-        yield session.execute(stmt.limit(limit)).all()
+        yield ranked(limit, 0)
         return
     offset = 0
     while True:
-        batch = session.execute(stmt.limit(VERIFY_BATCH).offset(offset)).all()
+        batch = ranked(VERIFY_BATCH, offset)
         if not batch:
             return
         yield batch
@@ -472,9 +635,7 @@ def _snippet(
     """The first section text with a match, highlighted; else the beginning of the text
     (the match was in the title), or the title highlighted when there is no text."""
     for candidate in texts:
-        snippet = _highlight(
-            candidate, terms, start, end, SNIPPET_WIDTH, prefixes, analyzer, memo
-        )
+        snippet = _highlight(candidate, terms, start, end, SNIPPET_WIDTH, prefixes, analyzer, memo)
         if snippet is not None:
             return snippet
     if texts:
@@ -547,12 +708,9 @@ def _highlight(
             first = m.start()
             break
     if first is None:
-        if not _ELIDED.search(flat):
+        first = _elided_match(analyzer, flat, terms, prefixes)
+        if first is None:
             return None
-        elided = next(_match_spans(analyzer, flat, terms, prefixes), None)
-        if elided is None:
-            return None
-        first = elided[0]
     begin = 0
     if first > SNIPPET_LEAD:
         begin = flat.rfind(" ", 0, first - SNIPPET_LEAD) + 1
@@ -564,6 +722,37 @@ def _highlight(
         if s <= width
     ]
     return _window(flat, begin, width, found, start, end)
+
+
+def _elided_match(
+    analyzer: FinnishAnalyzer, flat: str, terms: Sequence[str], prefixes: Sequence[str]
+) -> int | None:
+    """Where the first token matches when no plain word does: an elided compound
+    ("Perusturva- ja terveyslautakunta") or a "EU:n"-style token. Only those can then
+    match (what _match_spans over the whole text would find first), so only the
+    space-separated chunks holding one are tokenized, each candidate analysed with just
+    the tokens it looks ahead to."""
+    if not _ELIDED.search(flat):
+        return None
+    marks = [m.start() for m in _ELIDED.finditer(flat)]
+    marks += [m.start() for m in _COLON.finditer(flat)]
+    for chunk in sorted({flat.rfind(" ", 0, mark) + 1 for mark in marks}):
+        chunk_end = flat.find(" ", chunk)
+        chunk_end = len(flat) if chunk_end < 0 else chunk_end
+        tokens = list(islice(_ANALYSER_TOKEN.finditer(flat, chunk), 64))
+        for n, token in enumerate(tokens):
+            if token.start() >= chunk_end:
+                break
+            raw = token.group()
+            elided = raw.endswith("-") and "-" not in raw[:-1]
+            if not elided and ":" not in raw:
+                continue  # its pieces are plain words, which the fast scan has seen
+            following = tokens[n + 1 : n + 2 + ELISION_LOOKAHEAD] if elided else []
+            stop = following[-1].end() if following else token.end()
+            local = flat[token.start() : stop]
+            if any(s == 0 for s, _e in _match_spans(analyzer, local, terms, prefixes)):
+                return token.start()
+    return None
 
 
 def _window(
