@@ -11,6 +11,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from parsers.records import ItemRecord
 
 from . import models
@@ -118,3 +121,20 @@ def canonical_json(content: dict[str, Any]) -> str:
 
 def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def stored_children(
+    session: Session, item_id: int
+) -> tuple[Sequence[models.Section], Sequence[models.Attachment]]:
+    """An item's stored sections and attachments, in printed order."""
+    sections = session.scalars(
+        select(models.Section)
+        .where(models.Section.item_id == item_id)
+        .order_by(models.Section.ordinal)
+    ).all()
+    attachments = session.scalars(
+        select(models.Attachment)
+        .where(models.Attachment.item_id == item_id)
+        .order_by(models.Attachment.ordinal)
+    ).all()
+    return sections, attachments

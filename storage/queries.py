@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import models
+from .content import stored_children
 from .db import ArchiveError
 
 
@@ -151,16 +152,7 @@ def get_item(session: Session, key: str | int) -> ItemView | None:
     meeting = session.get(models.Meeting, item.meeting_id) if item.meeting_id else None
     body_id = item.body_id or (meeting.body_id if meeting else None)
     body = session.get(models.Body, body_id) if body_id else None
-    sections = session.scalars(
-        select(models.Section)
-        .where(models.Section.item_id == item.id)
-        .order_by(models.Section.ordinal)
-    ).all()
-    attachments = session.scalars(
-        select(models.Attachment)
-        .where(models.Attachment.item_id == item.id)
-        .order_by(models.Attachment.ordinal)
-    ).all()
+    sections, attachments = stored_children(session, item.id)
     versions = session.scalars(
         select(models.ItemVersion)
         .where(models.ItemVersion.item_id == item.id)

@@ -27,7 +27,13 @@ from parsers.records import (
 )
 
 from . import models
-from .content import canonical_json, content_hash, record_content, row_content
+from .content import (
+    canonical_json,
+    content_hash,
+    record_content,
+    row_content,
+    stored_children,
+)
 from .db import ArchiveError
 from .docindex import index_document
 from .index import index_item
@@ -427,16 +433,7 @@ def _worse_parse(session: Session, item: models.Item, record: ItemRecord) -> str
 
 def _keep_version(session: Session, item: models.Item, seen_at: datetime) -> None:
     """Copy the item's current content to item_version before it is overwritten."""
-    sections = session.scalars(
-        select(models.Section)
-        .where(models.Section.item_id == item.id)
-        .order_by(models.Section.ordinal)
-    ).all()
-    attachments = session.scalars(
-        select(models.Attachment)
-        .where(models.Attachment.item_id == item.id)
-        .order_by(models.Attachment.ordinal)
-    ).all()
+    sections, attachments = stored_children(session, item.id)
     body_name = (
         session.scalar(select(models.Body.name).where(models.Body.id == item.body_id))
         if item.body_id is not None
@@ -584,16 +581,7 @@ def _fill_gaps(
         item.meeting_id = _meeting_for_item(session, source_id, gap_record, item.body_id)
     session.flush()
     meeting, body = _stored_names(session, item)
-    sections = session.scalars(
-        select(models.Section)
-        .where(models.Section.item_id == item.id)
-        .order_by(models.Section.ordinal)
-    ).all()
-    attachments = session.scalars(
-        select(models.Attachment)
-        .where(models.Attachment.item_id == item.id)
-        .order_by(models.Attachment.ordinal)
-    ).all()
+    sections, attachments = stored_children(session, item.id)
     item.content_hash = content_hash(
         row_content(
             item,
