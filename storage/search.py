@@ -198,7 +198,7 @@ SECTION_TIERS: tuple[_Tier, ...] = (
 # The newest items walked (each probed in the index) before a tier falls back to sorting
 # all its matches by date: ~6-8 µs a probe, so at most ~8 ms lost on a rare word, and a
 # fallback sorts at most ~2 % of the archive (a word in fewer than 20 of 1,000 items).
-WALK_BUDGET = 1000
+WALK_BUDGET = {"sqlite": 1000, "postgresql": 500}  # a PostgreSQL probe may detoast
 # SQLite walks only a tier with at least this many matches (counted, cheaply, up to it):
 # an FTS5 probe with a column filter reads the term's whole doclist when the term is
 # common in other columns (~0.3 ms a probe), and sorting fewer matches takes ~1 ms.
@@ -337,14 +337,20 @@ def _probe(
             literal(fts5_query(plan, tier, ITEM_TIERS if kind is None else SECTION_TIERS))
         )
         return select(literal(1)).select_from(index).where(match, index.c.rowid == rowid).exists()
-    return select(literal(1)).select_from(index).where(condition, index_id == item_id).exists()
+    # A scalar subquery, not EXISTS: PostgreSQL turns EXISTS into a semi-join and, with
+    # no statistics for weight-labelled tsqueries, picks a bitmap scan of every match.
+    probe = select(literal(1)).select_from(index).where(condition, index_id == item_id)
+    return probe.limit(1).scalar_subquery().is_not(None)
 
 
 def _walk_cutoff(session: Session, dialect: str) -> tuple[bool, date | None]:
     """(may walk, the date the walk stops at; None = the archive is within the budget)."""
     order = _order_table()
     row = session.execute(
-        select(order.c.sort_date).order_by(*_rank(order, dialect)).offset(WALK_BUDGET).limit(1)
+        select(order.c.sort_date)
+        .order_by(*_rank(order, dialect))
+        .offset(WALK_BUDGET.get(dialect, 500))
+        .limit(1)
     ).first()
     if row is None:
         return True, None
@@ -665,7 +671,10 @@ def _match_spans(
 
 
 def _flatten(text_: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text_).translate(_CLEAN).split())
+    text_ = unicodedata.normalize("NFC", text_)
+    if "\u2010" in text_ or "\u2011" in text_ or "\u00ad" in text_:  # translate is slow
+        text_ = text_.translate(_CLEAN)
+    return " ".join(text_.split())
 
 
 def highlight(
@@ -698,17 +707,21 @@ def _highlight(
     flat = _flatten(text_)
     # Fast scan for the first match: one cached analysis per distinct word. Only the
     # window is then analysed token by token (which also expands elided compounds).
-    first: int | None = None
-    for m in _WORD.finditer(flat):
-        key = m.group().lower()
+    # The distinct words are checked first (a C-level findall), so a text without a
+    # match (common: the match was in the title or another section) is not walked.
+    hits: set[str] = set()
+    for word in set(_WORD.findall(flat)):
+        key = word.lower()
         hit = memo.get(key)
         if hit is None:
             hit = memo[key] = _is_match(analyzer.analyze_word(key), terms, prefixes)
         if hit:
-            first = m.start()
-            break
+            hits.add(word)
+    first: int | None = None
+    if hits:
+        first = next(m.start() for m in _WORD.finditer(flat) if m.group() in hits)
     if first is None:
-        first = _elided_match(analyzer, flat, terms, prefixes)
+        first = _elided_match(analyzer, flat, terms, prefixes, memo)
         if first is None:
             return None
     begin = 0
@@ -725,7 +738,11 @@ def _highlight(
 
 
 def _elided_match(
-    analyzer: FinnishAnalyzer, flat: str, terms: Sequence[str], prefixes: Sequence[str]
+    analyzer: FinnishAnalyzer,
+    flat: str,
+    terms: Sequence[str],
+    prefixes: Sequence[str],
+    memo: dict[str, bool],
 ) -> int | None:
     """Where the first token matches when no plain word does: an elided compound
     ("Perusturva- ja terveyslautakunta") or a "EU:n"-style token. Only those can then
@@ -750,7 +767,12 @@ def _elided_match(
             following = tokens[n + 1 : n + 2 + ELISION_LOOKAHEAD] if elided else []
             stop = following[-1].end() if following else token.end()
             local = flat[token.start() : stop]
-            if any(s == 0 for s, _e in _match_spans(analyzer, local, terms, prefixes)):
+            key = "\0" + local  # never a word: the memo also holds words
+            hit = memo.get(key)
+            if hit is None:
+                spans = _match_spans(analyzer, local, terms, prefixes)
+                hit = memo[key] = any(s == 0 for s, _e in spans)
+            if hit:
                 return token.start()
     return None
 
