@@ -256,14 +256,36 @@ def print_report(
     With a log file (``progress.log_file``) the summary also goes there, quiet or not.
     """
     if not quiet:
-        table = Table("source", "new", "updated", "unchanged", "failed", "skipped", "pages",
-                      "requests", "MB", "s", "status", title=f"{report.kind} summary")
+        table = Table(
+            "source",
+            "new",
+            "updated",
+            "unchanged",
+            "failed",
+            "skipped",
+            "pages",
+            "requests",
+            "MB",
+            "s",
+            "status",
+            title=f"{report.kind} summary",
+        )
         for s in report.sources:
-            table.add_row(s.name, *(str(getattr(s, k)) for k in _REPORT_COLUMNS),
-                          f"{s.bytes / 1e6:.1f}", f"{s.duration:.1f}", ", ".join(s.flags) or "ok")
+            table.add_row(
+                s.name,
+                *(str(getattr(s, k)) for k in _REPORT_COLUMNS),
+                f"{s.bytes / 1e6:.1f}",
+                f"{s.duration:.1f}",
+                ", ".join(s.flags) or "ok",
+            )
         totals = report.totals()
-        table.add_row("[bold]total[/bold]", *(str(totals[k]) for k in _REPORT_COLUMNS),
-                      f"{totals['bytes'] / 1e6:.1f}", f"{report.duration:.1f}", "")
+        table.add_row(
+            "[bold]total[/bold]",
+            *(str(totals[k]) for k in _REPORT_COLUMNS),
+            f"{totals['bytes'] / 1e6:.1f}",
+            f"{report.duration:.1f}",
+            "",
+        )
         err.print(table)
     lines = report.error_lines(per_source=10)
     for line in lines:
@@ -320,15 +342,14 @@ def print_document_hits(hits: list[DocumentHit]) -> None:
     for hit in hits:
         first = hit.first_date.isoformat() if hit.first_date else "no date"
         where = " · ".join(p for p in (hit.municipality, hit.region, hit.organisation) if p)
-        out.print(f"[bold magenta]{escape(hit.document_id)}[/bold magenta]  {first}  "
-                  f"{escape(where)}")
+        out.print(
+            f"[bold magenta]{escape(hit.document_id)}[/bold magenta]  {first}  {escape(where)}"
+        )
         out.print(f"  [bold]{escape(hit.title)}[/bold]")
         out.print(f"  {_marked(hit.snippet)}\n")
 
 
-def print_hits(
-    hits: list[SearchHit], fmt: str, documents: list[DocumentHit] | None = None
-) -> None:
+def print_hits(hits: list[SearchHit], fmt: str, documents: list[DocumentHit] | None = None) -> None:
     documents = documents or []
     rows = [_hit_row(h) for h in hits] + [_document_row(d) for d in documents]
     if fmt == "json":
@@ -353,7 +374,8 @@ def print_hits(
         snippet = _marked(hit.snippet)
         date_text = hit.meeting_date.isoformat() if hit.meeting_date else "date unknown"
         where = " · ".join(
-            part for part in (hit.municipality, hit.body, hit.paragraph and f"§ {hit.paragraph}")
+            part
+            for part in (hit.municipality, hit.body, hit.paragraph and f"§ {hit.paragraph}")
             if part
         )
         out.print(f"[bold green]{escape(hit.item_id)}[/bold green]  {date_text}  {escape(where)}")
@@ -368,9 +390,21 @@ def print_hits(
 
 
 # Columns of search --format csv/json; new ones only ever go at the end.
-HIT_COLUMNS = ("item_id", "municipality", "body", "meeting_date", "paragraph", "title",
-               "snippet", "url", "kind", "document_id", "document_date", "document_region",
-               "document_organisation")
+HIT_COLUMNS = (
+    "item_id",
+    "municipality",
+    "body",
+    "meeting_date",
+    "paragraph",
+    "title",
+    "snippet",
+    "url",
+    "kind",
+    "document_id",
+    "document_date",
+    "document_region",
+    "document_organisation",
+)
 
 
 def _jsonable(value: Any) -> Any:
@@ -389,12 +423,16 @@ def print_item(view: ItemView, *, as_json: bool) -> None:
         return
     date_text = view.meeting_date.isoformat() if view.meeting_date else "date unknown"
     kind = {"poytakirja": "pöytäkirja", "esityslista": "esityslista"}.get(
-        view.meeting_kind or "", "")
+        view.meeting_kind or "", ""
+    )
     out.print(f"[bold]{escape(view.title)}[/bold]")
     facts = [
         ("id", view.item_id),
-        ("municipality", f"{view.municipality or ''} ({view.municipality_code or '?'}), "
-                         f"{view.region or ''}, {view.wellbeing_county or ''}"),
+        (
+            "municipality",
+            f"{view.municipality or ''} ({view.municipality_code or '?'}), "
+            f"{view.region or ''}, {view.wellbeing_county or ''}",
+        ),
         ("body", view.body or ""),
         ("meeting", f"{date_text} {kind}".strip()),
         ("§", view.paragraph or ""),
@@ -409,8 +447,10 @@ def print_item(view: ItemView, *, as_json: bool) -> None:
             out.print(f"[dim]{label:>13}[/dim]  {escape(value)}")
     for section in view.sections:
         presenter = f" — {section.presenter}" if section.presenter else ""
-        out.print(f"\n[bold cyan]{escape(section.heading)}[/bold cyan] [dim]({section.kind})"
-                  f"{escape(presenter)}[/dim]".replace("] [dim]", "][dim]", not section.heading))
+        out.print(
+            f"\n[bold cyan]{escape(section.heading)}[/bold cyan] [dim]({section.kind})"
+            f"{escape(presenter)}[/dim]".replace("] [dim]", "][dim]", not section.heading)
+        )
         if section.text:
             out.print(section.text, markup=False)
     if view.attachments:
@@ -420,9 +460,11 @@ def print_item(view: ItemView, *, as_json: bool) -> None:
     if view.versions:
         out.print("\n[bold cyan]Earlier versions[/bold cyan]")
         for version in view.versions:
-            out.print(f"  {version.version}: {version.valid_from:%Y-%m-%d %H:%M} – "
-                      f"{version.valid_to:%Y-%m-%d %H:%M} {version.content.get('title', '')}",
-                      markup=False)
+            out.print(
+                f"  {version.version}: {version.valid_from:%Y-%m-%d %H:%M} – "
+                f"{version.valid_to:%Y-%m-%d %H:%M} {version.content.get('title', '')}",
+                markup=False,
+            )
 
 
 def print_document(
@@ -436,9 +478,14 @@ def print_document(
         out.print(json.dumps(data, ensure_ascii=False, indent=2), markup=False)
         return
     out.print(f"[bold]{escape(view.title)}[/bold]  [dim](document, not minutes)[/dim]")
-    place = ", ".join(p for p in (view.municipality and
-                                  f"{view.municipality} ({view.municipality_code})",
-                                  view.region) if p)
+    place = ", ".join(
+        p
+        for p in (
+            view.municipality and f"{view.municipality} ({view.municipality_code})",
+            view.region,
+        )
+        if p
+    )
     facts = [
         ("id", view.document_id),
         ("place", place),
@@ -458,9 +505,11 @@ def print_document(
     if view.versions:
         out.print("\n[bold cyan]Earlier versions[/bold cyan]")
         for version in view.versions:
-            out.print(f"  {version.version}: {version.valid_from:%Y-%m-%d %H:%M} – "
-                      f"{version.valid_to:%Y-%m-%d %H:%M} {version.content.get('title', '')}",
-                      markup=False)
+            out.print(
+                f"  {version.version}: {version.valid_from:%Y-%m-%d %H:%M} – "
+                f"{version.valid_to:%Y-%m-%d %H:%M} {version.content.get('title', '')}",
+                markup=False,
+            )
 
 
 def _days(n: int | None) -> str:
@@ -475,33 +524,77 @@ def print_status(
     url: str, stats: ArchiveStats, runs: list[RunSummary], health: list[SourceHealth]
 ) -> None:
     out.print(f"[bold]archive[/bold] {escape(url)}")
-    out.print(f"{stats.items} items, {stats.item_versions} earlier versions, "
-              f"{stats.raw_pages} raw pages ({stats.raw_bytes:,} bytes)")
+    out.print(
+        f"{stats.items} items, {stats.item_versions} earlier versions, "
+        f"{stats.raw_pages} raw pages ({stats.raw_bytes:,} bytes)"
+    )
     by_name = {h.source: h for h in health}
-    table = Table("source", "municipality", "items", "meetings", "pages", "last fetched",
-                  "new item", "failed", "päätös", "queued", "flags", title="Sources")
+    table = Table(
+        "source",
+        "municipality",
+        "items",
+        "meetings",
+        "pages",
+        "last fetched",
+        "new item",
+        "failed",
+        "päätös",
+        "queued",
+        "flags",
+        title="Sources",
+    )
     for s in stats.sources:
         fetched = s.last_fetched.isoformat(timespec="minutes") if s.last_fetched else "never"
         h = by_name.get(s.source)
-        table.add_row(s.source, s.municipality or "", str(s.items), str(s.meetings),
-                      str(s.pages), fetched,
-                      _days(h.days_since_new) if h else "", _share(h.failure_rate) if h else "",
-                      _share(h.paatos_share) if h else "", str(h.queued) if h else "",
-                      ", ".join(h.flags) if h else "")
+        table.add_row(
+            s.source,
+            s.municipality or "",
+            str(s.items),
+            str(s.meetings),
+            str(s.pages),
+            fetched,
+            _days(h.days_since_new) if h else "",
+            _share(h.failure_rate) if h else "",
+            _share(h.paatos_share) if h else "",
+            str(h.queued) if h else "",
+            ", ".join(h.flags) if h else "",
+        )
     out.print(table)
-    out.print("[dim]new item: days since the source last gave a new item; failed: share of "
-              "pages that failed in its last harvest; päätös: share of its items with a "
-              "decision (minutes, not only agendas); queued: pages waiting for the next "
-              "run[/dim]")
+    out.print(
+        "[dim]new item: days since the source last gave a new item; failed: share of "
+        "pages that failed in its last harvest; päätös: share of its items with a "
+        "decision (minutes, not only agendas); queued: pages waiting for the next "
+        "run[/dim]"
+    )
     if runs:
-        table = Table("run", "started", "duration", "status", "new", "updated", "failed",
-                      "requests", "MB", "flagged", title="Last runs")
+        table = Table(
+            "run",
+            "started",
+            "duration",
+            "status",
+            "new",
+            "updated",
+            "failed",
+            "requests",
+            "MB",
+            "flagged",
+            title="Last runs",
+        )
         for run in runs:
             took = f"{(run.finished - run.started).total_seconds():.0f} s" if run.finished else "-"
             t = run.totals
-            table.add_row(str(run.id), run.started.isoformat(timespec="seconds"), took,
-                          run.status, str(t["inserted"]), str(t["updated"]), str(t["failed"]),
-                          str(t["requests"]), f"{t['bytes'] / 1e6:.1f}", ", ".join(run.flagged))
+            table.add_row(
+                str(run.id),
+                run.started.isoformat(timespec="seconds"),
+                took,
+                run.status,
+                str(t["inserted"]),
+                str(t["updated"]),
+                str(t["failed"]),
+                str(t["requests"]),
+                f"{t['bytes'] / 1e6:.1f}",
+                ", ".join(run.flagged),
+            )
         out.print(table)
 
 
@@ -548,16 +641,24 @@ def sources(
     for row in rows:
         muni_name = row["municipality"]
         label = f"{muni_name} ({row['municipality_code']})" if muni_name else "-"
-        table.add_row(str(row["name"]), str(row["platform"]), label, str(row["region"] or "-"),
-                      str(row["base_url"]))
+        table.add_row(
+            str(row["name"]),
+            str(row["platform"]),
+            label,
+            str(row["region"] or "-"),
+            str(row["base_url"]),
+        )
     out.print(table)
     out.print(f"{len(rows)} sources")
 
 
 LogFileOption = Annotated[
     Path | None,
-    typer.Option("--log-file", help="Append timestamped progress and the summary to this file.",
-                 dir_okay=False),
+    typer.Option(
+        "--log-file",
+        help="Append timestamped progress and the summary to this file.",
+        dir_okay=False,
+    ),
 ]
 QuietOption = Annotated[
     bool,
@@ -607,26 +708,36 @@ def harvest(
     ] = None,
     full: Annotated[
         bool,
-        typer.Option("--full", help="Walk every page of every source, not only what may have "
-                     "changed (unchanged pages still cost one conditional request)."),
+        typer.Option(
+            "--full",
+            help="Walk every page of every source, not only what may have "
+            "changed (unchanged pages still cost one conditional request).",
+        ),
     ] = False,
     max_pages: Annotated[
-        int | None, typer.Option(help="Stop each source after this many pages (the rest "
-                                 "is kept for the next run).")
+        int | None,
+        typer.Option(
+            help="Stop each source after this many pages (the rest is kept for the next run)."
+        ),
     ] = None,
     delay: Annotated[
         float, typer.Option(help="Seconds between two requests to the same host.")
     ] = 1.0,
     failure_threshold: Annotated[
-        float, typer.Option(help="Flag a source (exit 1) when more than this share of its "
-                            "pages failed.", min=0.0, max=1.0)
+        float,
+        typer.Option(
+            help="Flag a source (exit 1) when more than this share of its pages failed.",
+            min=0.0,
+            max=1.0,
+        ),
     ] = 0.2,
     quiet: QuietOption = False,
     log_file: LogFileOption = None,
     report_json: Annotated[
         Path | None,
-        typer.Option("--report-json", help="Write the run report as JSON to this file.",
-                     dir_okay=False),
+        typer.Option(
+            "--report-json", help="Write the run report as JSON to this file.", dir_okay=False
+        ),
     ] = None,
 ) -> None:
     """Fetch new and changed minutes from the sources into the archive.
@@ -656,8 +767,15 @@ def harvest(
     ):
         progress.write_log(f"harvest of {len(configs)} sources into {archive.url} starts")
         report = guarded(
-            lambda: run_harvest(archive, configs, client, progress=progress, max_pages=max_pages,
-                                full=full, failure_threshold=failure_threshold)
+            lambda: run_harvest(
+                archive,
+                configs,
+                client,
+                progress=progress,
+                max_pages=max_pages,
+                full=full,
+                failure_threshold=failure_threshold,
+            )
         )
         print_report(report, quiet=quiet, progress=progress)
         linked = refresh_linking_after_run(archive, quiet=quiet)
@@ -692,7 +810,7 @@ def search(
     query: Annotated[
         str,
         typer.Argument(
-            help='Words to find, in any inflection or inside compounds; every word must '
+            help="Words to find, in any inflection or inside compounds; every word must "
             'match. "a phrase", -exclude, a OR b, prefix*; a diary number finds its item.'
         ),
     ],
@@ -710,18 +828,22 @@ def search(
     ] = None,
     section: Annotated[
         str | None,
-        typer.Option(help="Match only inside this section kind: paatos, paatosehdotus, "
-                     "selostus, kasittely, …"),
+        typer.Option(
+            help="Match only inside this section kind: paatos, paatosehdotus, "
+            "selostus, kasittely, …"
+        ),
     ] = None,
     topic: Annotated[
         str | None, typer.Option(help="Only items (and documents) of this topic.")
     ] = None,
     kind: Annotated[
         str,
-        typer.Option(help="item (decisions), document (programme pages, slide decks: "
-                     "not minutes) or all: documents follow the items in a section of their "
-                     "own. Documents have no body, section, meeting date or county: those "
-                     "filters leave them out."),
+        typer.Option(
+            help="item (decisions), document (programme pages, slide decks: "
+            "not minutes) or all: documents follow the items in a section of their "
+            "own. Documents have no body, section, meeting date or county: those "
+            "filters leave them out."
+        ),
     ] = "all",
     limit: Annotated[
         int, typer.Option(min=1, help="At most this many items and this many documents.")
@@ -741,28 +863,47 @@ def search(
         fail(f"--format must be table, json or csv, not {fmt!r}")
     if kind not in ("item", "document", "all"):
         fail(f"--kind must be item, document or all, not {kind!r}")
-    item_only = [f"--{name}" for name, value in (("body", body), ("since", since),
-                 ("until", until), ("county", county), ("section", section)) if value]
+    item_only = [
+        f"--{name}"
+        for name, value in (
+            ("body", body),
+            ("since", since),
+            ("until", until),
+            ("county", county),
+            ("section", section),
+        )
+        if value
+    ]
     if kind == "document" and item_only:
-        fail(f"{', '.join(item_only)} cannot select documents (they have no body, section, "
-             "meeting date or county); use --kind item or all")
+        fail(
+            f"{', '.join(item_only)} cannot select documents (they have no body, section, "
+            "meeting date or county); use --kind item or all"
+        )
     try:
         wanted_section = section_kind(section) if section else None
     except FilterError as exc:
         fail(str(exc))
     filters = replace(
         make_filters(municipality, body, since, until),
-        region=region, county=county, section=wanted_section, topic=topic,
+        region=region,
+        county=county,
+        section=wanted_section,
+        topic=topic,
     )
     with archive_for(db) as archive, archive.session() as session:
         hits = (
             guarded(lambda: search_items(session, query, filters, limit))
-            if kind != "document" else []
+            if kind != "document"
+            else []
         )
         documents = (
-            guarded(lambda: search_documents(session, query, limit, region=region,
-                                             municipality=municipality, topic=topic))
-            if kind != "item" and not item_only else []
+            guarded(
+                lambda: search_documents(
+                    session, query, limit, region=region, municipality=municipality, topic=topic
+                )
+            )
+            if kind != "item" and not item_only
+            else []
         )
     print_hits(hits, fmt, documents)
 
@@ -794,8 +935,10 @@ def show(
         print_document(document, topics, as_json=as_json)
         return
     if view is None:
-        fail(f"no item or document {item_id!r} in the archive (ids look like "
-             "kuopio:2020362412-5, or a document's URL)")
+        fail(
+            f"no item or document {item_id!r} in the archive (ids look like "
+            "kuopio:2020362412-5, or a document's URL)"
+        )
     if as_json:
         data = _jsonable(asdict(view))
         data["topics"] = [{"topic": n, "score": sc, "terms": t} for n, sc, t in topics]
@@ -857,8 +1000,13 @@ def export(
                 with output.open("w", encoding="utf-8", newline="") as handle:
                     count = writers[fmt](rows, handle, columns)
                 meta = export_meta(
-                    session, archive_url=archive.url, command="export", filters=filters,
-                    fmt=fmt, rows=count, columns=columns,
+                    session,
+                    archive_url=archive.url,
+                    command="export",
+                    filters=filters,
+                    fmt=fmt,
+                    rows=count,
+                    columns=columns,
                 )
                 write_meta(output, meta)
             except OSError as exc:
@@ -908,8 +1056,12 @@ def status(db: DbOption = None) -> None:
     from storage.queries import archive_stats
 
     with archive_for(db) as archive, archive.session() as session:
-        print_status(archive.url, archive_stats(session), run_summaries(session, limit=5),
-                     source_health(session))
+        print_status(
+            archive.url,
+            archive_stats(session),
+            run_summaries(session, limit=5),
+            source_health(session),
+        )
 
 
 @app.command()
@@ -1034,14 +1186,20 @@ def print_topics_and_links(topics: list[tuple[str, float, list[str]]], links: li
         for link in case:
             para = link.paragraph and f"§ {link.paragraph}"
             where = " · ".join(p for p in (link.body, para) if p)
-            out.print(f"  {link.direction:>7}  {link.item_id}  {_day(link.meeting_date)}  {where}  "
-                      f"{link.title}", markup=False)
+            out.print(
+                f"  {link.direction:>7}  {link.item_id}  {_day(link.meeting_date)}  {where}  "
+                f"{link.title}",
+                markup=False,
+            )
     if similar:
         out.print("\n[bold cyan]Similar decisions in other municipalities[/bold cyan]")
         for link in similar:
             shared = ", ".join(link.evidence.get("shared_terms", [])[:6])
-            out.print(f"  {link.score:.2f}  {link.item_id}  {_day(link.meeting_date)}  "
-                      f"{link.municipality or ''}: {link.title}", markup=False)
+            out.print(
+                f"  {link.score:.2f}  {link.item_id}  {_day(link.meeting_date)}  "
+                f"{link.municipality or ''}: {link.title}",
+                markup=False,
+            )
             out.print(f"        shared: {shared}", markup=False)
 
 
@@ -1062,11 +1220,19 @@ def topics_list(
         for summary in summaries:
             out.print(json.dumps(_jsonable(asdict(summary)), ensure_ascii=False), markup=False)
         return
-    table = Table("topic", "title", "members", "municipalities", "first", "last", "documents",
-                  title="Topics")
+    table = Table(
+        "topic", "title", "members", "municipalities", "first", "last", "documents", title="Topics"
+    )
     for s in summaries:
-        table.add_row(s.name, s.title or "", str(s.members), str(s.municipalities),
-                      _day(s.first), _day(s.last), str(s.documents))
+        table.add_row(
+            s.name,
+            s.title or "",
+            str(s.members),
+            str(s.municipalities),
+            _day(s.first),
+            _day(s.last),
+            str(s.documents),
+        )
     out.print(table)
 
 
@@ -1092,42 +1258,69 @@ def topics_show(
             members = topic_members(session, name, limit=limit)
             documents = topic_documents(session, name, limit=limit)
     if as_json:
-        data = {"definition": definition.as_data(),
-                "members": [_jsonable(asdict(m)) for m in members],
-                "documents": [_jsonable(asdict(d)) for d in documents]}
+        data = {
+            "definition": definition.as_data(),
+            "members": [_jsonable(asdict(m)) for m in members],
+            "documents": [_jsonable(asdict(d)) for d in documents],
+        }
         out.print(json.dumps(data, ensure_ascii=False, indent=2), markup=False)
         return
     out.print(f"[bold]{escape(definition.name)}[/bold]  {escape(definition.title or '')}")
     if definition.description:
         out.print(definition.description, markup=False)
-    terms = ", ".join(f"{t.text}" + (f" ×{t.weight:g}" if t.weight != 1 else "")
-                      for t in definition.terms)
+    terms = ", ".join(
+        f"{t.text}" + (f" ×{t.weight:g}" if t.weight != 1 else "") for t in definition.terms
+    )
     out.print(f"[dim]terms[/dim]      {escape(terms)}")
     if definition.exclude:
-        out.print(f"[dim]exclude[/dim]    {escape(', '.join(t.text for t in definition.exclude))}"
-                  " (in a title without a term)")
+        out.print(
+            f"[dim]exclude[/dim]    {escape(', '.join(t.text for t in definition.exclude))}"
+            " (in a title without a term)"
+        )
     weights = ", ".join(f"{k} {v:g}" for k, v in definition.weights.items() if v)
     out.print(f"[dim]weights[/dim]    {escape(weights)}; threshold {definition.threshold:g}")
     for ref in definition.references:
         out.print(f"[dim]reference[/dim]  {escape(ref.title)} {escape(ref.url or '')}")
-    table = Table("date", "municipality", "body", "§", "title", "score", "terms (section)",
-                  title=f"Members ({len(members)})")
+    table = Table(
+        "date",
+        "municipality",
+        "body",
+        "§",
+        "title",
+        "score",
+        "terms (section)",
+        title=f"Members ({len(members)})",
+    )
     for m in members:
         sections: dict[str, list[str]] = {}
         for e in m.evidence:
             sections.setdefault(str(e["term"]), []).append(str(e["section"]))
         where = "\n".join(f"{term} ({', '.join(kinds)})" for term, kinds in sections.items())
-        table.add_row(_day(m.meeting_date), m.municipality or "", m.body or "", m.paragraph or "",
-                      f"{m.title}\n{m.item_id}", f"{m.score:.1f}", where)
+        table.add_row(
+            _day(m.meeting_date),
+            m.municipality or "",
+            m.body or "",
+            m.paragraph or "",
+            f"{m.title}\n{m.item_id}",
+            f"{m.score:.1f}",
+            where,
+        )
     out.print(table)
     if documents:
-        docs = Table("first date", "place", "title", "score", "terms (section)",
-                     title=f"Documents, not minutes ({len(documents)})")
+        docs = Table(
+            "first date",
+            "place",
+            "title",
+            "score",
+            "terms (section)",
+            title=f"Documents, not minutes ({len(documents)})",
+        )
         for d in documents:
             where = "\n".join(f"{e['term']} ({e['section']})" for e in d.evidence)
             place = ", ".join(p for p in (d.municipality, d.region, d.organisation) if p)
-            docs.add_row(_day(d.first_date), place, f"{d.title}\n{d.document_id}",
-                         f"{d.score:.1f}", where)
+            docs.add_row(
+                _day(d.first_date), place, f"{d.title}\n{d.document_id}", f"{d.score:.1f}", where
+            )
         out.print(docs)
 
 
@@ -1159,8 +1352,9 @@ def topics_timeline(
         return
     table = Table(by, *result.periods, "total", title=f"{name}: member decisions per {period}")
     for group, counts in result.rows.items():
-        table.add_row(group, *(str(counts.get(p, "")) for p in result.periods),
-                      str(result.total(group)))
+        table.add_row(
+            group, *(str(counts.get(p, "")) for p in result.periods), str(result.total(group))
+        )
     out.print(table)
 
 
@@ -1195,8 +1389,7 @@ def links(
     if item_id is None and not rebuild:
         fail("give an item id, or --rebuild")
     with archive_for(db) as archive:
-        update_linking(archive, None, quiet=not rebuild, rebuild=rebuild, k=k,
-                       threshold=threshold)
+        update_linking(archive, None, quiet=not rebuild, rebuild=rebuild, k=k, threshold=threshold)
         if item_id is None:
             return
         with archive.session() as session:
@@ -1213,6 +1406,7 @@ def links(
     if not found:
         err.print("no links")
     print_topics_and_links([], found)
+
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -70,11 +70,16 @@ def fixture_items() -> list[ItemRecord]:
             if sections and raw["title"].strip():
                 items.append(
                     ItemRecord(
-                        external_id=raw["external_id"], meeting_external_id=None,
-                        url=raw["url"], title=raw["title"], body_name=raw.get("body_name"),
+                        external_id=raw["external_id"],
+                        meeting_external_id=None,
+                        url=raw["url"],
+                        title=raw["title"],
+                        body_name=raw.get("body_name"),
                         meeting_date=date.fromisoformat(raw["meeting_date"])
-                        if raw.get("meeting_date") else None,
-                        paragraph=raw.get("paragraph"), sections=sections,
+                        if raw.get("meeting_date")
+                        else None,
+                        paragraph=raw.get("paragraph"),
+                        sections=sections,
                     )
                 )
     return items
@@ -109,8 +114,10 @@ def archive_url(backend: str, name: str, fresh: bool = True) -> str:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
-    return pg_schema_url(f"bench_{name}") if fresh else (
-        f"{PG_URL}?options=-csearch_path%3Dbench_{name}"
+    return (
+        pg_schema_url(f"bench_{name}")
+        if fresh
+        else (f"{PG_URL}?options=-csearch_path%3Dbench_{name}")
     )
 
 
@@ -151,9 +158,18 @@ def shipped(backend: str, pairs: list[tuple[str, str, bool]]) -> Callable[[str, 
     base = sources[0]
     records = [
         ItemRecord(
-            external_id=f"q{n}", meeting_external_id=None, url=f"{base.base_url}?q={n}",
-            title=form, body_name=None, meeting_date=None, meeting_kind=None, position=None,
-            paragraph=None, diary_number=None, diary_number_normalised=None, pdf_url=None,
+            external_id=f"q{n}",
+            meeting_external_id=None,
+            url=f"{base.base_url}?q={n}",
+            title=form,
+            body_name=None,
+            meeting_date=None,
+            meeting_kind=None,
+            position=None,
+            paragraph=None,
+            diary_number=None,
+            diary_number_normalised=None,
+            pdf_url=None,
             sections=(Section(SectionKind.PAATOS, "Päätös", "Hyväksyttiin."),),
         )
         for n, form in enumerate(forms)
@@ -186,9 +202,7 @@ def pg_finnish(prefix: bool) -> Callable[[str, str], bool]:
 
 def fts5_prefix() -> Callable[[str, str], bool]:
     conn = sqlite3.connect(":memory:")
-    conn.execute(
-        "CREATE VIRTUAL TABLE t USING fts5(x, tokenize='unicode61 remove_diacritics 0')"
-    )
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='unicode61 remove_diacritics 0')")
 
     def found(query: str, form: str) -> bool:
         conn.execute("DELETE FROM t")
@@ -221,16 +235,23 @@ def store(archive: Archive, source: str, records: Sequence[ItemRecord], base: st
     for start in range(0, len(records), 50):
         chunk = records[start : start + 50]
         page = FetchedPage(
-            source_name=source, url=f"{base}?page={chunk[0].external_id}",
-            final_url=f"{base}?page={chunk[0].external_id}", status=200,
-            headers={"Content-Type": "text/html"}, fetched_at=T0,
-            body=f"{source}{chunk[0].external_id}".encode(), page_kind=PageKind.ITEM,
+            source_name=source,
+            url=f"{base}?page={chunk[0].external_id}",
+            final_url=f"{base}?page={chunk[0].external_id}",
+            status=200,
+            headers={"Content-Type": "text/html"},
+            fetched_at=T0,
+            body=f"{source}{chunk[0].external_id}".encode(),
+            page_kind=PageKind.ITEM,
         )
         with archive.session() as session:
             page_id = save_page(session, page)
             save_parse(
-                session, source_name=source, page_id=page_id,
-                result=ParseResult(page_kind=PageKind.ITEM, items=tuple(chunk)), seen_at=T0,
+                session,
+                source_name=source,
+                page_id=page_id,
+                result=ParseResult(page_kind=PageKind.ITEM, items=tuple(chunk)),
+                seen_at=T0,
             )
 
 
@@ -255,26 +276,54 @@ class Synth:
             title_row = self.title_rows[a]
             body_row, section_rows = self.body_rows[b]
             item = {
-                "id": item_id, "source_id": rng.choice(source_ids),
-                "external_id": f"s{item_id}", "title": self.pool[a].title,
+                "id": item_id,
+                "source_id": rng.choice(source_ids),
+                "external_id": f"s{item_id}",
+                "title": self.pool[a].title,
                 "meeting_date": date(2015, 1, 1) + timedelta(days=rng.randrange(3650)),
-                "url": f"https://example.invalid/{item_id}", "paragraph": str(rng.randrange(200)),
+                "url": f"https://example.invalid/{item_id}",
+                "paragraph": str(rng.randrange(200)),
             }
             fts = {
-                "title_lemmas": title_row["title_lemmas"], "title_parts": title_row["title_parts"],
-                "body_lemmas": body_row["body_lemmas"], "body_parts": body_row["body_parts"],
+                "title_lemmas": title_row["title_lemmas"],
+                "title_parts": title_row["title_parts"],
+                "body_lemmas": body_row["body_lemmas"],
+                "body_parts": body_row["body_parts"],
             }
             yield item, self.pool[b].sections, fts, section_rows
 
 
-ITEM_COLS = ("id", "source_id", "external_id", "meeting_date", "meeting_kind", "paragraph",
-             "title", "url", "language", "first_seen", "last_changed", "content_hash")
+ITEM_COLS = (
+    "id",
+    "source_id",
+    "external_id",
+    "meeting_date",
+    "meeting_kind",
+    "paragraph",
+    "title",
+    "url",
+    "language",
+    "first_seen",
+    "last_changed",
+    "content_hash",
+)
 
 
 def item_tuple(item: dict[str, Any]) -> tuple[Any, ...]:
-    return (item["id"], item["source_id"], item["external_id"], item["meeting_date"],
-            str(MeetingKind.POYTAKIRJA), item["paragraph"], item["title"], item["url"], "fi",
-            T0, T0, "synthetic")
+    return (
+        item["id"],
+        item["source_id"],
+        item["external_id"],
+        item["meeting_date"],
+        str(MeetingKind.POYTAKIRJA),
+        item["paragraph"],
+        item["title"],
+        item["url"],
+        "fi",
+        T0,
+        T0,
+        "synthetic",
+    )
 
 
 def bulk_sqlite(archive: Archive, synth: Synth, n: int, source_ids: Sequence[int]) -> None:
@@ -288,11 +337,13 @@ def bulk_sqlite(archive: Archive, synth: Synth, n: int, source_ids: Sequence[int
         sections: list[tuple[Any, ...]] = []
         fts: list[tuple[Any, ...]] = []
         fts_sections: list[tuple[Any, ...]] = []
-        for item, secs, fts_row, sec_rows in synth.rows(min(batch, n + 1 - start), start,
-                                                         source_ids):
+        for item, secs, fts_row, sec_rows in synth.rows(
+            min(batch, n + 1 - start), start, source_ids
+        ):
             items.append(item_tuple(item))
-            sections.extend((item["id"], k, str(s.kind), s.heading, s.text)
-                            for k, s in enumerate(secs, 1))
+            sections.extend(
+                (item["id"], k, str(s.kind), s.heading, s.text) for k, s in enumerate(secs, 1)
+            )
             fts.append((item["id"], *fts_row.values()))
             fts_sections.extend(
                 (item["id"] * SECTION_SLOTS + section_code(kind), r["lemmas"], r["parts"])
@@ -305,7 +356,8 @@ def bulk_sqlite(archive: Archive, synth: Synth, n: int, source_ids: Sequence[int
         )
         cur.executemany(
             "INSERT INTO item_fts (rowid, title_lemmas, title_parts, body_lemmas, body_parts) "
-            "VALUES (?,?,?,?,?)", fts,
+            "VALUES (?,?,?,?,?)",
+            fts,
         )
         cur.executemany(
             "INSERT INTO item_fts_section (rowid, lemmas, parts) VALUES (?,?,?)", fts_sections
@@ -377,8 +429,11 @@ def queries(pool: list[ItemRecord], rng: random.Random) -> tuple[list[str], list
     words_by_section: list[list[str]] = []
     for p in pool:
         for s in p.sections:
-            ws = [t for t, a in analyzer.iter_token_analyses(s.text)
-                  if len(t) >= 5 and a.known and not t[0].isdigit()]
+            ws = [
+                t
+                for t, a in analyzer.iter_token_analyses(s.text)
+                if len(t) >= 5 and a.known and not t[0].isdigit()
+            ]
             if len(ws) >= 2:
                 words_by_section.append(ws)
     one = [rng.choice(rng.choice(words_by_section)) for _ in range(40)]
@@ -426,8 +481,11 @@ def build(backend: str, n: int, pool: list[ItemRecord]) -> Archive:
     synth = Synth(pool)
     started = time.perf_counter()
     (bulk_sqlite if backend == "sqlite" else bulk_pg)(archive, synth, n, source_ids)
-    print(f"{backend}: {n:,} items written in {time.perf_counter() - started:.0f} s "
-          f"(analysis of the fixture pool {synth.analysis_s:.1f} s)", flush=True)
+    print(
+        f"{backend}: {n:,} items written in {time.perf_counter() - started:.0f} s "
+        f"(analysis of the fixture pool {synth.analysis_s:.1f} s)",
+        flush=True,
+    )
     return archive
 
 
@@ -435,11 +493,16 @@ def run_latency(args: argparse.Namespace) -> None:
     pool = fixture_items()
     one, two = queries(pool, random.Random(7))
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    print("| backend | items | queries | search p50 | search p95 | LIKE p50 | LIKE p95 "
-          "| LIKE/search (p50) |\n| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| backend | items | queries | search p50 | search p95 | LIKE p50 | LIKE p95 "
+        "| LIKE/search (p50) |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
+    )
     for backend in backends:
-        archive = (build(backend, args.items, pool) if not args.reuse
-                   else open_archive(archive_url(backend, f"items_{args.items}", fresh=False)))
+        archive = (
+            build(backend, args.items, pool)
+            if not args.reuse
+            else open_archive(archive_url(backend, f"items_{args.items}", fresh=False))
+        )
         for label, qs in (("1 word", one), ("2 words", two)):
             s = time_queries(archive, qs)
             like = time_like(archive, qs[: args.like_queries], backend)
@@ -447,7 +510,8 @@ def run_latency(args: argparse.Namespace) -> None:
                 f"| {backend} | {args.items:,} | {label} | {statistics.median(s):.1f} ms | "
                 f"{percentile(s, 0.95):.1f} ms | {statistics.median(like):.0f} ms | "
                 f"{percentile(like, 0.95):.0f} ms | "
-                f"{statistics.median(like) / statistics.median(s):.0f}× |", flush=True,
+                f"{statistics.median(like) / statistics.median(s):.0f}× |",
+                flush=True,
             )
         archive.close()
     print("one-word queries:", ", ".join(one[:10]), "…")
@@ -462,8 +526,11 @@ def run_indexing(args: argparse.Namespace) -> None:
     targets = [("empty", args.backend, archive_url(args.backend, "indexing"))]
     if args.into:
         targets.append(
-            (f"{args.into:,}-item archive", args.backend,
-             archive_url(args.backend, f"items_{args.into}", fresh=False))
+            (
+                f"{args.into:,}-item archive",
+                args.backend,
+                archive_url(args.backend, f"items_{args.into}", fresh=False),
+            )
         )
     for label, backend, url in targets:
         archive = open_archive(url)
@@ -479,7 +546,8 @@ def run_indexing(args: argparse.Namespace) -> None:
             records = [
                 replace(
                     pool[rng.randrange(len(pool))],
-                    external_id=f"x{tag}-{start + k}", meeting_external_id=None,
+                    external_id=f"x{tag}-{start + k}",
+                    meeting_external_id=None,
                     url=f"{base.base_url}?x={tag}-{start + k}",
                 )
                 for k in range(slice_n)
@@ -488,9 +556,12 @@ def run_indexing(args: argparse.Namespace) -> None:
             store(archive, base.name, records, base.base_url + f"?t={tag}")
             rates.append(slice_n / (time.perf_counter() - started))
         archive.close()
-        print(f"{backend}, into {label}: {args.items:,} items; items/s per 1,000-item slice: "
-              + ", ".join(f"{r:.0f}" for r in rates)
-              + f"; mean {args.items / sum(slice_n / r for r in rates):.0f} items/s", flush=True)
+        print(
+            f"{backend}, into {label}: {args.items:,} items; items/s per 1,000-item slice: "
+            + ", ".join(f"{r:.0f}" for r in rates)
+            + f"; mean {args.items / sum(slice_n / r for r in rates):.0f} items/s",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -506,8 +577,9 @@ def main() -> None:
     idx = sub.add_parser("indexing")
     idx.add_argument("--items", type=int, default=10_000)
     idx.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
-    idx.add_argument("--into", type=int, default=0,
-                     help="also index into the latency archive of this many items")
+    idx.add_argument(
+        "--into", type=int, default=0, help="also index into the latency archive of this many items"
+    )
     idx.set_defaults(run=run_indexing)
     args = parser.parse_args()
     args.run(args)
@@ -515,6 +587,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-

@@ -413,9 +413,7 @@ def _write_children(session: Session, item_id: int, record: ItemRecord) -> None:
             )
     if attachments:
         session.execute(insert(models.Attachment), attachments)
-    index_item(
-        session, item_id, record.title, [(str(s.kind), s.text) for s in record.sections]
-    )
+    index_item(session, item_id, record.title, [(str(s.kind), s.text) for s in record.sections])
 
 
 def _worse_parse(session: Session, item: models.Item, record: ItemRecord) -> str | None:
@@ -691,9 +689,7 @@ def save_parse(
         ).one()
     for document in result.documents:
         if document.municipality_code is None and code is not None:
-            document = replace(
-                document, municipality_code=code, region=document.region or region
-            )
+            document = replace(document, municipality_code=code, region=document.region or region)
         outcome = save_document(
             session, document, seen_at=seen_at, source_id=source_id, raw_page_id=page.raw_page_id
         )

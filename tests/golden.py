@@ -23,9 +23,7 @@ def expected_path(fixture: Path) -> Path:
 
 def golden_cases() -> list[Path]:
     """Fixture files that have a golden file, sorted."""
-    return sorted(
-        p.with_name(p.name[: -len(SUFFIX)]) for p in FIXTURES.rglob("*" + SUFFIX)
-    )
+    return sorted(p.with_name(p.name[: -len(SUFFIX)]) for p in FIXTURES.rglob("*" + SUFFIX))
 
 
 def platform_of(fixture: Path) -> str:

@@ -1,7 +1,7 @@
 """Rewrite golden files from the current parser output. Review every diff before committing!
 
-    python -m tests.regen_golden                      # all fixtures that have a golden file
-    python -m tests.regen_golden FIXTURE --url URL [--content-type CT]   # add or redo one
+python -m tests.regen_golden                      # all fixtures that have a golden file
+python -m tests.regen_golden FIXTURE --url URL [--content-type CT]   # add or redo one
 """
 
 from __future__ import annotations

@@ -230,8 +230,16 @@ def test_unreachable_source_is_one_line_not_a_traceback(tmp_path: Path) -> None:
         f'base_url = "{closed_port_url()}/cgi/DREQUEST.PHP"\nmunicipality = "297"\n',
         encoding="utf-8",
     )
-    result = pykala("harvest", "--sources", str(sources), "--db",
-                    f"sqlite:///{tmp_path / 'a.db'}", "--delay", "0", "--quiet")
+    result = pykala(
+        "harvest",
+        "--sources",
+        str(sources),
+        "--db",
+        f"sqlite:///{tmp_path / 'a.db'}",
+        "--delay",
+        "0",
+        "--quiet",
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()

@@ -101,7 +101,11 @@ def test_query_parse() -> None:
     parsed = parse_query('a "b c" -d OR e NOT f g OR h* "unclosed')
     # OR joins two positive atoms; after an exclusion it has nothing to join.
     assert [[a.text for a in c] for c in parsed.clauses] == [
-        ["a"], ["b c"], ["e"], ["g", "h"], ["unclosed"]
+        ["a"],
+        ["b c"],
+        ["e"],
+        ["g", "h"],
+        ["unclosed"],
     ]
     assert [a.text for a in parsed.excluded] == ["d", "f"]
     assert parsed.clauses[3][1].prefix and parsed.clauses[1][0].phrase
@@ -171,7 +175,10 @@ def test_region_county_and_topic_filters(archive: Archive) -> None:
     assert _set(archive, "perhekeskus", ItemFilters(county="Lappi")) == set()
     with archive.session() as session:
         topic = models.Topic(
-            name="perhekeskus", title="Perhekeskukset", definition={}, definition_hash="x",
+            name="perhekeskus",
+            title="Perhekeskukset",
+            definition={},
+            definition_hash="x",
             updated_at=datetime(2024, 1, 1, tzinfo=UTC),
         )
         session.add(topic)
@@ -209,6 +216,7 @@ def test_rebuilt_index_finds_the_same(finnish: Archive) -> None:
 def test_dates_still_break_ties(archive: Archive) -> None:
     setup_sources(archive)
     days = [date(2022, 1, 10), date(2024, 1, 10)]
-    store(archive, item_page(*(item(f"{n}9-1", "Kunta", meeting_date=d)
-                               for n, d in enumerate(days))))
+    store(
+        archive, item_page(*(item(f"{n}9-1", "Kunta", meeting_date=d) for n, d in enumerate(days)))
+    )
     assert _ids(archive, "kunnan") == ["kuopio:19-1", "kuopio:09-1"]

@@ -65,7 +65,9 @@ def upgrade() -> None:
                 ),
             ),
             sa.ForeignKeyConstraint(
-                ["item_id"], ["item.id"], name=op.f("fk_item_search_item_id_item"),
+                ["item_id"],
+                ["item.id"],
+                name=op.f("fk_item_search_item_id_item"),
                 ondelete="CASCADE",
             ),
             sa.PrimaryKeyConstraint("item_id", name=op.f("pk_item_search")),
@@ -85,7 +87,9 @@ def upgrade() -> None:
                 sa.Computed(_tsvector(("lemmas", "A"), ("parts", "B")), persisted=True),
             ),
             sa.ForeignKeyConstraint(
-                ["item_id"], ["item.id"], name=op.f("fk_item_search_section_item_id_item"),
+                ["item_id"],
+                ["item.id"],
+                name=op.f("fk_item_search_section_item_id_item"),
                 ondelete="CASCADE",
             ),
             sa.PrimaryKeyConstraint("item_id", "kind", name=op.f("pk_item_search_section")),
@@ -120,7 +124,9 @@ def downgrade() -> None:
             sa.Column("item_id", sa.Integer(), nullable=False),
             sa.Column("document", postgresql.TSVECTOR(), nullable=False),
             sa.ForeignKeyConstraint(
-                ["item_id"], ["item.id"], name=op.f("fk_item_search_item_id_item"),
+                ["item_id"],
+                ["item.id"],
+                name=op.f("fk_item_search_item_id_item"),
                 ondelete="CASCADE",
             ),
             sa.PrimaryKeyConstraint("item_id", name=op.f("pk_item_search")),
