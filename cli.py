@@ -73,7 +73,7 @@ SourcesOption = Annotated[
     typer.Option(
         "--sources",
         envvar="PYKALA_SOURCES",
-        help="TOML file of [[source]] tables. Default: the sources shipped with pykala.",
+        help="TOML file of [\\[source]] tables. Default: the sources shipped with pykala.",
         show_envvar=True,
         exists=False,
         dir_okay=False,
@@ -1099,7 +1099,7 @@ TopicsOption = Annotated[
     typer.Option(
         "--topics",
         envvar="PYKALA_TOPICS",
-        help="TOML file of your own [[topic]] tables, added to the shipped ones (a topic "
+        help="TOML file of your own [\\[topic]] tables, added to the shipped ones (a topic "
         "with a shipped name replaces it). Stored topics stay in the archive.",
         dir_okay=False,
         show_default=False,

@@ -90,6 +90,15 @@ def test_every_command_is_documented_and_has_help() -> None:
         assert "Usage:" in result.output
 
 
+def test_help_shows_toml_table_names_literally() -> None:
+    # Rich markup would eat "[source]" as a style tag and print "TOML file of [] tables".
+    runner = CliRunner()
+    for path, table_name in ((["sources"], "[[source]]"), (["topics", "update"], "[[topic]]")):
+        result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        assert table_name in result.output, result.output
+
+
 def test_readme_codebook_matches_export_columns() -> None:
     block = README.split("<!-- codebook:start -->")[1].split("<!-- codebook:end -->")[0]
     documented = re.findall(r"^\| `(\w+)` \| (.+?) \|$", block, flags=re.M)
