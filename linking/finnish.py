@@ -249,6 +249,14 @@ class FinnishAnalyzer:
         self._cached: Callable[[str], WordAnalysis] = functools.lru_cache(maxsize=cache_size)(
             self._analyze_lower
         )
+        # Elided compounds ("Perusturva- ja terveyslautakunta") ask Voikko for the host
+        # word's structure each time they are met: cached too, or a snippet pays for it.
+        self._cached_tail: Callable[[str], str | None] = functools.lru_cache(
+            maxsize=cache_size // 4
+        )(self._tail_lower)
+        self._cached_terms: Callable[[str], frozenset[str]] = functools.lru_cache(
+            maxsize=cache_size
+        )(self._terms_lower)
 
     def cache_info(self) -> functools._CacheInfo:
         return self._cached.cache_info()  # type: ignore[attr-defined, no-any-return]
@@ -263,6 +271,18 @@ class FinnishAnalyzer:
         # Voikko analyses "kuopion" like "Kuopion" (lemma Kuopio), so the lower-cased
         # word is both what Voikko sees and the cache key.
         return self._cached(_clean(word).strip("-").lower())
+
+    def word_terms(self, word: str) -> frozenset[str]:
+        """The lemmas and compound parts of one word as a set: a query term matches the
+        word when it is one of them (the rule of ``terms_match``)."""
+        # Snippets call this for every distinct word of a text: skip the translate
+        # (slow per character) when there is no hyphen to clean.
+        key = word.lower() if word.isalnum() else _clean(word).strip("-").lower()
+        return self._cached_terms(key)
+
+    def _terms_lower(self, word: str) -> frozenset[str]:
+        analysis = self._cached(word)
+        return frozenset((*analysis.lemmas, *analysis.parts))
 
     def _analyze_lower(self, word: str) -> WordAnalysis:
         if "-" in word:
@@ -290,7 +310,9 @@ class FinnishAnalyzer:
     def _tail(self, word: str) -> str | None:
         """Surface of ``word`` after its first compound component (terveyslautakunnan →
         lautakunnan), from the first analysis that has one."""
-        lower = word.lower()
+        return self._cached_tail(word.lower())
+
+    def _tail_lower(self, lower: str) -> str | None:
         for analysis in self.voikko_analyze(lower):
             structure = analysis.get("STRUCTURE")
             components = _components(lower, str(structure)) if structure else None

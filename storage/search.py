@@ -589,8 +589,7 @@ def search_items(
         raise SearchQueryError(f"the search index rejected {query!r}: {exc.orig}") from exc
     missing = [r[0] for r in rows if r[0] not in texts]
     texts.update(_texts(session, missing, kind))
-    terms, prefixes = plan.highlight_terms()
-    memo: dict[str, bool] = {}
+    matcher = _Matcher(analyzer, *plan.highlight_terms())
     return [
         SearchHit(
             item_id=f"{r[5]}:{r[1]}",
@@ -600,9 +599,7 @@ def search_items(
             meeting_date=r[8],
             paragraph=r[4],
             title=r[2],
-            snippet=_snippet(
-                analyzer, texts.get(r[0], []), r[2], terms, prefixes, mark_start, mark_end, memo
-            ),
+            snippet=_snippet(texts.get(r[0], []), r[2], matcher, mark_start, mark_end),
             url=r[3],
         )
         for r in rows
@@ -628,46 +625,70 @@ def _candidates(
 # --- snippets -------------------------------------------------------------------------
 
 
-def _snippet(
-    analyzer: FinnishAnalyzer,
-    texts: Sequence[str],
-    title: str,
-    terms: Sequence[str],
-    prefixes: Sequence[str],
-    start: str,
-    end: str,
-    memo: dict[str, bool],
-) -> str:
+class _Matcher:
+    """Which words match a query's terms or prefixes, remembered for one search: the
+    hits of a search share most of their vocabulary."""
+
+    def __init__(
+        self, analyzer: FinnishAnalyzer, terms: Sequence[str], prefixes: Sequence[str]
+    ) -> None:
+        self.analyzer = analyzer
+        self.terms = frozenset(terms)
+        self.prefixes = tuple(prefixes)
+        self.checked: set[str] = set()  # words as written
+        self.matched: set[str] = set()
+        self.local: dict[str, bool] = {}  # elided-compound contexts (_elided_match)
+
+    def is_match(self, analysis: WordAnalysis) -> bool:
+        if not self.terms.isdisjoint(analysis.lemmas) or not self.terms.isdisjoint(analysis.parts):
+            return True
+        return any(
+            w.startswith(p) for p in self.prefixes for w in (*analysis.lemmas, *analysis.parts)
+        )
+
+    def matched_words(self, flat: str) -> set[str]:
+        """The words of ``flat`` (as written) that match. Set operations, so a text whose
+        words were all seen before in this search costs no analysis at all."""
+        words = set(_WORD.findall(flat))
+        for word in words - self.checked:
+            if self._word_matches(word):
+                self.matched.add(word)
+        self.checked |= words
+        return words & self.matched
+
+    def _word_matches(self, word: str) -> bool:
+        if not self.terms.isdisjoint(self.analyzer.word_terms(word)):
+            return True
+        return bool(self.prefixes) and self.is_match(self.analyzer.analyze_word(word))
+
+    def spans(self, flat: str) -> Iterator[tuple[int, int]]:
+        """(start, end) in ``flat`` of each token matching a term or prefix (with elided
+        compounds expanded: "Perusturva- ja terveyslautakunta" matches lautakunta twice)."""
+        pos = 0
+        for token, analysis in self.analyzer.iter_token_analyses(flat):
+            found = flat.find(token, pos)
+            if found < 0:
+                continue
+            pos = found + len(token)
+            if self.is_match(analysis):
+                yield found, pos
+
+
+def _snippet(texts: Sequence[str], title: str, matcher: _Matcher, start: str, end: str) -> str:
     """The first section text with a match, highlighted; else the beginning of the text
     (the match was in the title), or the title highlighted when there is no text."""
     for candidate in texts:
-        snippet = _highlight(candidate, terms, start, end, SNIPPET_WIDTH, prefixes, analyzer, memo)
+        snippet = _highlight(candidate, matcher, start, end, SNIPPET_WIDTH)
         if snippet is not None:
             return snippet
     if texts:
         return _window(_flatten(texts[0]), 0, SNIPPET_WIDTH, [], start, end)
-    return highlight(title, terms, start=start, end=end, prefixes=prefixes, analyzer=analyzer)
-
-
-def _is_match(analysis: WordAnalysis, terms: Sequence[str], prefixes: Sequence[str]) -> bool:
-    return terms_match(terms, analysis) or any(
-        w.startswith(p) for p in prefixes for w in (*analysis.lemmas, *analysis.parts)
+    title_snippet = _highlight(title, matcher, start, end, SNIPPET_WIDTH)
+    return (
+        title_snippet
+        if title_snippet is not None
+        else _window(_flatten(title), 0, SNIPPET_WIDTH, [], start, end)
     )
-
-
-def _match_spans(
-    analyzer: FinnishAnalyzer, flat: str, terms: Sequence[str], prefixes: Sequence[str]
-) -> Iterator[tuple[int, int]]:
-    """(start, end) in ``flat`` of each token matching a term or prefix (with elided
-    compounds expanded: "Perusturva- ja terveyslautakunta" matches lautakunta twice)."""
-    pos = 0
-    for token, analysis in analyzer.iter_token_analyses(flat):
-        found = flat.find(token, pos)
-        if found < 0:
-            continue
-        pos = found + len(token)
-        if _is_match(analysis, terms, prefixes):
-            yield found, pos
 
 
 def _flatten(text_: str) -> str:
@@ -689,39 +710,23 @@ def highlight(
 ) -> str:
     """About ``width`` characters around the first word whose lemma or compound part is
     one of ``terms`` (or starts with one of ``prefixes``), every such word marked."""
-    analyzer = analyzer or get_analyzer()
-    snippet = _highlight(text_, terms, start, end, width, prefixes, analyzer, {})
+    matcher = _Matcher(analyzer or get_analyzer(), terms, prefixes)
+    snippet = _highlight(text_, matcher, start, end, width)
     return snippet if snippet is not None else _window(_flatten(text_), 0, width, [], start, end)
 
 
-def _highlight(
-    text_: str,
-    terms: Sequence[str],
-    start: str,
-    end: str,
-    width: int,
-    prefixes: Sequence[str],
-    analyzer: FinnishAnalyzer,
-    memo: dict[str, bool],
-) -> str | None:
+def _highlight(text_: str, matcher: _Matcher, start: str, end: str, width: int) -> str | None:
     flat = _flatten(text_)
     # Fast scan for the first match: one cached analysis per distinct word. Only the
     # window is then analysed token by token (which also expands elided compounds).
-    # The distinct words are checked first (a C-level findall), so a text without a
-    # match (common: the match was in the title or another section) is not walked.
-    hits: set[str] = set()
-    for word in set(_WORD.findall(flat)):
-        key = word.lower()
-        hit = memo.get(key)
-        if hit is None:
-            hit = memo[key] = _is_match(analyzer.analyze_word(key), terms, prefixes)
-        if hit:
-            hits.add(word)
+    # The distinct words are checked first, so a text without a match (common: the
+    # match was in the title or another section) is not walked.
+    hits = matcher.matched_words(flat)
     first: int | None = None
     if hits:
         first = next(m.start() for m in _WORD.finditer(flat) if m.group() in hits)
     if first is None:
-        first = _elided_match(analyzer, flat, terms, prefixes, memo)
+        first = _elided_match(matcher, flat)
         if first is None:
             return None
     begin = 0
@@ -729,24 +734,14 @@ def _highlight(
         begin = flat.rfind(" ", 0, first - SNIPPET_LEAD) + 1
     # A little beyond the window, so an elided prefix near its end finds its compound.
     window = flat[begin : begin + width + 120]
-    found = [
-        (s + begin, e + begin)
-        for s, e in _match_spans(analyzer, window, terms, prefixes)
-        if s <= width
-    ]
+    found = [(s + begin, e + begin) for s, e in matcher.spans(window) if s <= width]
     return _window(flat, begin, width, found, start, end)
 
 
-def _elided_match(
-    analyzer: FinnishAnalyzer,
-    flat: str,
-    terms: Sequence[str],
-    prefixes: Sequence[str],
-    memo: dict[str, bool],
-) -> int | None:
+def _elided_match(matcher: _Matcher, flat: str) -> int | None:
     """Where the first token matches when no plain word does: an elided compound
     ("Perusturva- ja terveyslautakunta") or a "EU:n"-style token. Only those can then
-    match (what _match_spans over the whole text would find first), so only the
+    match (what _Matcher.spans over the whole text would find first), so only the
     space-separated chunks holding one are tokenized, each candidate analysed with just
     the tokens it looks ahead to."""
     if not _ELIDED.search(flat):
@@ -767,11 +762,9 @@ def _elided_match(
             following = tokens[n + 1 : n + 2 + ELISION_LOOKAHEAD] if elided else []
             stop = following[-1].end() if following else token.end()
             local = flat[token.start() : stop]
-            key = "\0" + local  # never a word: the memo also holds words
-            hit = memo.get(key)
+            hit = matcher.local.get(local)
             if hit is None:
-                spans = _match_spans(analyzer, local, terms, prefixes)
-                hit = memo[key] = any(s == 0 for s, _e in spans)
+                hit = matcher.local[local] = any(s == 0 for s, _e in matcher.spans(local))
             if hit:
                 return token.start()
     return None
