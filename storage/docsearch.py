@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from linking.finnish import get_analyzer
 
 from . import models
-from .filters import _fold
+from .filters import fold_name
 from .query import parse_query
 
 # The query compiler and snippet maker of the item search, shared on purpose.
@@ -50,29 +50,29 @@ class DocumentHit:
 
 def _municipality_codes(session: Session, wanted: str) -> list[str]:
     """Codes of the municipality given as a code or a Finnish or Swedish name."""
-    key = _fold(wanted)
+    key = fold_name(wanted)
     rows = session.execute(
         select(models.Municipality.code, models.Municipality.name_fi, models.Municipality.name_sv)
     ).all()
-    return [code for code, *names in rows if any(n and _fold(n) == key for n in (code, *names))]
+    return [code for code, *names in rows if any(n and fold_name(n) == key for n in (code, *names))]
 
 
 def _regions(session: Session, wanted: str) -> list[str]:
     """Stored document regions that are ``wanted`` or begin with it (folded in Python, as
     storage.filters does: SQLite's lower() folds ASCII only)."""
-    key = _fold(wanted)
+    key = fold_name(wanted)
     stored = session.scalars(select(models.Document.region).distinct())
-    return [r for r in stored if r is not None and _fold(r).startswith(key)]
+    return [r for r in stored if r is not None and fold_name(r).startswith(key)]
 
 
 def _topic_clause(session: Session, topic: str) -> Any:
-    key = _fold(topic)
+    key = fold_name(topic)
     topic_ids = [
         topic_id
         for topic_id, name, title in session.execute(
             select(models.Topic.id, models.Topic.name, models.Topic.title)
         )
-        if key in (_fold(name), _fold(title or ""))
+        if key in (fold_name(name), fold_name(title or ""))
     ]
     if not topic_ids:
         return false()

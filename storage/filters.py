@@ -35,12 +35,13 @@ class ItemFilters:
     topic: str | None = None  # topic name (linking.topics): items that are its members
 
 
-def _fold(text: str) -> str:
+def fold_name(text: str) -> str:
+    """A name as filters compare it: case-folded, whitespace collapsed."""
     return " ".join(text.casefold().split())
 
 
 def _source_ids(session: Session, wanted: str) -> list[int]:
-    key = _fold(wanted)
+    key = fold_name(wanted)
     rows = session.execute(
         select(
             models.Source.id,
@@ -55,12 +56,12 @@ def _source_ids(session: Session, wanted: str) -> list[int]:
     return [
         source_id
         for source_id, *names in rows
-        if any(name is not None and _fold(name) == key for name in names)
+        if any(name is not None and fold_name(name) == key for name in names)
     ]
 
 
 def _region_source_ids(session: Session, wanted: str, county: bool) -> list[int]:
-    key = _fold(wanted)
+    key = fold_name(wanted)
     column = models.Municipality.wellbeing_county if county else models.Municipality.region
     rows = session.execute(
         select(models.Source.id, column).join(
@@ -68,13 +69,15 @@ def _region_source_ids(session: Session, wanted: str, county: bool) -> list[int]
         )
     ).all()
     return [
-        source_id for source_id, name in rows if name is not None and _fold(name).startswith(key)
+        source_id
+        for source_id, name in rows
+        if name is not None and fold_name(name).startswith(key)
     ]
 
 
 def section_kind(wanted: str) -> str:
     """The SectionKind value for a --section argument ("päätös", "Paatos" → "paatos")."""
-    key = _fold(wanted).replace("ä", "a").replace("ö", "o").replace("å", "a")
+    key = fold_name(wanted).replace("ä", "a").replace("ö", "o").replace("å", "a")
     kinds = [kind.value for kind in SectionKind]
     if key not in kinds:
         raise FilterError(f"unknown section {wanted!r}: use one of {', '.join(kinds)}")
@@ -82,9 +85,9 @@ def section_kind(wanted: str) -> str:
 
 
 def _body_ids(session: Session, wanted: str) -> list[int]:
-    key = _fold(wanted)
+    key = fold_name(wanted)
     rows = session.execute(select(models.Body.id, models.Body.name)).all()
-    return [body_id for body_id, name in rows if key in _fold(name)]
+    return [body_id for body_id, name in rows if key in fold_name(name)]
 
 
 def meeting_date_column() -> ColumnElement[date]:
@@ -121,13 +124,13 @@ def filter_clauses(session: Session, filters: ItemFilters) -> list[ColumnElement
             .exists()
         )
     if filters.topic:
-        key = _fold(filters.topic)
+        key = fold_name(filters.topic)
         topic_ids = [
             topic_id
             for topic_id, name, title in session.execute(
                 select(models.Topic.id, models.Topic.name, models.Topic.title)
             )
-            if key in (_fold(name), _fold(title or ""))
+            if key in (fold_name(name), fold_name(title or ""))
         ]
         clauses.append(
             select(models.ItemTopic.id)
