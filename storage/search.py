@@ -19,6 +19,7 @@ compound matches are highlighted (FTS5's snippet() cannot see lemma-column hits)
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -199,10 +200,14 @@ SECTION_TIERS: tuple[_Tier, ...] = (
 # all its matches by date: ~6-8 µs a probe, so at most ~8 ms lost on a rare word, and a
 # fallback sorts at most ~2 % of the archive (a word in fewer than 20 of 1,000 items).
 WALK_BUDGET = {"sqlite": 1000, "postgresql": 500}  # a PostgreSQL probe may detoast
-# SQLite walks only a tier with at least this many matches (counted, cheaply, up to it):
-# an FTS5 probe with a column filter reads the term's whole doclist when the term is
-# common in other columns (~0.3 ms a probe), and sorting fewer matches takes ~1 ms.
-SQLITE_WALK_MATCHES = 2000
+# SQLite walks a tier only when it has many matches (counted, cheaply, up to the
+# threshold). An FTS5 probe costs 10-300 µs (it reads a term's doclist; more with several
+# words or a column filter), sorting a match by date ~1.5 µs. A walk needs ~limit/density
+# probes, a sort costs ~matches, so they break even near matches = c·√items: measured on
+# 100,000 items (bench/RESULTS.md, "Search"), walking from 2,000 matches gave p50 44/57 ms
+# (one/two words), from ~12,600 (c = 40) 25/25 ms, never walking 28/27 ms.
+SQLITE_WALK_MATCHES = 2000  # the least threshold
+SQLITE_WALK_FACTOR = 40
 
 
 def _render(
@@ -369,17 +374,26 @@ def _filtered(order: Any, clauses: Sequence[ColumnElement[bool]]) -> list[Column
     ]
 
 
-def _dense(session: Session, dialect: str, plan: _Plan, kind: str | None, tier: int) -> bool:
+def _sqlite_walk_matches(session: Session) -> int:
+    """The matches from which a SQLite tier is walked rather than sorted (see above)."""
+    order = _order_table()
+    items = session.scalar(select(func.max(order.c.item_id))) or 0  # ~ the item count, O(1)
+    return max(SQLITE_WALK_MATCHES, round(SQLITE_WALK_FACTOR * math.sqrt(items)))
+
+
+def _dense(
+    session: Session, dialect: str, plan: _Plan, kind: str | None, tier: int, min_matches: int
+) -> bool:
     """Is ``tier`` worth walking: always on PostgreSQL; on SQLite when it has at least
-    SQLITE_WALK_MATCHES matches and no prefix word."""
+    ``min_matches`` matches and no prefix word."""
     if dialect != "sqlite":
         return True
     if any(alt.prefix for clause in _positive(plan) for c in clause for g in c for alt in g):
         return False  # FTS5 merges every term with the prefix again at each probe
     index, _index_id, condition = _tier_condition(dialect, plan, kind, tier)
-    first = select(literal(1)).select_from(index).where(condition).limit(SQLITE_WALK_MATCHES)
+    first = select(literal(1)).select_from(index).where(condition).limit(min_matches)
     found = session.scalar(select(func.count()).select_from(first.subquery()))
-    return (found or 0) >= SQLITE_WALK_MATCHES
+    return (found or 0) >= min_matches
 
 
 def _ranked_ids(
@@ -554,11 +568,15 @@ def search_items(
     tiers = ITEM_TIERS if kind is None else SECTION_TIERS
     try:
         walk = _walk_cutoff(session, dialect)
+        min_matches = _sqlite_walk_matches(session) if dialect == "sqlite" else 0
         for tier in range(len(tiers)):
             if len(rows) >= limit:
                 break
 
-            tier_walk = (walk[0] and _dense(session, dialect, plan, kind, tier), walk[1])
+            tier_walk = (
+                walk[0] and _dense(session, dialect, plan, kind, tier, min_matches),
+                walk[1],
+            )
 
             def ranked(
                 count: int, offset: int, tier: int = tier, tier_walk: Any = tier_walk

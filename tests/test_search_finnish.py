@@ -220,3 +220,74 @@ def test_dates_still_break_ties(archive: Archive) -> None:
         archive, item_page(*(item(f"{n}9-1", "Kunta", meeting_date=d) for n, d in enumerate(days)))
     )
     assert _ids(archive, "kunnan") == ["kuopio:19-1", "kuopio:09-1"]
+
+
+def _walk_date(n: int) -> date:
+    return date(2022 + n % 3, 1 + n % 12, 1 + n % 27)
+
+
+def _walk_archive(archive: Archive) -> None:
+    """36 items over three years: titles and texts mention perhekeskus and lautakunta in
+    different tiers (whole lemma in the title, compound part in the title, text only)."""
+    setup_sources(archive)
+    titles = ["Perhekeskus", "Perhekeskustoimintamalli", "Talousarvio", "Lautakunnan kokous"]
+    texts = [
+        "Perhekeskusten verkosto ja lautakunta.",
+        "Kaupunginhallitus päätti.",
+        "Perusturva- ja terveyslautakunta merkitsi tiedoksi perhekeskuksen.",
+    ]
+    records = [
+        item(
+            f"{2000 + n}-1",
+            titles[n % len(titles)],
+            selostus=texts[n % len(texts)],
+            meeting_date=_walk_date(n),
+        )
+        for n in range(36)
+    ]
+    store(archive, item_page(*records))
+
+
+WALK_QUERIES = ["perhekeskus", "lautakunta", "perhekeskus lautakunta", "kokous -talousarvio"]
+
+
+def test_walking_the_date_order_ranks_like_sorting_every_match(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Common words walk item_order newest-first probing the index; rare ones sort all their
+    # matches. Whichever path a tier takes (and a walk cut short by its budget), the
+    # ranking must be the same: tier, then newest meeting first.
+    import storage.search as search
+
+    _walk_archive(archive)
+
+    def ranked() -> dict[str, list[str]]:
+        return {q: _ids(archive, q) for q in WALK_QUERIES}
+
+    with monkeypatch.context() as m:
+        m.setattr(search, "_walk_cutoff", lambda _session, _dialect: (False, None))
+        sorted_only = ranked()
+    with monkeypatch.context() as m:
+        m.setattr(search, "SQLITE_WALK_MATCHES", 1)
+        m.setattr(search, "SQLITE_WALK_FACTOR", 0)
+        walked = ranked()
+        m.setattr(search, "WALK_BUDGET", {"sqlite": 5, "postgresql": 5})
+        walked_then_sorted = ranked()
+    assert all(sorted_only[q] for q in WALK_QUERIES), sorted_only
+    assert walked == sorted_only
+    assert walked_then_sorted == sorted_only
+
+    # Whole-lemma title hits first, then compound-part titles, each newest first.
+    def newest_first(remainder: int) -> list[str]:
+        ns = [n for n in range(36) if n % 4 == remainder]
+        return [f"kuopio:{2000 + n}-1" for n in sorted(ns, key=_walk_date, reverse=True)]
+
+    assert sorted_only["perhekeskus"][:18] == newest_first(0) + newest_first(1)
+
+
+def test_sqlite_walks_only_a_tier_with_many_matches(sqlite_archive: Archive) -> None:
+    import storage.search as search
+
+    _walk_archive(sqlite_archive)
+    with sqlite_archive.session() as session:
+        assert search._sqlite_walk_matches(session) == search.SQLITE_WALK_MATCHES
