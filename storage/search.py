@@ -65,6 +65,9 @@ VERIFY_BATCH = 200  # candidates fetched at a time when phrases are checked in P
 _WORD = re.compile(r"[^\W_]+")
 _COLON = re.compile(r"[^\W_]:[^\W_]")  # "EU:n": one token to the analyser
 _ELIDED = re.compile(r"[^\W_]-(?=\s)")  # "Perusturva- ja …": a compound whose head follows
+# Where the analyser's tokens differ from plain words: an elided compound's trailing
+# hyphen ("Perusturva- ja …", which borrows its head) and "EU:n"-style tokens.
+_NEEDS_ANALYSER = re.compile(r"[^\W_]-(?![^\W_])|[^\W_]:[^\W_]")
 _CLEAN = str.maketrans({"\u2010": "-", "\u2011": "-", "\u00ad": None})
 
 
@@ -682,6 +685,13 @@ class _Matcher:
     def spans(self, flat: str) -> Iterator[tuple[int, int]]:
         """(start, end) in ``flat`` of each token matching a term or prefix (with elided
         compounds expanded: "Perusturva- ja terveyslautakunta" matches lautakunta twice)."""
+        if not _NEEDS_ANALYSER.search(flat):
+            # Then the analyser's tokens are exactly the plain words: no need to run it.
+            for m in _WORD.finditer(flat):
+                word = m.group()
+                if word in self.matched or (word not in self.checked and self._word_matches(word)):
+                    yield m.span()
+            return
         pos = 0
         for token, analysis in self.analyzer.iter_token_analyses(flat):
             found = flat.find(token, pos)
