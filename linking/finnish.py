@@ -59,12 +59,12 @@ INSTALL_HINT = "apt-get install libvoikko1 voikko-fi && pip install libvoikko"
 # Words a chain of elided prefixes may pass over on its way to the word it borrows from:
 # "sosiaali-, terveys- ja ympäristölautakunta".
 _ELISION_JOINERS = frozenset({"ja", "tai", "sekä", "eli", "ynnä", "taikka", "että"})
-_ELISION_LOOKAHEAD = 6
+ELISION_LOOKAHEAD = 6
 
 # Letters (any script, å ä ö included) and digits; "EU:n"-style colon inflection and
 # hyphens inside a token; a trailing hyphen marks an elided compound.
-_TOKEN_RE = re.compile(r"[^\W_]+(?::[^\W_]+)?(?:-[^\W_]+(?::[^\W_]+)?)*-?")
-_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u00ad": None})
+TOKEN_RE = re.compile(r"[^\W_]+(?::[^\W_]+)?(?:-[^\W_]+(?::[^\W_]+)?)*-?")
+HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u00ad": None})
 _WORDBASE_RE = re.compile(r"\+([^+(]*)(?:\(([^)]*)\))?")
 
 
@@ -210,7 +210,7 @@ def _merge(analyses: Sequence[WordAnalysis]) -> WordAnalysis:
 
 
 def _clean(text: str) -> str:
-    return text.translate(_HYPHENS)
+    return text.translate(HYPHENS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +221,7 @@ class _Token:
 
 def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
-    for match in _TOKEN_RE.finditer(_clean(text)):
+    for match in TOKEN_RE.finditer(_clean(text)):
         raw = match.group()
         elided = raw.endswith("-")
         tokens.append(_Token(raw.rstrip("-"), elided))
@@ -342,7 +342,7 @@ class FinnishAnalyzer:
         for index, token in enumerate(tokens):
             if token.elided and "-" not in token.text:
                 host = None
-                for later in tokens[index + 1 : index + 1 + _ELISION_LOOKAHEAD]:
+                for later in tokens[index + 1 : index + 1 + ELISION_LOOKAHEAD]:
                     if later.elided or later.text.lower() in _ELISION_JOINERS:
                         continue
                     host = later.text

@@ -40,13 +40,13 @@ from sqlalchemy.orm import Session
 
 # The analyser's tokenizer, hyphen folding and look-ahead (see _analyse).
 from linking.finnish import (
-    _ELISION_LOOKAHEAD,
-    _HYPHENS,
+    ELISION_LOOKAHEAD,
+    HYPHENS,
     FinnishAnalyzer,
     WordAnalysis,
     get_analyzer,
 )
-from linking.finnish import _TOKEN_RE as _ANALYSER_TOKEN
+from linking.finnish import TOKEN_RE as _ANALYSER_TOKEN
 from parsers.records import SectionKind
 
 TOKEN = re.compile(r"[^\W_]+")
@@ -106,13 +106,13 @@ def _analyse(analyzer: FinnishAnalyzer, text_: str) -> tuple[list[str], list[str
     was mostly this). Elided compounds go through the analyser itself."""
     lemmas: list[str] = []
     parts: list[str] = []
-    clean = text_.translate(_HYPHENS)
+    clean = text_.translate(HYPHENS)
     tokens = list(_ANALYSER_TOKEN.finditer(clean))
     for n, token in enumerate(tokens):
         raw = token.group()
         word = raw.rstrip("-")
         if raw.endswith("-") and "-" not in word:
-            last = tokens[min(n + 1 + _ELISION_LOOKAHEAD, len(tokens) - 1)]
+            last = tokens[min(n + 1 + ELISION_LOOKAHEAD, len(tokens) - 1)]
             window = clean[token.start() : last.end()]
             _token, analysis = next(iter(analyzer.iter_token_analyses(window)))
             flat = _flat_analysis(analysis)

@@ -48,9 +48,14 @@ from sqlalchemy.orm import Session
 
 # The analyser's own tokenizer and look-ahead, so that snippets find elided compounds
 # exactly where the analyser does (see _elided_match).
-from linking.finnish import _ELISION_LOOKAHEAD as ELISION_LOOKAHEAD
-from linking.finnish import _TOKEN_RE as _ANALYSER_TOKEN
-from linking.finnish import FinnishAnalyzer, WordAnalysis, get_analyzer, terms_match
+from linking.finnish import (
+    ELISION_LOOKAHEAD,
+    FinnishAnalyzer,
+    WordAnalysis,
+    get_analyzer,
+    terms_match,
+)
+from linking.finnish import TOKEN_RE as _ANALYSER_TOKEN
 
 from . import models
 from .filters import ItemFilters, filter_clauses, meeting_date_column, section_kind
