@@ -38,6 +38,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
+import storage.search
 from harvester.sources import load_municipalities, load_sources
 from linking.finnish import get_analyzer
 from parsers.records import ItemRecord, MeetingKind, PageKind, ParseResult, Section, SectionKind
@@ -490,6 +491,9 @@ def build(backend: str, n: int, pool: list[ItemRecord]) -> Archive:
 
 
 def run_latency(args: argparse.Namespace) -> None:
+    if args.sqlite_walk_matches:
+        storage.search.SQLITE_WALK_MATCHES = args.sqlite_walk_matches
+        storage.search.SQLITE_WALK_FACTOR = 0
     pool = fixture_items()
     one, two = queries(pool, random.Random(7))
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
@@ -578,6 +582,12 @@ def main() -> None:
     lat.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     lat.add_argument("--reuse", action="store_true", help="use the archive a run left")
     lat.add_argument("--like-queries", type=int, default=10)
+    lat.add_argument(
+        "--sqlite-walk-matches",
+        type=int,
+        default=0,
+        help="walk a SQLite tier from this many matches instead of the shipped threshold",
+    )
     lat.set_defaults(run=run_latency)
     idx = sub.add_parser("indexing")
     idx.add_argument("--items", type=int, default=10_000)
