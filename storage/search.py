@@ -205,15 +205,15 @@ SECTION_TIERS: tuple[_Tier, ...] = (
     _Tier(None, "document", None),
 )
 # The newest items walked (each probed in the index) before a tier falls back to sorting
-# all its matches by date: ~6-8 µs a probe, so at most ~8 ms lost on a rare word, and a
-# fallback sorts at most ~2 % of the archive (a word in fewer than 20 of 1,000 items).
+# all its matches by date: a walk that finds too few is cut short, and the fallback then
+# sorts a word that is rare among the newest items (fewer than 20 in 1,000 on SQLite).
 WALK_BUDGET = {"sqlite": 1000, "postgresql": 500}  # a PostgreSQL probe may detoast
 # SQLite walks a tier only when it has many matches (counted, cheaply, up to the
 # threshold). An FTS5 probe costs 10-300 µs (it reads a term's doclist; more with several
 # words or a column filter), sorting a match by date ~1.5 µs. A walk needs ~limit/density
 # probes, a sort costs ~matches, so they break even near matches = c·√items: measured on
-# 100,000 items (bench/RESULTS.md, "Search"), walking from 2,000 matches gave p50 44/57 ms
-# (one/two words), from ~12,600 (c = 40) 25/25 ms, never walking 28/27 ms.
+# 100,000 items (bench/RESULTS.md, "Search"), walking from 2,000 matches gave p50
+# 36-38/45 ms (one/two words), from 40·√items = 12,649 24/23 ms.
 SQLITE_WALK_MATCHES = 2000  # the least threshold
 SQLITE_WALK_FACTOR = 40
 
