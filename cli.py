@@ -917,9 +917,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one item with its sections, URL and earlier versions (or one document)."""
-    from linking.documents import document_topics
     from linking.links import item_links, resolve_item_id
-    from linking.membership import item_topics
+    from linking.membership import document_topics, item_topics
     from storage.docview import get_document
     from storage.queries import get_item
 
@@ -1332,11 +1331,18 @@ def topics_timeline(
     by: Annotated[str, typer.Option(help="municipality, region or county.")] = "municipality",
     period: Annotated[str, typer.Option(help="year or month.")] = "year",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    png: Annotated[
+        Path | None,
+        typer.Option(
+            "--png",
+            help="Also draw the timeline into this PNG file (needs matplotlib: pykala[plot]).",
+        ),
+    ] = None,
 ) -> None:
     """When each municipality (region, wellbeing county) decided about a topic: a table of
-    member decisions per meeting year or month. Member documents (programme pages, slide
-    decks) are not counted: their dates are dates their text mentions, not decisions
-    (`pykala topics show` lists them)."""
+    member decisions per meeting year or month (--png: also a dot plot). Member documents
+    (programme pages, slide decks) are not counted: their dates are dates their text
+    mentions, not decisions (`pykala topics show` lists them)."""
     from linking.membership import timeline
 
     if by not in ("municipality", "region", "county"):
@@ -1347,6 +1353,8 @@ def topics_timeline(
         update_linking(archive, topics_file, topic=name)
         with archive.session() as session:
             result = timeline(session, name, by, period)  # type: ignore[arg-type]
+    if png is not None:
+        _write_png(result, png)
     if as_json:
         out.print(json.dumps(asdict(result), ensure_ascii=False, indent=2), markup=False)
         return
@@ -1356,6 +1364,18 @@ def topics_timeline(
             group, *(str(counts.get(p, "")) for p in result.periods), str(result.total(group))
         )
     out.print(table)
+
+
+def _write_png(result: Any, path: Path) -> None:
+    from linking.plot import PlotUnavailable, write_timeline_png
+
+    try:
+        write_timeline_png(result, path)
+    except PlotUnavailable as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    err.print(f"wrote {path}", markup=False)
 
 
 @topics_app.command("update")
@@ -1375,19 +1395,26 @@ def links(
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Recompute every same-case and similar link.")
     ] = False,
-    k: Annotated[int, typer.Option(min=1, help="Similar decisions kept per item.")] = 5,
+    k: Annotated[
+        int, typer.Option(min=1, help="Similar decisions kept per item (another value rebuilds).")
+    ] = 5,
     threshold: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Least cosine similarity kept.")
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Least cosine similarity kept (another value rebuilds)."
+        ),
     ] = 0.15,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """Decisions of the same case (diary number) and similar decisions in other
     municipalities (TF-IDF over lemmas and compound parts)."""
-    from linking.links import item_links, resolve_item_id
+    from linking.links import DEFAULT_K, DEFAULT_THRESHOLD, item_links, resolve_item_id
     from storage.queries import get_item
 
     if item_id is None and not rebuild:
         fail("give an item id, or --rebuild")
+    # Another k or threshold applies to every item, so it means a rebuild.
+    rebuild = rebuild or k != DEFAULT_K or threshold != DEFAULT_THRESHOLD
     with archive_for(db) as archive:
         update_linking(archive, None, quiet=not rebuild, rebuild=rebuild, k=k, threshold=threshold)
         if item_id is None:

@@ -202,17 +202,3 @@ def document_member_counts(session: Session) -> dict[int, int]:
             )
         )
     }
-
-
-def document_topics(session: Session, document_id: int) -> list[tuple[str, float, list[str]]]:
-    """(topic name, score, matched terms) of the topics a document (database id) belongs to."""
-    rows = session.execute(
-        select(models.Topic.name, models.DocumentTopic.score, models.DocumentTopic.evidence)
-        .join(models.Topic, models.Topic.id == models.DocumentTopic.topic_id)
-        .where(models.DocumentTopic.document_id == document_id)
-        .order_by(models.DocumentTopic.score.desc())
-    )
-    return [
-        (name, score, list(dict.fromkeys(str(e["term"]) for e in evidence)))
-        for name, score, evidence in rows
-    ]

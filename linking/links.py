@@ -8,13 +8,14 @@
   the top ``k`` items of *other* municipalities above ``threshold``; the evidence is
   the terms that contribute most to the similarity.
 
-``rebuild_links`` replaces both kinds in one transaction; it reads stored terms only, so
-it needs no text analysis (run linking.membership.refresh first).
+``rebuild_links`` replaces both kinds; ``update_links`` recomputes only what the
+changed items touch. Both read stored terms only, so they need no text analysis (run
+linking.membership.refresh first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -38,6 +39,7 @@ DEFAULT_K = 5
 # ~0.3; unrelated decisions that share only everyday service vocabulary stay below ~0.1.
 DEFAULT_THRESHOLD = 0.15
 EVIDENCE_TERMS = 10
+CHUNK_CELLS = 4_000_000  # similarity cells computed at once (32 MB of float64)
 TITLE_REPEAT = 2  # title terms count twice: a title says what the decision is about
 
 # Sections whose words say what was decided; names, distribution and appeal boilerplate
@@ -124,51 +126,90 @@ class SimilarPair:
     shared: list[str]
 
 
+@dataclass(frozen=True)
+class _Model:
+    """TF-IDF rows (l2-normalised, so a dot product is the cosine) and their groups."""
+
+    matrix: Any  # csr: documents × terms
+    transposed: Any  # csc: terms × documents
+    vocabulary: Any
+    group_ids: Any  # per document, the index of its group
+
+    @property
+    def size(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def pair(self, a: int, b: int, score: float) -> SimilarPair:
+        """The pair a → b with the terms that contribute most to its cosine."""
+        terms_a, weights_a = self._row(a)
+        terms_b, weights_b = self._row(b)
+        common, in_a, in_b = np.intersect1d(
+            terms_a, terms_b, assume_unique=True, return_indices=True
+        )
+        products = weights_a[in_a] * weights_b[in_b]
+        # Ties in alphabetical order (the vocabulary is sorted), not in the order the
+        # terms happen to stand in the rows, so evidence does not depend on that.
+        order = np.lexsort((common, -products))[:EVIDENCE_TERMS]
+        return SimilarPair(a, b, score, [str(self.vocabulary[common[i]]) for i in order])
+
+    def _row(self, index: int) -> tuple[Any, Any]:
+        """(term indices, weights) of one row, read from the CSR arrays: slicing a scipy
+        row costs ~50x more."""
+        start, stop = self.matrix.indptr[index], self.matrix.indptr[index + 1]
+        return self.matrix.indices[start:stop], self.matrix.data[start:stop]
+
+
+def _fit(documents: Sequence[str], groups: Sequence[str]) -> _Model | None:
+    if len(documents) < 2 or not any(documents):
+        return None
+    vectorizer = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, norm="l2", dtype=np.float64)
+    try:
+        matrix = vectorizer.fit_transform(documents).tocsr()
+    except ValueError:  # every document empty
+        return None
+    return _Model(
+        matrix,
+        matrix.T.tocsc(),
+        vectorizer.get_feature_names_out(),
+        np.unique(np.asarray(groups), return_inverse=True)[1],
+    )
+
+
+def _neighbours(
+    model: _Model, rows: Sequence[int], threshold: float, chunk_cells: int
+) -> Iterator[tuple[int, Any, Any]]:
+    """(row, candidates best first, their scores) for each of ``rows``: the documents of
+    other groups scoring ≥ ``threshold``; ties go to the lower index."""
+    per_chunk = max(1, chunk_cells // model.size)
+    for start in range(0, len(rows), per_chunk):
+        chunk = list(rows[start : start + per_chunk])
+        sims = (model.matrix[chunk] @ model.transposed).toarray()
+        for offset, index in enumerate(chunk):
+            row = sims[offset]
+            row[model.group_ids == model.group_ids[index]] = -1.0  # same group (and itself)
+            candidates = np.flatnonzero((row >= threshold) & (row > 0.0))
+            best = candidates[np.argsort(-row[candidates], kind="stable")]
+            yield index, best, row[best]
+
+
 def similar_pairs(
     documents: Sequence[str],
     groups: Sequence[str],
     *,
     k: int = DEFAULT_K,
     threshold: float = DEFAULT_THRESHOLD,
-    chunk_cells: int = 4_000_000,
+    chunk_cells: int = CHUNK_CELLS,
 ) -> list[SimilarPair]:
     """For each document (space-separated terms), its top ``k`` neighbours by TF-IDF
     cosine among documents of another group (municipality) scoring ≥ ``threshold``."""
-    n = len(documents)
-    if n < 2 or not any(documents):
+    model = _fit(documents, groups)
+    if model is None:
         return []
-    vectorizer = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, norm="l2", dtype=np.float64)
-    try:
-        matrix = vectorizer.fit_transform(documents).tocsr()
-    except ValueError:  # every document empty
-        return []
-    vocabulary = vectorizer.get_feature_names_out()
-    group_ids = np.unique(np.asarray(groups), return_inverse=True)[1]
-    transposed = matrix.T.tocsc()
-    rows_per_chunk = max(1, chunk_cells // n)
-    pairs: list[SimilarPair] = []
-    for start in range(0, n, rows_per_chunk):
-        stop = min(n, start + rows_per_chunk)
-        sims = (matrix[start:stop] @ transposed).toarray()
-        for offset in range(stop - start):
-            row = sims[offset]
-            index = start + offset
-            row[group_ids == group_ids[index]] = -1.0  # same municipality (and itself)
-            candidates = np.flatnonzero((row >= threshold) & (row > 0.0))
-            if candidates.size == 0:
-                continue
-            best = candidates[np.argsort(-row[candidates], kind="stable")][:k]
-            for other in best:
-                shared = _shared_terms(matrix, index, int(other), vocabulary)
-                pairs.append(SimilarPair(index, int(other), float(row[other]), shared))
-    return pairs
-
-
-def _shared_terms(matrix: Any, a: int, b: int, vocabulary: Any) -> list[str]:
-    """The terms that contribute most to the cosine of rows a and b."""
-    product = matrix[a].multiply(matrix[b]).tocoo()
-    order = np.argsort(-product.data, kind="stable")[:EVIDENCE_TERMS]
-    return [str(vocabulary[product.col[i]]) for i in order]
+    return [
+        model.pair(index, int(other), float(score))
+        for index, best, scores in _neighbours(model, range(model.size), threshold, chunk_cells)
+        for other, score in zip(best[:k], scores[:k], strict=True)
+    ]
 
 
 # --- storing ----------------------------------------------------------------------------
@@ -176,34 +217,52 @@ def _shared_terms(matrix: Any, a: int, b: int, vocabulary: Any) -> list[str]:
 
 @dataclass
 class LinkReport:
-    same_case: int = 0
+    same_case: int = 0  # links written
     similar: int = 0
-    items: int = 0
+    items: int = 0  # items with terms in the archive
+    changed: int | None = None  # items an update started from; None = a full rebuild
+    relinked: int = 0  # items whose similar links an update recomputed or extended
+
+    def summary(self) -> str:
+        written = f"{self.same_case} same-case and {self.similar} similar links"
+        if self.changed is None:
+            return written
+        return f"{written} written for {self.changed} changed items ({self.relinked} relinked)"
 
 
-def rebuild_links(
-    session: Session, *, k: int = DEFAULT_K, threshold: float = DEFAULT_THRESHOLD
-) -> LinkReport:
-    """Recompute every same_case and similar link from the items and their stored terms."""
-    session.execute(delete(models.Link).where(models.Link.kind.in_([SAME_CASE, SIMILAR])))
-    report = LinkReport()
-    date_col = meeting_date_column()
-    case_items = [
-        CaseItem(item_id, source_id, diary, day, paragraph)
-        for item_id, source_id, diary, day, paragraph in session.execute(
-            select(
-                models.Item.id,
-                models.Item.source_id,
-                models.Item.diary_number_normalised,
-                date_col,
-                models.Item.paragraph,
-            )
-            .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
-            .where(models.Item.diary_number_normalised.is_not(None))
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+def _case_items(session: Session, diaries: Collection[str] | None = None) -> list[CaseItem]:
+    """Items with a diary number (only those numbers when given)."""
+    stmt = (
+        select(
+            models.Item.id,
+            models.Item.source_id,
+            models.Item.diary_number_normalised,
+            meeting_date_column(),
+            models.Item.paragraph,
         )
-        if diary
-    ]
-    rows: list[dict[str, Any]] = [
+        .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
+        .where(models.Item.diary_number_normalised.is_not(None))
+    )
+    if diaries is None:
+        batches: Iterable[Any] = [session.execute(stmt)]
+    else:
+        ordered = sorted(diaries)
+        batches = (
+            session.execute(
+                stmt.where(models.Item.diary_number_normalised.in_(ordered[i : i + 500]))
+            )
+            for i in range(0, len(ordered), 500)
+        )
+    return [CaseItem(*row) for batch in batches for row in batch if row[2]]
+
+
+def _same_case_rows(items: Iterable[CaseItem]) -> list[dict[str, Any]]:
+    return [
         {
             "kind": SAME_CASE,
             "from_item_id": a,
@@ -211,35 +270,203 @@ def rebuild_links(
             "score": 1.0,
             "evidence": {"diary_number": diary},
         }
-        for a, b, diary in same_case_pairs(case_items)
+        for a, b, diary in same_case_pairs(items)
     ]
-    report.same_case = len(rows)
-    docs = session.execute(
-        select(
-            models.ItemTerms.item_id,
-            models.ItemTerms.terms,
-            func.coalesce(models.Source.municipality_code, "source:" + models.Source.name),
+
+
+def _similar_row(pair: SimilarPair, ids: Sequence[int]) -> dict[str, Any]:
+    return {
+        "kind": SIMILAR,
+        "from_item_id": ids[pair.from_index],
+        "to_item_id": ids[pair.to_index],
+        "score": round(pair.score, 4),
+        "evidence": {"shared_terms": pair.shared},
+    }
+
+
+def _term_documents(session: Session) -> list[tuple[int, str, str]]:
+    """(item id, terms, group) of every analysed item; group = its municipality."""
+    return [
+        (item_id, terms, group)
+        for item_id, terms, group in session.execute(
+            select(
+                models.ItemTerms.item_id,
+                models.ItemTerms.terms,
+                func.coalesce(models.Source.municipality_code, "source:" + models.Source.name),
+            )
+            .join(models.Item, models.Item.id == models.ItemTerms.item_id)
+            .join(models.Source, models.Source.id == models.Item.source_id)
+            .order_by(models.ItemTerms.item_id)
         )
-        .join(models.Item, models.Item.id == models.ItemTerms.item_id)
-        .join(models.Source, models.Source.id == models.Item.source_id)
-        .order_by(models.ItemTerms.item_id)
-    ).all()
+    ]
+
+
+def rebuild_links(
+    session: Session, *, k: int = DEFAULT_K, threshold: float = DEFAULT_THRESHOLD
+) -> LinkReport:
+    """Recompute every same_case and similar link from the items and their stored terms."""
+    session.execute(delete(models.Link).where(models.Link.kind.in_([SAME_CASE, SIMILAR])))
+    rows = _same_case_rows(_case_items(session))
+    report = LinkReport(same_case=len(rows))
+    docs = _term_documents(session)
     report.items = len(docs)
-    for pair in similar_pairs([d[1] for d in docs], [d[2] for d in docs], k=k, threshold=threshold):
-        rows.append(
-            {
-                "kind": SIMILAR,
-                "from_item_id": docs[pair.from_index][0],
-                "to_item_id": docs[pair.to_index][0],
-                "score": round(pair.score, 4),
-                "evidence": {"shared_terms": pair.shared},
-            }
-        )
-        report.similar += 1
+    ids = [d[0] for d in docs]
+    pairs = similar_pairs([d[1] for d in docs], [d[2] for d in docs], k=k, threshold=threshold)
+    rows.extend(_similar_row(pair, ids) for pair in pairs)
+    report.similar = len(pairs)
     if rows:
         session.execute(insert(models.Link), rows)
     session.flush()
     return report
+
+
+def update_links(
+    session: Session,
+    changed_item_ids: Collection[int],
+    *,
+    k: int = DEFAULT_K,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> LinkReport:
+    """Bring the links up to date after ``changed_item_ids`` were added or changed,
+    leaving every other link as it is: a nightly harvest changes a few items of a large
+    archive, and a rebuild compares every item with every other.
+
+    Recomputed: the cases (diary numbers) the changed items are in now or were in, the
+    similar decisions of the changed items and of the items that listed one of them;
+    a changed item also enters the top ``k`` of any other item it now beats. The result is
+    what rebuild_links gives, except that links left alone keep the TF-IDF weights of the
+    corpus they were computed on (``pykala links --rebuild`` recomputes all).
+    """
+    changed = set(changed_item_ids)
+    report = LinkReport(changed=len(changed))
+    if not changed:
+        return report
+    _update_cases(session, changed, report)
+    _update_similar(session, changed, report, k=k, threshold=threshold)
+    session.flush()
+    return report
+
+
+def _update_cases(session: Session, changed: set[int], report: LinkReport) -> None:
+    # The cases touched: the changed items' (new) diary numbers and those of the items
+    # they were chained to (their old numbers' cases lose a link in the middle).
+    touched = set(changed)
+    for batch in _chunks(sorted(changed)):
+        for a, b in session.execute(
+            select(models.Link.from_item_id, models.Link.to_item_id).where(
+                models.Link.kind == SAME_CASE,
+                or_(models.Link.from_item_id.in_(batch), models.Link.to_item_id.in_(batch)),
+            )
+        ):
+            touched.update((a, b))
+    diaries: set[str] = set()
+    for batch in _chunks(sorted(touched)):
+        diaries.update(
+            d
+            for d in session.scalars(
+                select(models.Item.diary_number_normalised).where(models.Item.id.in_(batch))
+            )
+            if d
+        )
+    items = _case_items(session, diaries)
+    touched.update(i.item_id for i in items)
+    for batch in _chunks(sorted(touched)):
+        session.execute(
+            delete(models.Link).where(
+                models.Link.kind == SAME_CASE,
+                or_(models.Link.from_item_id.in_(batch), models.Link.to_item_id.in_(batch)),
+            )
+        )
+    rows = _same_case_rows(items)
+    if rows:
+        session.execute(insert(models.Link), rows)
+    report.same_case = len(rows)
+
+
+def _update_similar(
+    session: Session, changed: set[int], report: LinkReport, *, k: int, threshold: float
+) -> None:
+    docs = _term_documents(session)
+    report.items = len(docs)
+    model = _fit([d[1] for d in docs], [d[2] for d in docs])
+    ids = [d[0] for d in docs]
+    position = {item_id: n for n, item_id in enumerate(ids)}
+    # Items whose own top k is recomputed: the changed ones and those that listed one.
+    listed_by: set[int] = set()
+    for batch in _chunks(sorted(changed)):
+        listed_by.update(
+            session.scalars(
+                select(models.Link.from_item_id).where(
+                    models.Link.kind == SIMILAR, models.Link.to_item_id.in_(batch)
+                )
+            )
+        )
+    redo = changed | listed_by
+    for batch in _chunks(sorted(redo)):
+        session.execute(
+            delete(models.Link).where(
+                models.Link.kind == SIMILAR, models.Link.from_item_id.in_(batch)
+            )
+        )
+    if model is None:
+        return
+    rows: list[dict[str, Any]] = []
+    offers: dict[int, list[tuple[float, int]]] = {}  # other item → (score, changed item)
+    redo_rows = sorted(position[i] for i in redo if i in position)
+    for index, best, scores in _neighbours(model, redo_rows, threshold, CHUNK_CELLS):
+        rows.extend(
+            _similar_row(model.pair(index, int(o), float(s)), ids)
+            for o, s in zip(best[:k], scores[:k], strict=True)
+        )
+        if ids[index] in changed:
+            for other, score in zip(best, scores, strict=True):
+                if ids[int(other)] not in redo:
+                    offers.setdefault(int(other), []).append((float(score), index))
+    accepted = _accept_offers(session, model, ids, offers, k)
+    rows.extend(accepted)
+    report.relinked = len(redo_rows) + len({row["from_item_id"] for row in accepted})
+    report.similar = len(rows)
+    if rows:
+        session.execute(insert(models.Link), rows)
+
+
+def _accept_offers(
+    session: Session,
+    model: _Model,
+    ids: Sequence[int],
+    offers: dict[int, list[tuple[float, int]]],
+    k: int,
+) -> list[dict[str, Any]]:
+    """Add a changed item to another item's top k where it scores higher than the k-th;
+    the links it pushes out are deleted. Returns the rows to insert."""
+    kept: dict[int, list[tuple[int, int, float]]] = {}  # item → (link id, to item, score)
+    others = [ids[n] for n in offers]
+    for batch in _chunks(sorted(others)):
+        for link_id, from_id, to_id, score in session.execute(
+            select(
+                models.Link.id, models.Link.from_item_id, models.Link.to_item_id, models.Link.score
+            ).where(models.Link.kind == SIMILAR, models.Link.from_item_id.in_(batch))
+        ):
+            kept.setdefault(from_id, []).append((link_id, to_id, score))
+    rows: list[dict[str, Any]] = []
+    dropped: list[int] = []
+    for other, offered in offers.items():
+        stored = kept.get(ids[other], [])
+        # Rank as rebuild_links does: higher score first, then the lower item id.
+        # An entry: (-score, to item, stored link id or None, offered row or -1).
+        entries: list[tuple[float, int, int | None, int]] = [
+            (-score, to_id, stored_id, -1) for stored_id, to_id, score in stored
+        ]
+        entries += [(-round(score, 4), ids[index], None, index) for score, index in offered]
+        entries.sort(key=lambda e: (e[0], e[1]))
+        for rank, (neg_score, _to_id, stored_id, index) in enumerate(entries):
+            if rank >= k and stored_id is not None:
+                dropped.append(stored_id)
+            elif rank < k and stored_id is None:
+                rows.append(_similar_row(model.pair(other, index, -neg_score), ids))
+    for batch in _chunks(sorted(dropped)):
+        session.execute(delete(models.Link).where(models.Link.id.in_(batch)))
+    return rows
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from linking.documents import document_member_counts, refresh_documents
@@ -51,6 +51,7 @@ class UnknownTopicError(ArchiveError):
 class RefreshReport:
     topics_changed: list[str] = field(default_factory=list)
     items_analysed: int = 0
+    analysed_item_ids: list[int] = field(default_factory=list, repr=False)
     items_rescored: int = 0  # items scored again because a topic changed
     documents_analysed: int = 0  # new or changed documents scored against every topic
     documents_rescored: int = 0  # documents scored again because a topic changed
@@ -203,6 +204,7 @@ def refresh(
     }
     stale = _stale_item_ids(session)
     report.items_analysed = len(stale)
+    report.analysed_item_ids = stale
     stale_set = set(stale)
     # Stale items: every topic. Other items: only the changed topics (if any).
     for start in range(0, len(stale), BATCH):
@@ -396,11 +398,24 @@ def timeline(session: Session, name: str, by: GroupBy, period: Period = "year") 
 
 def item_topics(session: Session, item_id: int) -> list[tuple[str, float, list[str]]]:
     """(topic name, score, matched terms) of the topics an item belongs to."""
+    return _memberships(session, models.ItemTopic, models.ItemTopic.item_id == item_id)
+
+
+def document_topics(session: Session, document_id: int) -> list[tuple[str, float, list[str]]]:
+    """(topic name, score, matched terms) of the topics a document (database id) belongs to."""
+    return _memberships(
+        session, models.DocumentTopic, models.DocumentTopic.document_id == document_id
+    )
+
+
+def _memberships(
+    session: Session, table: Any, owner: ColumnElement[bool]
+) -> list[tuple[str, float, list[str]]]:
     rows = session.execute(
-        select(models.Topic.name, models.ItemTopic.score, models.ItemTopic.evidence)
-        .join(models.Topic, models.Topic.id == models.ItemTopic.topic_id)
-        .where(models.ItemTopic.item_id == item_id)
-        .order_by(models.ItemTopic.score.desc())
+        select(models.Topic.name, table.score, table.evidence)
+        .join(models.Topic, models.Topic.id == table.topic_id)
+        .where(owner)
+        .order_by(table.score.desc())
     )
     return [
         (name, score, list(dict.fromkeys(str(e["term"]) for e in evidence)))

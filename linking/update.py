@@ -9,19 +9,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from linking.links import DEFAULT_K, DEFAULT_THRESHOLD, LinkReport, rebuild_links
+from linking.links import (
+    DEFAULT_K,
+    DEFAULT_THRESHOLD,
+    LinkReport,
+    rebuild_links,
+    update_links,
+)
 from linking.membership import RefreshReport, refresh
 from linking.topics import load_topics
 from storage import models
 from storage.db import Archive
 
+# Rebuild every link when the analysed items are at least this share of all items.
+REBUILD_SHARE = 0.25
+
 
 @dataclass(frozen=True)
 class UpdateReport:
     topics: RefreshReport
-    links: LinkReport | None  # None when links were not rebuilt
+    links: LinkReport | None  # None when no item changed (links left as they were)
 
     def summary(self) -> str:
         """One line for people."""
@@ -35,7 +45,7 @@ class UpdateReport:
                 f"{self.topics.documents_rescored} more documents scored)"
             )
         if self.links is not None:
-            parts.append(f"{self.links.same_case} same-case and {self.links.similar} similar links")
+            parts.append(self.links.summary())
         return "; ".join(parts)
 
 
@@ -48,16 +58,22 @@ def update_archive(
     threshold: float = DEFAULT_THRESHOLD,
 ) -> UpdateReport:
     """Store the shipped (+ user) topics and score new and changed items and documents
-    (links are between items only, so documents never trigger a rebuild); rebuild the
-    links when an item was analysed, when there are none yet, or when ``rebuild`` is
-    set (another k or threshold). One transaction: a failure leaves the old state."""
+    (links are between items only, so documents never change them). Then update the
+    links around the analysed items, or rebuild them all when ``rebuild`` is set (another
+    k or threshold) or when the analysed items are a large share of the archive (a first
+    harvest: comparing them with every item costs about as much as a rebuild). One
+    transaction: a failure leaves the old state."""
     definitions = load_topics(topics_file)
     with archive.session() as session:
         topics = refresh(session, definitions)
-        stale_links = (
-            topics.items_analysed > 0 or session.scalar(select(models.Link.id).limit(1)) is None
-        )
-        link_report = (
-            rebuild_links(session, k=k, threshold=threshold) if rebuild or stale_links else None
-        )
+        changed = topics.analysed_item_ids
+        link_report: LinkReport | None = None
+        if rebuild or (changed and len(changed) >= REBUILD_SHARE * _analysed_items(session)):
+            link_report = rebuild_links(session, k=k, threshold=threshold)
+        elif changed:
+            link_report = update_links(session, changed, k=k, threshold=threshold)
     return UpdateReport(topics, link_report)
+
+
+def _analysed_items(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(models.ItemTerms)) or 0

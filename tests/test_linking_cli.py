@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,36 @@ def test_topics_list_show_and_timeline(db: str) -> None:
     assert code == 0
     assert re.search(r"Etelä-Savo\s+│\s+1\s+│\s+│\s+1", stdout)
     assert re.search(r"Pohjois-Savo\s+│\s+│\s+1\s+│\s+1", stdout)
+
+
+def test_timeline_png_puts_the_first_decision_top_left(db: str, tmp_path: Path) -> None:
+    from matplotlib import image as image_module  # the plot extra, installed by .ci/setup
+    from scipy import ndimage
+    out = tmp_path / "timeline.png"
+    code, stdout, stderr = run("topics", "timeline", "perhekeskus", "--db", db, "--png", str(out))
+    assert code == 0, stderr
+    assert f"wrote {out}" in stderr and "Mikkeli" in stdout  # the table is printed too
+    pixels = image_module.imread(out)
+    assert pixels.shape[:2] == (250, 600)  # plot.figure_inches: 2 groups, 2 years
+    red, blue = pixels[..., 0], pixels[..., 2]
+    dots, found = ndimage.label((blue - red) > 0.25)
+    centres = sorted(ndimage.center_of_mass(dots, dots, range(1, found + 1)))
+    # Two dots: Mikkeli 2018 on the first row, Kuopio 2020 below it and to the right.
+    assert found == 2
+    (top_y, top_x), (low_y, low_x) = centres
+    assert top_y < low_y and top_x < low_x
+
+
+def test_timeline_png_without_matplotlib_is_one_line(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ImportError
+    out = tmp_path / "timeline.png"
+    code, _, stderr = run("topics", "timeline", "perhekeskus", "--db", db, "--png", str(out))
+    assert code == 2 and not out.exists()
+    assert stderr.strip() == (
+        "pykala: error: --png needs matplotlib: pip install 'pykala[plot]' (or matplotlib)"
+    )
 
 
 def test_links_and_show_list_the_other_seed_and_no_negative(db: str) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from parsers.records import Link
+from parsers.records import Link, PageKind
+from parsers.urls import same_host
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,17 @@ class Platform:
     start_urls: Callable[[str, Sequence[str]], list[str]]
     follow: Callable[[Link, str, bool], bool]
     backfill_urls: Callable[[str, Sequence[str]], list[str]] = field(default=lambda b, e: [])
+
+
+def own_host_follower(kinds: frozenset[PageKind]) -> Callable[[Link, str, bool], bool]:
+    """A ``follow`` for a platform walked on its own host: links to pages of ``kinds``,
+    and to documents (attachments, PDFs) only when the source fetches documents."""
+
+    def follow(link: Link, base_url: str, fetch_documents: bool = False) -> bool:
+        if not same_host(link.url, base_url):
+            return False
+        if link.kind == PageKind.DOCUMENT:
+            return fetch_documents
+        return link.kind in kinds
+
+    return follow

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from harvester.platforms.base import Platform
+from harvester.platforms.base import Platform, own_host_follower
 from harvester.platforms.urlcheck import check_http_url
-from parsers.records import Link, PageKind
-from parsers.urls import normalise_url, same_host
+from parsers.records import PageKind
+from parsers.urls import normalise_url
 
-_FOLLOWED = {PageKind.BODY_LIST, PageKind.MEETING_LIST, PageKind.MEETING, PageKind.ITEM}
+_FOLLOWED = frozenset({PageKind.BODY_LIST, PageKind.MEETING_LIST, PageKind.MEETING, PageKind.ITEM})
 _API = "/api/opennc/"
 
 
@@ -47,13 +47,7 @@ def start_urls(base_url: str, extra: Sequence[str] = ()) -> list[str]:
     return [f"{base}/fi-FI/Toimielimet"]
 
 
-def follow(link: Link, base_url: str, fetch_documents: bool = False) -> bool:
-    """Pages of the source's own host; attachments and PDFs only when asked to."""
-    if not same_host(link.url, base_url):
-        return False
-    if link.kind == PageKind.DOCUMENT:
-        return fetch_documents
-    return link.kind in _FOLLOWED
+follow = own_host_follower(_FOLLOWED)
 
 
 PLATFORM = Platform(

@@ -10,21 +10,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from harvester.platforms.base import Platform
+from harvester.platforms.base import Platform, own_host_follower
 from harvester.platforms.urlcheck import check_http_url
-from parsers.records import Link, PageKind
-from parsers.urls import normalise_url, same_host
+from parsers.records import PageKind
+from parsers.urls import normalise_url
 
 FEED_SIZE = 100  # scrapers use 100; the UI advertises 30. Dynasty feeds have no paging.
 
-_FOLLOWED = {
-    PageKind.FEED_ITEMS,
-    PageKind.FEED_MEETINGS,
-    PageKind.BODY_LIST,
-    PageKind.MEETING_LIST,
-    PageKind.MEETING,
-    PageKind.ITEM,
-}
+_FOLLOWED = frozenset(
+    {
+        PageKind.FEED_ITEMS,
+        PageKind.FEED_MEETINGS,
+        PageKind.BODY_LIST,
+        PageKind.MEETING_LIST,
+        PageKind.MEETING,
+        PageKind.ITEM,
+    }
+)
 
 
 def check_base_url(url: str) -> str | None:
@@ -67,13 +69,7 @@ def _is_body_list(url: str) -> bool:
     return path.endswith("TELIMET.HTM") or "PAGE=MEETING_HANDLERS" in url.upper()
 
 
-def follow(link: Link, base_url: str, fetch_documents: bool = False) -> bool:
-    """Follow links on the source's own host only; PDFs only when asked to."""
-    if not same_host(link.url, base_url):
-        return False
-    if link.kind == PageKind.DOCUMENT:
-        return fetch_documents
-    return link.kind in _FOLLOWED
+follow = own_host_follower(_FOLLOWED)
 
 
 PLATFORM = Platform(

@@ -1,0 +1,175 @@
+"""Links kept current without a rebuild (linking.links.update_links): after items change,
+an update must leave the same links that a rebuild from scratch computes."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from linking.links import SAME_CASE, SIMILAR, rebuild_links, update_links
+from linking.membership import refresh
+from linking.update import update_archive
+from parsers.records import ItemRecord, Section, SectionKind
+from storage import models
+from storage.db import Archive
+from tests import storagekit
+from tests.linkingkit import KUOPIO_SEED, MIKKELI_SEED, load_acceptance_archive
+
+# Everyday words of minutes: real Finnish, so Voikko analyses them as it would in use.
+_WORDS = (
+    "perhekeskus lapsi nuori koulu päiväkoti kirjasto liikunta uimahalli katu silta "
+    "kaava tontti vesihuolto jätevesi sähkö lämpö terveysasema vanhus hoiva kotihoito "
+    "vammainen työllisyys yritys matkailu metsä järvi ranta kulttuuri museo teatteri "
+    "musiikki nuorisotalo avustus investointi laina vuokra asunto kiinteistö"
+)
+WORDS = _WORDS.split()
+SOURCES = ("kuopio", "espoo", "aanekoski")
+K, THRESHOLD = 2, 0.1  # small k, low threshold: many links, and many pushed out
+
+
+def _stored_links(session: Session) -> set[tuple[Any, ...]]:
+    return {
+        (kind, a, b, round(score, 3), str(evidence))
+        for kind, a, b, score, evidence in session.execute(
+            select(
+                models.Link.kind,
+                models.Link.from_item_id,
+                models.Link.to_item_id,
+                models.Link.score,
+                models.Link.evidence,
+            )
+        )
+    }
+
+
+def _record(n: int, rng: random.Random, diary: str) -> ItemRecord:
+    return storagekit.item(
+        f"2024{n:03d}-1",
+        " ".join(rng.sample(WORDS, 3)).capitalize(),
+        selostus=" ".join(rng.choice(WORDS) for _ in range(12)) + ".",
+        meeting_date=date(2024, 1, 1 + n % 28),
+        diary_number=diary,
+    )
+
+
+def _store(archive: Archive, source: str, record: ItemRecord, at: Any = storagekit.T0) -> None:
+    url = f"https://{source}.example/{record.external_id}"
+    storagekit.store(archive, storagekit.item_page(replace(record, url=url)), source=source, at=at)
+
+
+def test_an_update_leaves_the_links_a_rebuild_computes(archive: Archive) -> None:
+    """Items swap their texts (so every term keeps its document frequency and the TF-IDF
+    weights stay the same) and change their diary numbers; the update's links must then
+    equal the rebuild's, scores and evidence included."""
+    rng = random.Random(5)
+    storagekit.setup_sources(archive)
+    records: dict[int, tuple[str, ItemRecord]] = {}
+    for n in range(45):
+        source = SOURCES[n % 3]
+        records[n] = (source, _record(n, rng, f"{n % 7}/00.00.00/2024"))
+        _store(archive, *records[n])
+    with archive.session() as session:
+        refresh(session, ())
+        rebuild_links(session, k=K, threshold=THRESHOLD)
+        before = _stored_links(session)
+    for a, b in ((0, 4), (7, 20), (11, 12), (30, 44)):  # swap title and texts
+        (source_a, ra), (source_b, rb) = records[a], records[b]
+        records[a] = (source_a, replace(ra, title=rb.title, sections=rb.sections))
+        records[b] = (source_b, replace(rb, title=ra.title, sections=ra.sections))
+    # 43 is the middle of the chain 1 → 43 → 22 (one source, one diary number, by date):
+    # the update must chain 1 → 22.
+    moves = ((3, "5/00.00.00/2024"), (9, "99/00.00.00/2024"), (7, None), (43, "77/00.00.00/2024"))
+    for n, diary in moves:
+        source, record = records[n]
+        records[n] = (source, replace(record, diary_number=diary, diary_number_normalised=diary))
+    changed = (0, 4, 7, 20, 11, 12, 30, 44, 3, 9, 43)
+    for n in changed:
+        _store(archive, *records[n], at=storagekit.T1)
+    with archive.session() as session:
+        analysed = refresh(session, ()).analysed_item_ids
+        assert len(analysed) == len(changed)
+        report = update_links(session, analysed, k=K, threshold=THRESHOLD)
+        updated = _stored_links(session)
+        rebuild_links(session, k=K, threshold=THRESHOLD)
+        rebuilt = _stored_links(session)
+    assert updated == rebuilt
+    assert updated != before  # the changes moved links: the test compares something
+    assert report.changed == len(changed) and report.relinked > len(changed)
+    kinds = {link[0] for link in before ^ rebuilt}
+    assert kinds == {SAME_CASE, SIMILAR}
+
+
+def test_a_new_decision_enters_the_links_of_the_decisions_it_resembles(
+    archive: Archive,
+) -> None:
+    """The acceptance archive, then a third family-centre decision (Espoo): the update
+    links it both ways with the seeds, as a rebuild does."""
+    load_acceptance_archive(archive)
+    with archive.session() as session:
+        refresh(session, ())
+        rebuild_links(session)
+        kuopio_seed = _item_id(session, KUOPIO_SEED)
+    mikkeli = _item_record(archive, MIKKELI_SEED)
+    espoo = replace(mikkeli, external_id="2024-55", url="https://espoo.example/perhekeskus")
+    storagekit.store(archive, storagekit.item_page(espoo), source="espoo", at=storagekit.T1)
+    with archive.session() as session:
+        analysed = refresh(session, ()).analysed_item_ids
+        update_links(session, analysed)
+        updated = _stored_links(session)
+        rebuild_links(session)
+        rebuilt = _stored_links(session)
+        new_id = _item_id(session, "espoo:2024-55")
+    pairs = {(a, b) for kind, a, b, *_ in updated if kind == SIMILAR}
+    assert {(new_id, kuopio_seed), (kuopio_seed, new_id)} <= pairs
+    assert {link[:3] for link in updated} == {link[:3] for link in rebuilt}
+
+
+def test_update_archive_updates_a_few_changes_and_rebuilds_for_many(
+    sqlite_archive: Archive,
+) -> None:
+    rng = random.Random(9)
+    storagekit.setup_sources(sqlite_archive)
+    for n in range(12):
+        _store(sqlite_archive, SOURCES[n % 3], _record(n, rng, f"{n}/00.00.00/2024"))
+    first = update_archive(sqlite_archive).links
+    assert first is not None and first.changed is None  # everything new: a rebuild
+    assert update_archive(sqlite_archive).links is None  # nothing changed
+    _store(sqlite_archive, "espoo", _record(1, rng, "1/00.00.00/2024"), at=storagekit.T1)
+    one = update_archive(sqlite_archive).links
+    assert one is not None and one.changed == 1
+    assert one.summary().endswith(f"written for 1 changed items ({one.relinked} relinked)")
+
+
+def _item_id(session: Session, stable_id: str) -> int:
+    source, _, external_id = stable_id.partition(":")
+    found = session.scalar(
+        select(models.Item.id)
+        .join(models.Source, models.Source.id == models.Item.source_id)
+        .where(models.Source.name == source, models.Item.external_id == external_id)
+    )
+    assert found is not None, stable_id
+    return found
+
+
+def _item_record(archive: Archive, stable_id: str) -> ItemRecord:
+    """An ItemRecord with the title and sections stored for ``stable_id``."""
+    with archive.session() as session:
+        item_id = _item_id(session, stable_id)
+        title = session.scalar(select(models.Item.title).where(models.Item.id == item_id))
+        sections = session.execute(
+            select(models.Section.kind, models.Section.heading, models.Section.text)
+            .where(models.Section.item_id == item_id)
+            .order_by(models.Section.ordinal)
+        ).all()
+    base = storagekit.item(title=title or "", diary_number=None)
+    return replace(
+        base,
+        sections=tuple(
+            Section(SectionKind(kind), heading, text) for kind, heading, text in sections
+        ),
+    )
