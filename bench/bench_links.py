@@ -1,15 +1,16 @@
 """Links benchmark: a full rebuild against the update a nightly harvest runs.
 
 Run:
-  PYTHONPATH=. .venv/bin/python bench/bench_links.py --items 5000 20000 --changed 0.01
+  PYTHONPATH=. .venv/bin/python bench/bench_links.py --items 5000 10000 20000 --changed 100
 
 For each size N, a SQLite archive of N synthetic items (the title terms of one fixture
 item with the body terms of another, as bench_search.py makes them; items spread over 40
 sources of different municipalities) with their stored linking terms. Then, side by side:
-rebuild_links (every item against every other), and update_links after a share of the
-items changed (each changed item takes another random title + body), timed as the
-harvest's update step runs it, in one transaction. Both are followed by a check that the
-update left k links or fewer per item.
+rebuild_links (every item against every other), and update_links after a number of
+items changed (each changed item takes another random title + body; a night's harvest
+changes about as many items whatever the archive's size), timed as the
+harvest's update step runs it, in one transaction; the update is checked to leave at most
+k similar links per item.
 """
 
 from __future__ import annotations
@@ -85,11 +86,11 @@ def build(n: int, titles: list[str], bodies: list[str], rng: random.Random) -> A
 
 
 def change(
-    archive: Archive, share: float, titles: list[str], bodies: list[str], rng: random.Random
+    archive: Archive, count: int, titles: list[str], bodies: list[str], rng: random.Random
 ) -> list[int]:
     with archive.session() as session:
         n = session.scalar(select(func.count()).select_from(models.ItemTerms)) or 0
-        changed = sorted(rng.sample(range(1, n + 1), max(1, round(n * share))))
+        changed = sorted(rng.sample(range(1, n + 1), min(n, count)))
         for item_id in changed:
             a, b = rng.randrange(len(titles)), rng.randrange(len(bodies))
             session.execute(
@@ -119,8 +120,8 @@ def timed(archive: Archive, job: Any) -> tuple[float, float, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    parser.add_argument("--items", type=int, nargs="+", default=[5000, 20000])
-    parser.add_argument("--changed", type=float, default=0.01, help="share of items changed")
+    parser.add_argument("--items", type=int, nargs="+", default=[5000, 10000, 20000])
+    parser.add_argument("--changed", type=int, default=100, help="items changed")
     args = parser.parse_args()
     titles, bodies = term_pool()
     print(
