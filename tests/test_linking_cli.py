@@ -83,6 +83,7 @@ def test_topics_list_show_and_timeline(db: str) -> None:
 def test_timeline_png_puts_the_first_decision_top_left(db: str, tmp_path: Path) -> None:
     from matplotlib import image as image_module  # the plot extra, installed by .ci/setup
     from scipy import ndimage
+
     out = tmp_path / "timeline.png"
     code, stdout, stderr = run("topics", "timeline", "perhekeskus", "--db", db, "--png", str(out))
     assert code == 0, stderr
