@@ -1335,7 +1335,7 @@ def topics_timeline(
         Path | None,
         typer.Option(
             "--png",
-            help="Also draw the timeline into this PNG file (needs matplotlib: pykala[plot]).",
+            help="Also draw the timeline into this PNG file (needs matplotlib: pykala\\[plot]).",
         ),
     ] = None,
 ) -> None:

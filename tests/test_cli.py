@@ -93,7 +93,11 @@ def test_every_command_is_documented_and_has_help() -> None:
 def test_help_shows_toml_table_names_literally() -> None:
     # Rich markup would eat "[source]" as a style tag and print "TOML file of [] tables".
     runner = CliRunner()
-    for path, table_name in ((["sources"], "[[source]]"), (["topics", "update"], "[[topic]]")):
+    for path, table_name in (
+        (["sources"], "[[source]]"),
+        (["topics", "update"], "[[topic]]"),
+        (["topics", "timeline"], "pykala[plot]"),
+    ):
         result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0, result.output
         assert table_name in result.output, result.output
