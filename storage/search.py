@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import islice
 from typing import Any
 
@@ -216,6 +216,10 @@ WALK_BUDGET = {"sqlite": 1000, "postgresql": 500}  # a PostgreSQL probe may deto
 # 36-38/45 ms (one/two words), from 40·√items = 12,649 24/23 ms.
 SQLITE_WALK_MATCHES = 2000  # the least threshold
 SQLITE_WALK_FACTOR = 40
+# PostgreSQL's fallback looks at the matches of these many days before the walk's cutoff
+# first, then at all (see _windowed). Prototype on 1,000,000 items: a title word with
+# 12,400 matches, 616 ms sorting them all, 19-35 ms within two years.
+WINDOW_DAYS = (365, 4 * 365)
 
 
 def _render(
@@ -318,6 +322,7 @@ def _tier_condition(
         name,
         column("item_id", Integer),
         column("kind"),
+        column("sort_date", Date),  # item_search only (migration 0008)
         *(column(v, TSVECTOR) for v in vectors),
     )
     conditions: list[ColumnElement[bool]] = [
@@ -437,6 +442,8 @@ def _ranked_ids(
         if len(ids) == count or cutoff is None:
             return ids
     index, index_id, condition = _tier_condition(dialect, plan, kind, tier)
+    if dialect != "sqlite" and kind is None and cutoff is not None:
+        return _windowed(session, index, condition, clauses, cutoff, count, offset)
     matches = select(index_id.label("item_id")).select_from(index).where(condition)
     # PostgreSQL: all matches first (a GIN bitmap scan), never a walk of the whole
     # date index probing each item, which the planner picks for a word it misjudges.
@@ -452,6 +459,37 @@ def _ranked_ids(
         .where(*conditions)
     )
     return list(session.scalars(stmt.order_by(*rank).offset(offset).limit(count)))
+
+
+def _windowed(
+    session: Session,
+    index: Any,
+    condition: ColumnElement[bool],
+    clauses: Sequence[ColumnElement[bool]],
+    cutoff: date,
+    count: int,
+    offset: int,
+) -> list[int]:
+    """The PostgreSQL fallback: matches of the newest dates first.
+
+    Each window is the GIN bitmap of the words ANDed with a date range on
+    item_search.sort_date, so only the heap pages of recent matches are read (sorting all
+    matches of a word in 1-5 % of the items reads most of the table). A window that holds
+    ``offset + count`` matches holds exactly the head of the ranking: every match outside
+    it is older or undated.
+    """
+    sort_date = index.c.sort_date
+    rank = [sort_date.desc().nulls_last(), index.c.item_id]
+    matches = (
+        select(index.c.item_id).select_from(index).where(condition, *_filtered(index, clauses))
+    )
+    wanted = offset + count
+    for days in WINDOW_DAYS:
+        window = matches.where(sort_date >= cutoff - timedelta(days=days))
+        ids = list(session.scalars(window.order_by(*rank).limit(wanted)))
+        if len(ids) == wanted:
+            return ids[offset:]
+    return list(session.scalars(matches.order_by(*rank).offset(offset).limit(count)))
 
 
 def _hit_columns() -> tuple[Any, ...]:

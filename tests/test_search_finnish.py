@@ -38,9 +38,11 @@ def finnish(archive: Archive) -> Archive:
     return archive
 
 
-def _ids(archive: Archive, query: str, filters: ItemFilters | None = None) -> list[str]:
+def _ids(
+    archive: Archive, query: str, filters: ItemFilters | None = None, limit: int = 50
+) -> list[str]:
     with archive.session() as session:
-        return [h.item_id for h in search_items(session, query, filters, limit=50)]
+        return [h.item_id for h in search_items(session, query, filters, limit=limit)]
 
 
 def _set(archive: Archive, query: str, filters: ItemFilters | None = None) -> set[str]:
@@ -273,9 +275,16 @@ def test_walking_the_date_order_ranks_like_sorting_every_match(
         walked = ranked()
         m.setattr(search, "WALK_BUDGET", {"sqlite": 5, "postgresql": 5})
         walked_then_sorted = ranked()
+        # PostgreSQL sorts in date windows before the walk's cutoff (20 days: too few
+        # hits, it widens; 700 days: enough for a limit of 4, answered from the window).
+        m.setattr(search, "WINDOW_DAYS", (20, 700))
+        walked_then_windowed = ranked()
+        top_four = {q: _ids(archive, q, limit=4) for q in WALK_QUERIES}
     assert all(sorted_only[q] for q in WALK_QUERIES), sorted_only
     assert walked == sorted_only
     assert walked_then_sorted == sorted_only
+    assert walked_then_windowed == sorted_only
+    assert top_four == {q: ids[:4] for q, ids in sorted_only.items()}
 
     # Whole-lemma title hits first, then compound-part titles, each newest first.
     def newest_first(remainder: int) -> list[str]:
@@ -291,3 +300,22 @@ def test_sqlite_walks_only_a_tier_with_many_matches(sqlite_archive: Archive) -> 
     _walk_archive(sqlite_archive)
     with sqlite_archive.session() as session:
         assert search._sqlite_walk_matches(session) == search.SQLITE_WALK_MATCHES
+
+
+def test_postgresql_keeps_each_items_sort_date_beside_its_index(pg_schema_url: str) -> None:
+    # The date windows of the PostgreSQL fallback read item_search.sort_date (migration
+    # 0008): set when the index row is written, moved when the item's date moves.
+    from storage.db import open_archive
+
+    with open_archive(pg_schema_url) as archive:
+        setup_sources(archive)
+        store(archive, item_page(item("2024101-3", meeting_date=date(2024, 2, 26))))
+
+        def stored() -> list[object]:
+            with archive.session() as session:
+                return list(session.scalars(text("SELECT sort_date FROM item_search")))
+
+        assert stored() == [date(2024, 2, 26)]
+        with archive.session() as session:
+            session.execute(text("UPDATE item SET meeting_date = '2025-01-07'"))
+        assert stored() == [date(2025, 1, 7)]
