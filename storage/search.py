@@ -432,17 +432,20 @@ def _ranked_ids(
     rank = _rank(order, dialect)
     conditions = _filtered(order, clauses)
     may_walk, cutoff = walk
+    walked: list[int] = []
     if may_walk:
         stmt = select(order.c.item_id).where(
             _probe(dialect, plan, kind, tier, order.c.item_id), *conditions
         )
         if cutoff is not None:
             stmt = stmt.where(order.c.sort_date >= cutoff)
-        ids = list(session.scalars(stmt.order_by(*rank).offset(offset).limit(count)))
-        if len(ids) == count or cutoff is None:
-            return ids
+        walked = list(session.scalars(stmt.order_by(*rank).offset(offset).limit(count)))
+        if len(walked) == count or cutoff is None:
+            return walked
     index, index_id, condition = _tier_condition(dialect, plan, kind, tier)
-    if dialect != "sqlite" and kind is None and cutoff is not None:
+    # Date windows pay when the word is common enough to fill one: the walk found some
+    # among the newest items. A rarer word has few matches, and one sort of all is cheaper.
+    if dialect != "sqlite" and kind is None and cutoff is not None and walked:
         return _windowed(session, index, condition, clauses, cutoff, count, offset)
     matches = select(index_id.label("item_id")).select_from(index).where(condition)
     # PostgreSQL: all matches first (a GIN bitmap scan), never a walk of the whole
