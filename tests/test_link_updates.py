@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from linking.links import SAME_CASE, SIMILAR, rebuild_links, update_links
+from linking.links import SAME_CASE, SIMILAR, rebuild_links, resolve_item_id, update_links
 from linking.membership import refresh
 from linking.update import update_archive
 from parsers.records import ItemRecord, Section, SectionKind
@@ -146,12 +146,7 @@ def test_update_archive_updates_a_few_changes_and_rebuilds_for_many(
 
 
 def _item_id(session: Session, stable_id: str) -> int:
-    source, _, external_id = stable_id.partition(":")
-    found = session.scalar(
-        select(models.Item.id)
-        .join(models.Source, models.Source.id == models.Item.source_id)
-        .where(models.Source.name == source, models.Item.external_id == external_id)
-    )
+    found = resolve_item_id(session, stable_id)
     assert found is not None, stable_id
     return found
 

@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from linking.finnish import get_analyzer
-from linking.links import SAME_CASE, SIMILAR, item_links, rebuild_links, similar_pairs
+from linking.links import (
+    SAME_CASE,
+    SIMILAR,
+    item_links,
+    rebuild_links,
+    resolve_item_id,
+    similar_pairs,
+)
 from linking.membership import refresh, timeline, topic_members
 from linking.topics import (
     TopicError,
@@ -32,13 +39,8 @@ from tests.linkingkit import (
 
 
 def _db_id(archive: Archive, stable_id: str) -> int:
-    source, _, external_id = stable_id.partition(":")
     with archive.session() as session:
-        found = session.scalar(
-            select(models.Item.id)
-            .join(models.Source, models.Source.id == models.Item.source_id)
-            .where(models.Source.name == source, models.Item.external_id == external_id)
-        )
+        found = resolve_item_id(session, stable_id)
     assert found is not None, stable_id
     return found
 
