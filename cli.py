@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -30,6 +30,9 @@ from storage.filters import ItemFilters
 from storage.health import RunSummary, SourceHealth
 from storage.queries import AmbiguousItemError, ArchiveStats, ItemView
 from storage.search import SearchHit, SearchQueryError
+
+if TYPE_CHECKING:  # linking imports scikit-learn: loaded only by the commands using it
+    from linking.membership import Timeline
 
 app = typer.Typer(
     name="pykala",
@@ -1366,7 +1369,7 @@ def topics_timeline(
     out.print(table)
 
 
-def _write_png(result: Any, path: Path) -> None:
+def _write_png(result: Timeline, path: Path) -> None:
     from linking.plot import PlotUnavailable, write_timeline_png
 
     try:

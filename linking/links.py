@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -31,6 +31,8 @@ from linking.finnish import WordAnalysis
 from linking.topics import TITLE, AnalysedSection
 from storage import models
 from storage.filters import meeting_date_column
+
+_T = TypeVar("_T")
 
 SAME_CASE = "same_case"
 SIMILAR = "similar"
@@ -230,9 +232,10 @@ class LinkReport:
         return f"{written} written for {self.changed} changed items ({self.relinked} relinked)"
 
 
-def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield list(ids[start : start + size])
+def _chunks(values: Sequence[_T], size: int = 500) -> Iterator[list[_T]]:
+    """``values`` in lists of ``size``: bound parameters of an IN list per statement."""
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
 
 
 def _case_items(session: Session, diaries: Collection[str] | None = None) -> list[CaseItem]:
@@ -251,12 +254,9 @@ def _case_items(session: Session, diaries: Collection[str] | None = None) -> lis
     if diaries is None:
         batches: Iterable[Any] = [session.execute(stmt)]
     else:
-        ordered = sorted(diaries)
         batches = (
-            session.execute(
-                stmt.where(models.Item.diary_number_normalised.in_(ordered[i : i + 500]))
-            )
-            for i in range(0, len(ordered), 500)
+            session.execute(stmt.where(models.Item.diary_number_normalised.in_(batch)))
+            for batch in _chunks(sorted(diaries))
         )
     return [CaseItem(*row) for batch in batches for row in batch if row[2]]
 

@@ -50,11 +50,14 @@ class UnknownTopicError(ArchiveError):
 @dataclass
 class RefreshReport:
     topics_changed: list[str] = field(default_factory=list)
-    items_analysed: int = 0
-    analysed_item_ids: list[int] = field(default_factory=list, repr=False)
+    analysed_item_ids: list[int] = field(default_factory=list, repr=False)  # new or changed
     items_rescored: int = 0  # items scored again because a topic changed
     documents_analysed: int = 0  # new or changed documents scored against every topic
     documents_rescored: int = 0  # documents scored again because a topic changed
+
+    @property
+    def items_analysed(self) -> int:
+        return len(self.analysed_item_ids)
 
 
 def sync_topics(
@@ -203,7 +206,6 @@ def refresh(
         if name in report.topics_changed
     }
     stale = _stale_item_ids(session)
-    report.items_analysed = len(stale)
     report.analysed_item_ids = stale
     stale_set = set(stale)
     # Stale items: every topic. Other items: only the changed topics (if any).

@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session
 # exactly where the analyser does (see _elided_match).
 from linking.finnish import (
     ELISION_LOOKAHEAD,
+    HYPHENS,
     FinnishAnalyzer,
     WordAnalysis,
     get_analyzer,
@@ -73,7 +74,6 @@ _ELIDED = re.compile(r"[^\W_]-(?=\s)")  # "Perusturva- ja …": a compound whose
 # Where the analyser's tokens differ from plain words: an elided compound's trailing
 # hyphen ("Perusturva- ja …", which borrows its head) and "EU:n"-style tokens.
 _NEEDS_ANALYSER = re.compile(r"[^\W_]-(?![^\W_])|[^\W_]:[^\W_]")
-_CLEAN = str.maketrans({"\u2010": "-", "\u2011": "-", "\u00ad": None})
 
 
 @dataclass(frozen=True)
@@ -295,7 +295,8 @@ def _order_table() -> Any:
 
 
 def _rank(order: Any, dialect: str) -> list[ColumnElement[Any]]:
-    """Newest first, undated last, then item id (the index of migration 0007)."""
+    """Newest first, undated last, then item id (the index of migration 0007), for a
+    table with ``sort_date`` and ``item_id`` columns."""
     newest = order.c.sort_date.desc()
     return [newest if dialect == "sqlite" else newest.nulls_last(), order.c.item_id]
 
@@ -482,7 +483,7 @@ def _windowed(
     it is older or undated.
     """
     sort_date = index.c.sort_date
-    rank = [sort_date.desc().nulls_last(), index.c.item_id]
+    rank = _rank(index, "postgresql")  # item_search.sort_date equals item_order's
     matches = (
         select(index.c.item_id).select_from(index).where(condition, *_filtered(index, clauses))
     )
@@ -768,7 +769,7 @@ def _snippet(texts: Sequence[str], title: str, matcher: _Matcher, start: str, en
 def _flatten(text_: str) -> str:
     text_ = unicodedata.normalize("NFC", text_)
     if "\u2010" in text_ or "\u2011" in text_ or "\u00ad" in text_:  # translate is slow
-        text_ = text_.translate(_CLEAN)
+        text_ = text_.translate(HYPHENS)
     return " ".join(text_.split())
 
 

@@ -12,6 +12,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from linking.links import resolve_item_id
 from parsers import PARSERS
 from parsers.records import (
     ItemRecord,
@@ -107,3 +110,10 @@ def load_acceptance_archive(archive: Archive) -> None:
         record = record_from_json(data)
         result = ParseResult(page_kind=PageKind.ITEM, items=(record,))
         store(archive, result, source=data["source"], url=record.url, body=path.read_bytes())
+
+
+def item_db_id(session: Session, stable_id: str) -> int:
+    """The database id of "<source>:<external id>" (which must be stored)."""
+    found = resolve_item_id(session, stable_id)
+    assert found is not None, stable_id
+    return found

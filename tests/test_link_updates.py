@@ -11,14 +11,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from linking.links import SAME_CASE, SIMILAR, rebuild_links, resolve_item_id, update_links
+from linking.links import SAME_CASE, SIMILAR, rebuild_links, update_links
 from linking.membership import refresh
 from linking.update import update_archive
 from parsers.records import ItemRecord, Section, SectionKind
 from storage import models
 from storage.db import Archive
+from storage.queries import get_item
 from tests import storagekit
-from tests.linkingkit import KUOPIO_SEED, MIKKELI_SEED, load_acceptance_archive
+from tests.linkingkit import KUOPIO_SEED, MIKKELI_SEED, item_db_id, load_acceptance_archive
 
 # Everyday words of minutes: real Finnish, so Voikko analyses them as it would in use.
 _WORDS = (
@@ -113,7 +114,7 @@ def test_a_new_decision_enters_the_links_of_the_decisions_it_resembles(
     with archive.session() as session:
         refresh(session, ())
         rebuild_links(session)
-        kuopio_seed = _item_id(session, KUOPIO_SEED)
+        kuopio_seed = item_db_id(session, KUOPIO_SEED)
     mikkeli = _item_record(archive, MIKKELI_SEED)
     espoo = replace(mikkeli, external_id="2024-55", url="https://espoo.example/perhekeskus")
     storagekit.store(archive, storagekit.item_page(espoo), source="espoo", at=storagekit.T1)
@@ -123,7 +124,7 @@ def test_a_new_decision_enters_the_links_of_the_decisions_it_resembles(
         updated = _stored_links(session)
         rebuild_links(session)
         rebuilt = _stored_links(session)
-        new_id = _item_id(session, "espoo:2024-55")
+        new_id = item_db_id(session, "espoo:2024-55")
     pairs = {(a, b) for kind, a, b, *_ in updated if kind == SIMILAR}
     assert {(new_id, kuopio_seed), (kuopio_seed, new_id)} <= pairs
     assert {link[:3] for link in updated} == {link[:3] for link in rebuilt}
@@ -145,26 +146,15 @@ def test_update_archive_updates_a_few_changes_and_rebuilds_for_many(
     assert one.summary().endswith(f"written for 1 changed items ({one.relinked} relinked)")
 
 
-def _item_id(session: Session, stable_id: str) -> int:
-    found = resolve_item_id(session, stable_id)
-    assert found is not None, stable_id
-    return found
-
-
 def _item_record(archive: Archive, stable_id: str) -> ItemRecord:
     """An ItemRecord with the title and sections stored for ``stable_id``."""
     with archive.session() as session:
-        item_id = _item_id(session, stable_id)
-        title = session.scalar(select(models.Item.title).where(models.Item.id == item_id))
-        sections = session.execute(
-            select(models.Section.kind, models.Section.heading, models.Section.text)
-            .where(models.Section.item_id == item_id)
-            .order_by(models.Section.ordinal)
-        ).all()
-    base = storagekit.item(title=title or "", diary_number=None)
+        view = get_item(session, stable_id)
+    assert view is not None, stable_id
+    base = storagekit.item(title=view.title, diary_number=None)
     return replace(
         base,
         sections=tuple(
-            Section(SectionKind(kind), heading, text) for kind, heading, text in sections
+            Section(SectionKind(s.kind), s.heading, s.text, s.presenter) for s in view.sections
         ),
     )

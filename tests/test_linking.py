@@ -15,7 +15,6 @@ from linking.links import (
     SIMILAR,
     item_links,
     rebuild_links,
-    resolve_item_id,
     similar_pairs,
 )
 from linking.membership import refresh, timeline, topic_members
@@ -34,15 +33,14 @@ from tests.linkingkit import (
     KUOPIO_SEED,
     MIKKELI_SEED,
     NEGATIVES,
+    item_db_id,
     load_acceptance_archive,
 )
 
 
 def _db_id(archive: Archive, stable_id: str) -> int:
     with archive.session() as session:
-        found = resolve_item_id(session, stable_id)
-    assert found is not None, stable_id
-    return found
+        return item_db_id(session, stable_id)
 
 
 @pytest.fixture
