@@ -38,12 +38,11 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-import storage.search
 from harvester.sources import load_municipalities, load_sources
 from linking.finnish import get_analyzer
 from parsers.records import ItemRecord, MeetingKind, PageKind, ParseResult, Section, SectionKind
 from storage.db import Archive, open_archive
-from storage.index import SECTION_SLOTS, item_rows, section_code
+from storage.index import SECTION_SLOTS, item_rows, rank_key, section_code
 from storage.search import search_items
 from storage.upsert import FetchedPage, save_page, save_parse, sync_sources
 
@@ -345,9 +344,10 @@ def bulk_sqlite(archive: Archive, synth: Synth, n: int, source_ids: Sequence[int
             sections.extend(
                 (item["id"], k, str(s.kind), s.heading, s.text) for k, s in enumerate(secs, 1)
             )
-            fts.append((item["id"], *fts_row.values()))
+            key = rank_key(item["id"], item["meeting_date"])  # as storage.index keys it
+            fts.append((key, *fts_row.values()))
             fts_sections.extend(
-                (item["id"] * SECTION_SLOTS + section_code(kind), r["lemmas"], r["parts"])
+                (key * SECTION_SLOTS + section_code(kind), r["lemmas"], r["parts"])
                 for kind, r in sec_rows.items()
             )
         cur.executemany(f"INSERT INTO item ({', '.join(ITEM_COLS)}) VALUES ({marks})", items)
@@ -491,9 +491,6 @@ def build(backend: str, n: int, pool: list[ItemRecord]) -> Archive:
 
 
 def run_latency(args: argparse.Namespace) -> None:
-    if args.sqlite_walk_matches:
-        storage.search.SQLITE_WALK_MATCHES = args.sqlite_walk_matches
-        storage.search.SQLITE_WALK_FACTOR = 0
     pool = fixture_items()
     one, two = queries(pool, random.Random(7))
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
@@ -587,12 +584,6 @@ def main() -> None:
     lat.add_argument("--reuse", action="store_true", help="use the archive a run left")
     lat.add_argument(
         "--like-queries", type=int, default=10, help="LIKE scans timed per query kind (0: none)"
-    )
-    lat.add_argument(
-        "--sqlite-walk-matches",
-        type=int,
-        default=0,
-        help="walk a SQLite tier from this many matches instead of the shipped threshold",
     )
     lat.set_defaults(run=run_latency)
     idx = sub.add_parser("indexing")

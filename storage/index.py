@@ -16,11 +16,11 @@ Two indexes, both kept in sync by ``index_item`` (called by storage.upsert):
   row) keeps all 13 kinds searchable without 26 columns and without PostgreSQL's four
   tsvector weights running out; the price is that the body text is indexed twice.
 
-SQLite: FTS5 tables ``item_fts`` (rowid = item.id) and ``item_fts_section`` (rowid =
-item.id * 16 + kind code, so an item's rows are one rowid range: deleting them is an
-index lookup, not a scan), ``unicode61 remove_diacritics 0`` (ä is not a), prefix
-indexes for ``perhek*`` queries, ``detail=column`` (positions are never used: phrases
-are checked in Python, see storage.search). PostgreSQL: ``item_search`` and
+SQLite: FTS5 tables ``item_fts`` (rowid = the item's rank key, see ``rank_key``) and
+``item_fts_section`` (rowid = rank key * 16 + kind code, so an item's rows are one rowid
+range: deleting them is an index lookup, not a scan), ``unicode61 remove_diacritics 0``
+(ä is not a), prefix indexes for ``perhek*`` queries, ``detail=column`` (positions are
+never used: phrases are checked in Python, see storage.search). PostgreSQL: ``item_search`` and
 ``item_search_section`` with the same text columns and a stored tsvector ('simple',
 weights A–D) over them, GIN-indexed.
 
@@ -34,8 +34,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 # The analyser's tokenizer, hyphen folding and look-ahead (see _analyse).
@@ -72,7 +73,26 @@ SECTION_CODES: dict[str, int] = {
         )
     )
 }
-SECTION_SLOTS = 16  # rowid = item_id * SECTION_SLOTS + code
+SECTION_SHIFT = 4
+SECTION_SLOTS = 1 << SECTION_SHIFT  # item_fts_section rowid = rank key * 16 + code
+
+# SQLite rank keys. FTS5 returns matches in rowid order and stops at a LIMIT, so a rowid
+# that sorts like the search ranking (newest date first, undated last, then item id)
+# answers "the newest 20 matches" without reading the rest: the day number in the high
+# bits, the item id inverted in the low 32 (rowids are read descending). Kept equal to
+# item_order.sort_date by a trigger (migration 0009).
+ID_BITS = 32
+ID_MASK = (1 << ID_BITS) - 1
+
+
+def rank_key(item_id: int, sort_date: date | None) -> int:
+    """The item_fts rowid of an item: descending rowid order is ranking order."""
+    day = sort_date.toordinal() if sort_date else 0
+    return (day << ID_BITS) | (ID_MASK - item_id)
+
+
+def item_id_of_key(key: int) -> int:
+    return ID_MASK - (key & ID_MASK)
 
 
 def index_tokens(term: str) -> list[str]:
@@ -175,32 +195,65 @@ _PG_SECTION = (
 )
 
 
+_ORDER_DATES = text("SELECT item_id, sort_date FROM item_order WHERE item_id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+
+
+def _rank_keys(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
+    """SQLite: the rank key of each item, from item_order (filled by a trigger when the
+    item row is written)."""
+    dates: dict[int, str | None] = {}
+    for n in range(0, len(item_ids), 500):  # within SQLite's bound-parameter limit
+        rows = session.execute(_ORDER_DATES, {"ids": list(item_ids[n : n + 500])})
+        dates.update((item_id, sort_date) for item_id, sort_date in rows)
+    return {
+        i: rank_key(i, date.fromisoformat(d) if (d := dates.get(i)) else None) for i in item_ids
+    }
+
+
+def _row_ids(session: Session, item_ids: Sequence[int], rank_keys: bool) -> dict[int, int]:
+    """The index row id of each item: its rank key on SQLite (unless ``rank_keys`` is
+    False: the layout before migration 0009), its item id on PostgreSQL."""
+    if rank_keys and session.get_bind().dialect.name == "sqlite":
+        return _rank_keys(session, item_ids)
+    return {i: i for i in item_ids}
+
+
 def delete_item_index(session: Session, item_id: int) -> None:
+    _delete_rows(session, _row_ids(session, [item_id], rank_keys=True)[item_id])
+
+
+def _delete_rows(session: Session, row_id: int) -> None:
+    """Delete the index rows of the item whose row id (see _row_ids) is ``row_id``."""
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("DELETE FROM item_fts WHERE rowid = :id"), {"id": item_id})
+        key = row_id
+        session.execute(text("DELETE FROM item_fts WHERE rowid = :key"), {"key": key})
         session.execute(
             text("DELETE FROM item_fts_section WHERE rowid >= :lo AND rowid < :hi"),
-            {"lo": item_id * SECTION_SLOTS, "hi": (item_id + 1) * SECTION_SLOTS},
+            {"lo": key * SECTION_SLOTS, "hi": (key + 1) * SECTION_SLOTS},
         )
     else:
-        session.execute(text("DELETE FROM item_search WHERE item_id = :id"), {"id": item_id})
-        session.execute(
-            text("DELETE FROM item_search_section WHERE item_id = :id"), {"id": item_id}
-        )
+        session.execute(text("DELETE FROM item_search WHERE item_id = :id"), {"id": row_id})
+        session.execute(text("DELETE FROM item_search_section WHERE item_id = :id"), {"id": row_id})
 
 
-def insert_index_rows(
-    session: Session,
-    rows: Sequence[tuple[int, dict[str, str], dict[str, dict[str, str]]]],
-) -> None:
-    """Insert (item id, item row, section rows) for items that have no index rows yet."""
-    if not rows:
-        return
+_IndexRows = Sequence[tuple[int, dict[str, str], dict[str, dict[str, str]]]]
+
+
+def insert_index_rows(session: Session, rows: _IndexRows, *, rank_keys: bool = True) -> None:
+    """Insert (item id, item row, section rows) for items that have no index rows yet.
+    ``rank_keys=False`` writes SQLite's layout before migration 0009 (rowid = item id)."""
+    if rows:
+        _insert_rows(session, rows, _row_ids(session, [r[0] for r in rows], rank_keys))
+
+
+def _insert_rows(session: Session, rows: _IndexRows, keys: dict[int, int]) -> None:
     sqlite = session.get_bind().dialect.name == "sqlite"
-    items = [{"id": item_id, **item_row} for item_id, item_row, _ in rows]
+    items = [{"id": keys[item_id], **item_row} for item_id, item_row, _ in rows]
     sections = [
         {
-            "id": item_id * SECTION_SLOTS + section_code(kind) if sqlite else item_id,
+            "id": keys[item_id] * SECTION_SLOTS + section_code(kind) if sqlite else item_id,
             "kind": kind,
             **row,
         }
@@ -217,12 +270,14 @@ def index_item(
 ) -> None:
     """(Re)index one item from its title and (section kind, text) pairs."""
     item_row, section_rows = item_rows(get_analyzer(), title, sections)
-    delete_item_index(session, item_id)
-    insert_index_rows(session, [(item_id, item_row, section_rows)])
+    keys = _row_ids(session, [item_id], rank_keys=True)  # one lookup for both
+    _delete_rows(session, keys[item_id])
+    _insert_rows(session, [(item_id, item_row, section_rows)], keys)
 
 
-def rebuild_index(session: Session, batch: int = 500) -> int:
-    """Index every stored item again (the migration that introduced this index runs it).
+def rebuild_index(session: Session, batch: int = 500, *, rank_keys: bool = True) -> int:
+    """Index every stored item again (the migration that introduced this index runs it,
+    with ``rank_keys=False``: see insert_index_rows).
 
     Returns the number of items indexed. Works in id batches so memory stays flat.
     """
@@ -257,6 +312,7 @@ def rebuild_index(session: Session, batch: int = 500) -> int:
                 (item_id, *item_rows(analyzer, title, sections.get(item_id, [])))
                 for item_id, title in ids_titles
             ],
+            rank_keys=rank_keys,
         )
         done += len(ids)
         last = ids[-1]

@@ -19,7 +19,6 @@ compound matches are highlighted (FTS5's snippet() cannot see lemma-column hits)
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -36,7 +35,6 @@ from sqlalchemy import (
     and_,
     cast,
     column,
-    func,
     literal,
     literal_column,
     select,
@@ -60,7 +58,7 @@ from linking.finnish import TOKEN_RE as _ANALYSER_TOKEN
 
 from . import models
 from .filters import ItemFilters, filter_clauses, meeting_date_column, section_kind
-from .index import SECTION_SLOTS, index_tokens, section_code
+from .index import ID_MASK, SECTION_SHIFT, SECTION_SLOTS, index_tokens, section_code
 from .query import Atom, ParsedQuery, SearchQueryError, parse_query
 
 __all__ = ["SearchHit", "SearchQueryError", "highlight", "search_items"]
@@ -204,18 +202,11 @@ SECTION_TIERS: tuple[_Tier, ...] = (
     _Tier("{lemmas}", "document", "A"),
     _Tier(None, "document", None),
 )
-# The newest items walked (each probed in the index) before a tier falls back to sorting
-# all its matches by date: a walk that finds too few is cut short, and the fallback then
-# sorts a word that is rare among the newest items (fewer than 20 in 1,000 on SQLite).
-WALK_BUDGET = {"sqlite": 1000, "postgresql": 500}  # a PostgreSQL probe may detoast
-# SQLite walks a tier only when it has many matches (counted, cheaply, up to the
-# threshold). An FTS5 probe costs 10-300 µs (it reads a term's doclist; more with several
-# words or a column filter), sorting a match by date ~1.5 µs. A walk needs ~limit/density
-# probes, a sort costs ~matches, so they break even near matches = c·√items: measured on
-# 100,000 items (bench/RESULTS.md, "Search"), walking from 2,000 matches gave p50
-# 36-38/45 ms (one/two words), from 40·√items = 12,649 24/23 ms.
-SQLITE_WALK_MATCHES = 2000  # the least threshold
-SQLITE_WALK_FACTOR = 40
+# SQLite reads a tier's matches straight from FTS5 in rowid order, which is ranking order
+# (storage.index.rank_key), and stops at the limit. PostgreSQL's GIN index has no order:
+# there the newest items are walked (each probed in the index) before a tier falls back
+# to sorting its matches by date; a walk that finds too few is cut short.
+WALK_BUDGET = 500  # items; a probe may detoast a tsvector
 # PostgreSQL's fallback looks at the matches of these many days before the walk's cutoff
 # first, then at all (see _windowed). Prototype on 1,000,000 items: a title word with
 # 12,400 matches, 616 ms sorting them all, 19-35 ms within two years.
@@ -294,11 +285,10 @@ def _order_table() -> Any:
     return table("item_order", column("item_id", Integer), column("sort_date", Date))
 
 
-def _rank(order: Any, dialect: str) -> list[ColumnElement[Any]]:
-    """Newest first, undated last, then item id (the index of migration 0007), for a
-    table with ``sort_date`` and ``item_id`` columns."""
-    newest = order.c.sort_date.desc()
-    return [newest if dialect == "sqlite" else newest.nulls_last(), order.c.item_id]
+def _rank(order: Any) -> list[ColumnElement[Any]]:
+    """PostgreSQL ranking order (the index of migration 0007): newest first, undated last,
+    then item id, for a table with ``sort_date`` and ``item_id`` columns."""
+    return [order.c.sort_date.desc().nulls_last(), order.c.item_id]
 
 
 def _tier_condition(
@@ -313,9 +303,10 @@ def _tier_condition(
             literal(fts5_query(plan, tier, tiers))
         )
         if kind is None:
-            return fts, fts.c.rowid, match
-        item_id: ColumnElement[int] = fts.c.rowid.op("/")(SECTION_SLOTS)
-        return fts, item_id, and_(match, fts.c.rowid.op("%")(SECTION_SLOTS) == section_code(kind))
+            return fts, _item_id_of_key(fts.c.rowid), match
+        key = fts.c.rowid.op(">>")(SECTION_SHIFT)
+        of_kind = fts.c.rowid.op("&")(SECTION_SLOTS - 1) == section_code(kind)
+        return fts, _item_id_of_key(key), and_(match, of_kind)
     spec = tiers[tier]
     name = "item_search" if kind is None else "item_search_section"
     vectors = dict.fromkeys([spec.vector, "document"])
@@ -339,80 +330,75 @@ def _tier_condition(
     return index, index.c.item_id, and_(*conditions)
 
 
+def _item_id_of_key(key: ColumnElement[int]) -> ColumnElement[int]:
+    """storage.index.item_id_of_key in SQL."""
+    return literal(ID_MASK) - key.op("&")(ID_MASK)
+
+
 def _tsquery(text_: str) -> ColumnElement[Any]:
     return cast(literal(text_), TSQUERY)
 
 
 def _probe(
-    dialect: str, plan: _Plan, kind: str | None, tier: int, item_id: ColumnElement[int]
+    plan: _Plan, kind: str | None, tier: int, item_id: ColumnElement[int]
 ) -> ColumnElement[bool]:
-    """Does item ``item_id`` match ``tier``: one index lookup by rowid / primary key."""
-    index, index_id, condition = _tier_condition(dialect, plan, kind, tier)
-    if dialect == "sqlite":
-        # Probe the exact rowid, so FTS5 seeks instead of filtering on rowid / 16.
-        rowid = item_id if kind is None else item_id * SECTION_SLOTS + section_code(kind)
-        name = "item_fts" if kind is None else "item_fts_section"
-        match = literal_column(name).op("MATCH")(
-            literal(fts5_query(plan, tier, ITEM_TIERS if kind is None else SECTION_TIERS))
-        )
-        return select(literal(1)).select_from(index).where(match, index.c.rowid == rowid).exists()
+    """PostgreSQL: does item ``item_id`` match ``tier``: one lookup by primary key."""
+    index, index_id, condition = _tier_condition("postgresql", plan, kind, tier)
     # A scalar subquery, not EXISTS: PostgreSQL turns EXISTS into a semi-join and, with
     # no statistics for weight-labelled tsqueries, picks a bitmap scan of every match.
     probe = select(literal(1)).select_from(index).where(condition, index_id == item_id)
     return probe.limit(1).scalar_subquery().is_not(None)
 
 
-def _walk_cutoff(session: Session, dialect: str) -> tuple[bool, date | None]:
-    """(may walk, the date the walk stops at; None = the archive is within the budget)."""
+def _walk_cutoff(session: Session) -> tuple[bool, date | None]:
+    """PostgreSQL: (may walk, the date the walk stops at; None = the archive is within
+    the budget)."""
     order = _order_table()
     row = session.execute(
-        select(order.c.sort_date)
-        .order_by(*_rank(order, dialect))
-        .offset(WALK_BUDGET.get(dialect, 500))
-        .limit(1)
+        select(order.c.sort_date).order_by(*_rank(order)).offset(WALK_BUDGET).limit(1)
     ).first()
     if row is None:
         return True, None
     return row[0] is not None, row[0]
 
 
-def _filtered(order: Any, clauses: Sequence[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+def _filtered(
+    item_id: ColumnElement[int], clauses: Sequence[ColumnElement[bool]]
+) -> list[ColumnElement[bool]]:
     if not clauses:
         return []
     return [
         select(literal(1))
         .select_from(models.Item)
         .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
-        .where(models.Item.id == order.c.item_id, *clauses)
+        .where(models.Item.id == item_id, *clauses)
         .exists()
     ]
 
 
-def _sqlite_walk_matches(session: Session) -> int:
-    """The matches from which a SQLite tier is walked rather than sorted (see above)."""
-    order = _order_table()
-    items = session.scalar(select(func.max(order.c.item_id))) or 0  # ~ the item count, O(1)
-    return max(SQLITE_WALK_MATCHES, round(SQLITE_WALK_FACTOR * math.sqrt(items)))
-
-
-def _dense(
-    session: Session, dialect: str, plan: _Plan, kind: str | None, tier: int, min_matches: int
-) -> bool:
-    """Is ``tier`` worth walking: always on PostgreSQL; on SQLite when it has at least
-    ``min_matches`` matches and no prefix word."""
-    if dialect != "sqlite":
-        return True
-    if any(alt.prefix for clause in _positive(plan) for c in clause for g in c for alt in g):
-        return False  # FTS5 merges every term with the prefix again at each probe
-    index, _index_id, condition = _tier_condition(dialect, plan, kind, tier)
-    first = select(literal(1)).select_from(index).where(condition).limit(min_matches)
-    found = session.scalar(select(func.count()).select_from(first.subquery()))
-    return (found or 0) >= min_matches
+def _keyed_ids(
+    session: Session,
+    plan: _Plan,
+    kind: str | None,
+    tier: int,
+    clauses: Sequence[ColumnElement[bool]],
+    count: int,
+    offset: int,
+) -> list[int]:
+    """SQLite: item ids ``offset`` … ``offset + count`` of ``tier`` in rank order, read
+    from FTS5 in descending rowid (rank key) order: no sort, and FTS5 stops at the limit."""
+    index, item_id, condition = _tier_condition("sqlite", plan, kind, tier)
+    stmt = (
+        select(item_id)
+        .select_from(index)
+        .where(condition, *_filtered(item_id, clauses))
+        .order_by(index.c.rowid.desc())
+    )
+    return list(session.scalars(stmt.offset(offset).limit(count)))
 
 
 def _ranked_ids(
     session: Session,
-    dialect: str,
     plan: _Plan,
     kind: str | None,
     tier: int,
@@ -421,41 +407,35 @@ def _ranked_ids(
     count: int,
     offset: int,
 ) -> list[int]:
-    """Item ids ``offset`` … ``offset + count`` of ``tier`` in rank order.
+    """PostgreSQL: item ids ``offset`` … ``offset + count`` of ``tier`` in rank order.
 
     Common words (most searches: a word in a large share of the items) are answered by
     walking item_order newest-first and probing each item in the index, stopping at
     ``count``; the walk is bounded by the date WALK_BUDGET items back, and what it
     finds there is exactly the head of the ranking. Rarer words fall back to all
-    matches from the index, sorted by date.
+    matches from the index, sorted by date (in date windows when the walk found some).
     """
     order = _order_table()
-    rank = _rank(order, dialect)
-    conditions = _filtered(order, clauses)
+    rank = _rank(order)
+    conditions = _filtered(order.c.item_id, clauses)
     may_walk, cutoff = walk
     walked: list[int] = []
     if may_walk:
-        stmt = select(order.c.item_id).where(
-            _probe(dialect, plan, kind, tier, order.c.item_id), *conditions
-        )
+        stmt = select(order.c.item_id).where(_probe(plan, kind, tier, order.c.item_id), *conditions)
         if cutoff is not None:
             stmt = stmt.where(order.c.sort_date >= cutoff)
         walked = list(session.scalars(stmt.order_by(*rank).offset(offset).limit(count)))
         if len(walked) == count or cutoff is None:
             return walked
-    index, index_id, condition = _tier_condition(dialect, plan, kind, tier)
+    index, index_id, condition = _tier_condition("postgresql", plan, kind, tier)
     # Date windows pay when the word is common enough to fill one: the walk found some
     # among the newest items. A rarer word has few matches, and one sort of all is cheaper.
-    if dialect != "sqlite" and kind is None and cutoff is not None and walked:
+    if kind is None and cutoff is not None and walked:
         return _windowed(session, index, condition, clauses, cutoff, count, offset)
     matches = select(index_id.label("item_id")).select_from(index).where(condition)
-    # PostgreSQL: all matches first (a GIN bitmap scan), never a walk of the whole
-    # date index probing each item, which the planner picks for a word it misjudges.
-    found = (
-        matches.subquery("m")
-        if dialect == "sqlite"
-        else matches.cte("m").prefix_with("MATERIALIZED")
-    )
+    # All matches first (a GIN bitmap scan), never a walk of the whole date index probing
+    # each item, which the planner picks for a word it misjudges.
+    found = matches.cte("m").prefix_with("MATERIALIZED")
     stmt = (
         select(order.c.item_id)
         .select_from(found)
@@ -483,9 +463,11 @@ def _windowed(
     it is older or undated.
     """
     sort_date = index.c.sort_date
-    rank = _rank(index, "postgresql")  # item_search.sort_date equals item_order's
+    rank = _rank(index)  # item_search.sort_date equals item_order's
     matches = (
-        select(index.c.item_id).select_from(index).where(condition, *_filtered(index, clauses))
+        select(index.c.item_id)
+        .select_from(index)
+        .where(condition, *_filtered(index.c.item_id, clauses))
     )
     wanted = offset + count
     for days in WINDOW_DAYS:
@@ -617,23 +599,15 @@ def search_items(
     texts: dict[int, list[str]] = {}
     tiers = ITEM_TIERS if kind is None else SECTION_TIERS
     try:
-        walk = _walk_cutoff(session, dialect)
-        min_matches = _sqlite_walk_matches(session) if dialect == "sqlite" else 0
+        walk = _walk_cutoff(session) if dialect != "sqlite" else (False, None)
         for tier in range(len(tiers)):
             if len(rows) >= limit:
                 break
 
-            tier_walk = (
-                walk[0] and _dense(session, dialect, plan, kind, tier, min_matches),
-                walk[1],
-            )
-
-            def ranked(
-                count: int, offset: int, tier: int = tier, tier_walk: Any = tier_walk
-            ) -> list[int]:
-                return _ranked_ids(
-                    session, dialect, plan, kind, tier, clauses, tier_walk, count, offset
-                )
+            def ranked(count: int, offset: int, tier: int = tier) -> list[int]:
+                if dialect == "sqlite":
+                    return _keyed_ids(session, plan, kind, tier, clauses, count, offset)
+                return _ranked_ids(session, plan, kind, tier, clauses, walk, count, offset)
 
             # Without phrases every fetched row is returned unless done before (at
             # most len(done) of them), so one query of that many more rows suffices.

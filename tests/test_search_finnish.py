@@ -250,56 +250,87 @@ def _walk_archive(archive: Archive) -> None:
     store(archive, item_page(*records))
 
 
-WALK_QUERIES = ["perhekeskus", "lautakunta", "perhekeskus lautakunta", "kokous -talousarvio"]
+WALK_QUERIES = [
+    "perhekeskus",
+    "lautakunta",
+    "perhekeskus lautakunta",
+    "kokous -talousarvio",
+    '"verkosto ja lautakunta"',  # a phrase: checked in Python, read in batches
+]
 
 
-def test_walking_the_date_order_ranks_like_sorting_every_match(
+def _expected_walk_ranking() -> dict[str, list[str]]:
+    """The ranking of WALK_QUERIES worked out from _walk_archive's texts: tier (whole
+    lemma in the title, compound part in the title, anywhere), then newest first."""
+
+    def newest_first(ns: list[int]) -> list[str]:
+        return [f"kuopio:{2000 + n}-1" for n in sorted(ns, key=_walk_date, reverse=True)]
+
+    every = range(36)
+    in_text = [n for n in every if n % 3 in (0, 2)]  # both words are in texts 0 and 2
+    return {
+        "perhekeskus": newest_first([n for n in every if n % 4 == 0])
+        + newest_first([n for n in every if n % 4 == 1])
+        + newest_first([n for n in in_text if n % 4 in (2, 3)]),
+        "lautakunta": newest_first([n for n in every if n % 4 == 3])
+        + newest_first([n for n in in_text if n % 4 != 3]),
+        "perhekeskus lautakunta": newest_first(in_text),
+        "kokous -talousarvio": newest_first([n for n in every if n % 4 == 3]),
+        '"verkosto ja lautakunta"': newest_first([n for n in every if n % 3 == 0]),
+    }
+
+
+def test_every_ranking_path_ranks_tier_then_newest_first(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Common words walk item_order newest-first probing the index; rare ones sort all their
-    # matches. Whichever path a tier takes (and a walk cut short by its budget), the
-    # ranking must be the same: tier, then newest meeting first.
+    # SQLite reads FTS5 in rank-key order. PostgreSQL walks item_order newest-first
+    # probing the index, or sorts all matches (of date windows, or all). Whichever path a
+    # tier takes (and a walk cut short by its budget), the ranking must be the same:
+    # tier, then newest meeting first.
     import storage.search as search
 
     _walk_archive(archive)
+    expected = _expected_walk_ranking()
 
-    def ranked() -> dict[str, list[str]]:
-        return {q: _ids(archive, q) for q in WALK_QUERIES}
+    def ranked(limit: int = 50) -> dict[str, list[str]]:
+        return {q: _ids(archive, q, limit=limit) for q in WALK_QUERIES}
 
+    assert ranked() == expected
+    assert ranked(limit=4) == {q: ids[:4] for q, ids in expected.items()}
     with monkeypatch.context() as m:
-        m.setattr(search, "_walk_cutoff", lambda _session, _dialect: (False, None))
-        sorted_only = ranked()
+        m.setattr(search, "_walk_cutoff", lambda _session: (False, None))
+        assert ranked() == expected  # PostgreSQL: every match sorted
     with monkeypatch.context() as m:
-        m.setattr(search, "SQLITE_WALK_MATCHES", 1)
-        m.setattr(search, "SQLITE_WALK_FACTOR", 0)
-        walked = ranked()
-        m.setattr(search, "WALK_BUDGET", {"sqlite": 5, "postgresql": 5})
-        walked_then_sorted = ranked()
-        # PostgreSQL sorts in date windows before the walk's cutoff (20 days: too few
-        # hits, it widens; 700 days: enough for a limit of 4, answered from the window).
+        m.setattr(search, "WALK_BUDGET", 5)
+        assert ranked() == expected  # PostgreSQL: walked, then sorted
+        # Date windows before the walk's cutoff (20 days: too few hits, it widens; 700
+        # days: enough for a limit of 4, answered from the window).
         m.setattr(search, "WINDOW_DAYS", (20, 700))
-        walked_then_windowed = ranked()
-        top_four = {q: _ids(archive, q, limit=4) for q in WALK_QUERIES}
-    assert all(sorted_only[q] for q in WALK_QUERIES), sorted_only
-    assert walked == sorted_only
-    assert walked_then_sorted == sorted_only
-    assert walked_then_windowed == sorted_only
-    assert top_four == {q: ids[:4] for q, ids in sorted_only.items()}
-
-    # Whole-lemma title hits first, then compound-part titles, each newest first.
-    def newest_first(remainder: int) -> list[str]:
-        ns = [n for n in range(36) if n % 4 == remainder]
-        return [f"kuopio:{2000 + n}-1" for n in sorted(ns, key=_walk_date, reverse=True)]
-
-    assert sorted_only["perhekeskus"][:18] == newest_first(0) + newest_first(1)
+        assert ranked() == expected
+        assert ranked(limit=4) == {q: ids[:4] for q, ids in expected.items()}
+    with monkeypatch.context() as m:
+        m.setattr(search, "VERIFY_BATCH", 5)  # phrase candidates read at growing offsets
+        assert ranked() == expected
 
 
-def test_sqlite_walks_only_a_tier_with_many_matches(sqlite_archive: Archive) -> None:
-    import storage.search as search
-
-    _walk_archive(sqlite_archive)
-    with sqlite_archive.session() as session:
-        assert search._sqlite_walk_matches(session) == search.SQLITE_WALK_MATCHES
+def test_same_day_ranks_by_item_id_and_undated_last(archive: Archive) -> None:
+    setup_sources(archive)
+    day = date(2024, 5, 6)
+    records = [
+        item("31-1", "Kunta", meeting_date=None),
+        item("32-1", "Kunta", meeting_date=day),
+        item("33-1", "Kunta", meeting_date=date(2023, 1, 1)),
+        item("34-1", "Kunta", meeting_date=day),
+        item("35-1", "Kunta", meeting_date=None),
+    ]
+    store(archive, item_page(*records))
+    assert _ids(archive, "kunta") == [
+        "kuopio:32-1",
+        "kuopio:34-1",
+        "kuopio:33-1",
+        "kuopio:31-1",
+        "kuopio:35-1",
+    ]
 
 
 def test_postgresql_keeps_each_items_sort_date_beside_its_index(pg_schema_url: str) -> None:
@@ -319,3 +350,87 @@ def test_postgresql_keeps_each_items_sort_date_beside_its_index(pg_schema_url: s
         with archive.session() as session:
             session.execute(text("UPDATE item SET meeting_date = '2025-01-07'"))
         assert stored() == [date(2025, 1, 7)]
+
+
+def _index_rowids(archive: Archive) -> tuple[list[int], list[int]]:
+    with archive.session() as session:
+        items = sorted(session.scalars(text("SELECT rowid FROM item_fts")))
+        sections = sorted(session.scalars(text("SELECT rowid FROM item_fts_section")))
+    return items, sections
+
+
+def _expected_rowids(archive: Archive) -> tuple[list[int], list[int]]:
+    """Each item's rank key (storage.index.rank_key of its id and date) and its section
+    rows' keys, worked out in Python from the item rows."""
+    from storage.index import SECTION_SLOTS, rank_key, section_code
+
+    with archive.session() as session:
+        rows = session.execute(
+            text(
+                "SELECT item.id, coalesce(item.meeting_date, meeting.date), section.kind "
+                "FROM item LEFT JOIN meeting ON meeting.id = item.meeting_id "
+                "JOIN section ON section.item_id = item.id"
+            )
+        ).all()
+    keys = {i: rank_key(i, date.fromisoformat(d) if d else None) for i, d, _kind in rows}
+    sections = {keys[i] * SECTION_SLOTS + section_code(kind) for i, _d, kind in rows}
+    return sorted(keys.values()), sorted(sections)
+
+
+def test_sqlite_index_rows_move_with_the_items_date(sqlite_archive: Archive) -> None:
+    # FTS5 rowids are rank keys (migration 0009): a trigger moves an item's rows when its
+    # date changes, whichever way it changes.
+    setup_sources(sqlite_archive)
+    store(
+        sqlite_archive,
+        item_page(
+            item("41-1", "Kunta", meeting_date=date(2024, 1, 1)),
+            item("42-1", "Kunta", meeting_date=None),
+        ),
+    )
+    assert _index_rowids(sqlite_archive) == _expected_rowids(sqlite_archive)
+    assert _ids(sqlite_archive, "kunta") == ["kuopio:41-1", "kuopio:42-1"]
+    with sqlite_archive.session() as session:
+        session.execute(text("UPDATE meeting SET date = '2025-03-04' WHERE external_id = '42'"))
+    assert _index_rowids(sqlite_archive) == _expected_rowids(sqlite_archive)
+    assert _ids(sqlite_archive, "kunta") == ["kuopio:42-1", "kuopio:41-1"]
+    with sqlite_archive.session() as session:
+        session.execute(text("UPDATE item SET meeting_date = '2026-01-01' WHERE id = 1"))
+    assert _index_rowids(sqlite_archive) == _expected_rowids(sqlite_archive)
+    assert _ids(sqlite_archive, "kunta") == ["kuopio:41-1", "kuopio:42-1"]
+    assert _ids(sqlite_archive, "kunta", ItemFilters(section="paatos")) == []
+    paatos = ItemFilters(section="päätös")
+    assert _ids(sqlite_archive, "hyväksyä", paatos) == ["kuopio:41-1", "kuopio:42-1"]
+    # Re-storing an item rewrites its rows under the current key, never a second copy.
+    store(sqlite_archive, item_page(item("41-1", "Kunta", paatos="Hylättiin.")))
+    assert _index_rowids(sqlite_archive) == _expected_rowids(sqlite_archive)
+
+
+def test_sqlite_rank_key_migrations_round_trip(sqlite_archive: Archive) -> None:
+    # Migration 0009 re-keys an existing index (and 0008's layout is rowid = item id).
+    from alembic import command
+    from alembic.config import Config
+
+    from storage.db import MIGRATIONS_DIR
+
+    _walk_archive(sqlite_archive)
+    expected = _expected_walk_ranking()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with sqlite_archive.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0008")
+    items, _sections = _index_rowids(sqlite_archive)
+    assert items == list(range(1, 37))
+    with sqlite_archive.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    assert _index_rowids(sqlite_archive) == _expected_rowids(sqlite_archive)
+    assert {q: _ids(sqlite_archive, q) for q in WALK_QUERIES} == expected
+    # From before the Finnish index: 0004 rebuilds it in its own layout, 0009 re-keys it.
+    with sqlite_archive.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+        command.upgrade(config, "head")
+    assert _index_rowids(sqlite_archive) == _expected_rowids(sqlite_archive)
+    assert {q: _ids(sqlite_archive, q) for q in WALK_QUERIES} == expected

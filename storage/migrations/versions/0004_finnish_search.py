@@ -103,7 +103,8 @@ def upgrade() -> None:
     # Imported here: the analyser (Voikko) is only needed when there is something to index.
     from storage.index import rebuild_index
 
-    rebuild_index(Session(bind=op.get_bind()))
+    # SQLite rows keyed by item id, the layout of this revision (0009 re-keys them).
+    rebuild_index(Session(bind=op.get_bind()), rank_keys=False)
 
 
 def downgrade() -> None:
