@@ -1392,34 +1392,45 @@ def topics_update(db: DbOption = None, topics_file: TopicsOption = None) -> None
 @app.command()
 def links(
     item_id: Annotated[
-        str | None, typer.Argument(help="Item id as shown by search; omit with --rebuild.")
+        str | None,
+        typer.Argument(help="Item id as shown by search; omit with --rebuild, --k or --threshold."),
     ] = None,
     db: DbOption = None,
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Recompute every same-case and similar link.")
     ] = False,
     k: Annotated[
-        int, typer.Option(min=1, help="Similar decisions kept per item (another value rebuilds).")
-    ] = 5,
-    threshold: Annotated[
-        float,
+        int | None,
         typer.Option(
-            min=0.0, max=1.0, help="Least cosine similarity kept (another value rebuilds)."
+            min=1,
+            help="Similar decisions kept per item. Default: the archive's (5 until set); "
+            "another value rebuilds the links and is kept for later updates.",
+            show_default=False,
         ),
-    ] = 0.15,
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Least cosine similarity kept. Default: the archive's (0.15 until set); "
+            "another value rebuilds the links and is kept for later updates.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """Decisions of the same case (diary number) and similar decisions in other
     municipalities (TF-IDF over lemmas and compound parts)."""
-    from linking.links import DEFAULT_K, DEFAULT_THRESHOLD, item_links, resolve_item_id
+    from linking.links import item_links, resolve_item_id
     from storage.queries import get_item
 
-    if item_id is None and not rebuild:
-        fail("give an item id, or --rebuild")
-    # Another k or threshold applies to every item, so it means a rebuild.
-    rebuild = rebuild or k != DEFAULT_K or threshold != DEFAULT_THRESHOLD
+    settings = k is not None or threshold is not None
+    if item_id is None and not rebuild and not settings:
+        fail("give an item id, or --rebuild, --k or --threshold")
     with archive_for(db) as archive:
-        update_linking(archive, None, quiet=not rebuild, rebuild=rebuild, k=k, threshold=threshold)
+        quiet = not (rebuild or settings)
+        update_linking(archive, None, quiet=quiet, rebuild=rebuild, k=k, threshold=threshold)
         if item_id is None:
             return
         with archive.session() as session:

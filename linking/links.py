@@ -217,6 +217,25 @@ def similar_pairs(
 # --- storing ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SimilarSettings:
+    """How similar links are chosen: the top ``k`` per item scoring ≥ ``threshold``."""
+
+    k: int = DEFAULT_K
+    threshold: float = DEFAULT_THRESHOLD
+
+
+def stored_settings(session: Session) -> SimilarSettings:
+    """The settings the archive's similar links were computed with (the defaults for an
+    archive that never stored any)."""
+    row = session.get(models.LinkSettings, 1)
+    return SimilarSettings(row.k, row.threshold) if row else SimilarSettings()
+
+
+def _store_settings(session: Session, settings: SimilarSettings) -> None:
+    session.merge(models.LinkSettings(id=1, k=settings.k, threshold=settings.threshold))
+
+
 @dataclass
 class LinkReport:
     same_case: int = 0  # links written
@@ -304,8 +323,10 @@ def _term_documents(session: Session) -> list[tuple[int, str, str]]:
 def rebuild_links(
     session: Session, *, k: int = DEFAULT_K, threshold: float = DEFAULT_THRESHOLD
 ) -> LinkReport:
-    """Recompute every same_case and similar link from the items and their stored terms."""
+    """Recompute every same_case and similar link from the items and their stored terms,
+    and store ``k`` and ``threshold`` as the archive's settings (see stored_settings)."""
     session.execute(delete(models.Link).where(models.Link.kind.in_([SAME_CASE, SIMILAR])))
+    _store_settings(session, SimilarSettings(k, threshold))
     rows = _same_case_rows(_case_items(session))
     report = LinkReport(same_case=len(rows))
     docs = _term_documents(session)

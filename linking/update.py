@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from linking.links import (
-    DEFAULT_K,
-    DEFAULT_THRESHOLD,
     LinkReport,
+    SimilarSettings,
     rebuild_links,
+    stored_settings,
     update_links,
 )
 from linking.membership import RefreshReport, refresh
@@ -54,24 +54,30 @@ def update_archive(
     topics_file: Path | None = None,
     *,
     rebuild: bool = False,
-    k: int = DEFAULT_K,
-    threshold: float = DEFAULT_THRESHOLD,
+    k: int | None = None,
+    threshold: float | None = None,
 ) -> UpdateReport:
     """Store the shipped (+ user) topics and score new and changed items and documents
     (links are between items only, so documents never change them). Then update the
-    links around the analysed items, or rebuild them all when ``rebuild`` is set (another
-    k or threshold) or when the analysed items are a large share of the archive (a first
+    links around the analysed items, or rebuild them all when ``rebuild`` is set, when
+    ``k`` or ``threshold`` differs from the archive's stored settings (which an update
+    otherwise uses) or when the analysed items are a large share of the archive (a first
     harvest: comparing them with every item costs about as much as a rebuild). One
     transaction: a failure leaves the old state."""
     definitions = load_topics(topics_file)
     with archive.session() as session:
         topics = refresh(session, definitions)
         changed = topics.analysed_item_ids
+        stored = stored_settings(session)
+        wanted = SimilarSettings(
+            stored.k if k is None else k, stored.threshold if threshold is None else threshold
+        )
+        rebuild = rebuild or wanted != stored  # other settings apply to every item
         link_report: LinkReport | None = None
         if rebuild or (changed and len(changed) >= REBUILD_SHARE * _analysed_items(session)):
-            link_report = rebuild_links(session, k=k, threshold=threshold)
+            link_report = rebuild_links(session, k=wanted.k, threshold=wanted.threshold)
         elif changed:
-            link_report = update_links(session, changed, k=k, threshold=threshold)
+            link_report = update_links(session, changed, k=wanted.k, threshold=wanted.threshold)
     return UpdateReport(topics, link_report)
 
 

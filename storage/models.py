@@ -280,6 +280,18 @@ class Link(Base):
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class LinkSettings(Base):
+    """The settings the archive's similar links were computed with (one row, id 1).
+    Updates after a harvest use them, so every item's links are of one kind until a
+    rebuild with other settings replaces them all."""
+
+    __tablename__ = "link_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    k: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[float] = mapped_column(Float)
+
+
 class CrawlQueue(Base):
     """Pages of a source still to fetch: links found but not yet fetched, and fetches that
     failed (attempts > 0). A run drains it first, so a killed or failed run's work is done

@@ -11,7 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from linking.links import SAME_CASE, SIMILAR, rebuild_links, update_links
+from linking.links import (
+    SAME_CASE,
+    SIMILAR,
+    SimilarSettings,
+    rebuild_links,
+    stored_settings,
+    update_links,
+)
 from linking.membership import refresh
 from linking.update import update_archive
 from parsers.records import ItemRecord, Section, SectionKind
@@ -158,3 +165,33 @@ def _item_record(archive: Archive, stable_id: str) -> ItemRecord:
             Section(SectionKind(s.kind), s.heading, s.text, s.presenter) for s in view.sections
         ),
     )
+
+
+def test_an_update_keeps_the_settings_of_the_last_rebuild(sqlite_archive: Archive) -> None:
+    # `pykala links --k 1` rebuilds with k = 1; the next harvest's update must go on with
+    # k = 1 (not the default), and leave what a k = 1 rebuild leaves.
+    rng = random.Random(5)
+    storagekit.setup_sources(sqlite_archive)
+    for n in range(15):
+        _store(sqlite_archive, SOURCES[n % 3], _record(n, rng, f"{n}/00.00.00/2024"))
+    update_archive(sqlite_archive)
+    settings = update_archive(sqlite_archive, k=1, threshold=0.05).links
+    assert settings is not None and settings.changed is None  # other settings: a rebuild
+    assert update_archive(sqlite_archive, k=1, threshold=0.05).links is None  # same: nothing
+    _store(sqlite_archive, "espoo", _record(1, rng, "1/00.00.00/2024"), at=storagekit.T1)
+    update = update_archive(sqlite_archive).links
+    assert update is not None and update.changed == 1
+    with sqlite_archive.session() as session:
+        updated = _stored_links(session)
+        assert stored_settings(session) == SimilarSettings(k=1, threshold=0.05)
+        changed = item_db_id(session, "espoo:2024001-1")
+        # With the defaults (k = 5) the changed item would keep several.
+        update_links(session, [changed])
+        defaults = _stored_links(session)
+    per_item: dict[int, int] = {}
+    for kind, a, *_ in updated:
+        if kind == SIMILAR:
+            per_item[a] = per_item.get(a, 0) + 1
+    assert per_item[changed] == 1
+    assert max(per_item.values()) == 1
+    assert sum(1 for kind, a, *_ in defaults if kind == SIMILAR and a == changed) > 1

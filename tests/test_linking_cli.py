@@ -127,7 +127,7 @@ def test_links_and_show_list_the_other_seed_and_no_negative(db: str) -> None:
     [
         (("topics", "show", "nope"), "no topic 'nope' (topics: perhekeskus)"),
         (("topics", "timeline", "perhekeskus", "--by", "street"), "--by must be"),
-        (("links",), "give an item id, or --rebuild"),
+        (("links",), "give an item id, or --rebuild, --k or --threshold"),
     ],
 )
 def test_bad_topic_commands_fail_with_one_line(
@@ -149,3 +149,18 @@ def test_a_bad_topics_file_is_a_one_line_usage_error(db: str, tmp_path: Path) ->
 def test_readme_documents_the_topic_columns() -> None:
     for column in TOPIC_COLUMNS:
         assert f"| `{column.name}` | {column.description} |" in README
+
+
+def test_links_with_other_settings_rebuilds_and_keeps_them(db: str, tmp_path: Path) -> None:
+    copy = tmp_path / "archive.db"
+    copy.write_bytes(Path(db.removeprefix("sqlite:///")).read_bytes())
+    url = f"sqlite:///{copy}"
+    code, _, stderr = run("links", "--threshold", "0.99", "--db", url)
+    assert code == 0, stderr
+    assert "similar links" in stderr  # the rebuild's one-line summary
+    code, stdout, _ = run("links", KUOPIO_SEED, "--db", url)
+    assert code == 0 and MIKKELI_SEED not in stdout  # ~0.3 apart: below 0.99
+    with open_archive(url) as archive, archive.session() as session:
+        from linking.links import stored_settings
+
+        assert stored_settings(session).threshold == 0.99
