@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from parsers.records import MeetingKind, PageKind
 
 from . import models
-from .upsert import _source_id
+from .upsert import source_id_of
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def queue_pages(
     session: Session, source_name: str, pages: Iterable[tuple[str, PageKind]], at: datetime
 ) -> None:
     """Add pages to the source's queue; pages already queued keep their row."""
-    source_id = _source_id(session, source_name)
+    source_id = source_id_of(session, source_name)
     rows = [
         {
             "source_id": source_id,
@@ -71,7 +71,7 @@ def page_done(session: Session, source_name: str, url: str) -> None:
     """The page was stored (or is not worth trying again): it leaves the queue."""
     session.execute(
         delete(models.CrawlQueue).where(
-            models.CrawlQueue.source_id == _source_id(session, source_name),
+            models.CrawlQueue.source_id == source_id_of(session, source_name),
             models.CrawlQueue.url == url,
         )
     )
@@ -82,7 +82,7 @@ def record_failure(
 ) -> int:
     """Count a failed fetch of ``url`` (queueing it if needed); returns the attempts so far."""
     queue_pages(session, source_name, [(url, kind)], at)
-    source_id = _source_id(session, source_name)
+    source_id = source_id_of(session, source_name)
     session.execute(
         update(models.CrawlQueue)
         .where(models.CrawlQueue.source_id == source_id, models.CrawlQueue.url == url)
@@ -105,7 +105,7 @@ def queued_pages(session: Session, source_name: str) -> list[QueuedPage]:
             models.CrawlQueue.attempts,
             models.CrawlQueue.reason,
         )
-        .where(models.CrawlQueue.source_id == _source_id(session, source_name))
+        .where(models.CrawlQueue.source_id == source_id_of(session, source_name))
         .order_by(models.CrawlQueue.attempts.desc(), models.CrawlQueue.id)
     ).all()
     return [
@@ -116,7 +116,7 @@ def queued_pages(session: Session, source_name: str) -> list[QueuedPage]:
 def queue_size(session: Session, source_name: str | None = None) -> int:
     query = select(func.count()).select_from(models.CrawlQueue)
     if source_name is not None:
-        query = query.where(models.CrawlQueue.source_id == _source_id(session, source_name))
+        query = query.where(models.CrawlQueue.source_id == source_id_of(session, source_name))
     return int(session.scalar(query) or 0)
 
 
@@ -125,7 +125,7 @@ def known_pages(session: Session, source_name: str) -> dict[str, tuple[str | Non
     crawl's "known" set and the validators for conditional GETs without a query per page."""
     rows = session.execute(
         select(models.Page.url, models.Page.etag, models.Page.last_modified).where(
-            models.Page.source_id == _source_id(session, source_name),
+            models.Page.source_id == source_id_of(session, source_name),
             models.Page.raw_page_id.is_not(None),
         )
     )
@@ -148,7 +148,7 @@ def meetings_due(
     are published. Minutes (or unknown kind) of the last ``minutes_days`` days: when the
     page was last fetched more than ``minutes_every`` ago (corrections are rare).
     """
-    source_id = _source_id(session, source_name)
+    source_id = source_id_of(session, source_name)
     rows = session.execute(
         select(models.Meeting.url, models.Meeting.kind, models.Meeting.date, models.Page.fetched_at)
         .join(

@@ -25,7 +25,7 @@ from .filters import fold_name
 from .query import parse_query
 
 # The query compiler and snippet maker of the item search, shared on purpose.
-from .search import _plan, _verified, fts5_query, highlight, tsquery_text
+from .search import fts5_query, highlight, phrases_verified, plan_query, tsquery_text
 
 DOCUMENT_WEIGHTS = (10.0, 4.0, 1.0, 0.4)  # as ITEM_WEIGHTS: title beats text
 
@@ -101,7 +101,7 @@ def search_documents(
     ``municipality`` (code or name) and ``topic`` (members of that topic, by name or
     title) narrow them. SearchQueryError for a query with nothing to find."""
     analyzer = get_analyzer()
-    plan = _plan(analyzer, parse_query(query), query)
+    plan = plan_query(analyzer, parse_query(query), query)
     doc = models.Document
     if session.get_bind().dialect.name == "sqlite":
         fts = table("document_fts", column("rowid", Integer))
@@ -147,7 +147,7 @@ def search_documents(
     for row in rows:
         if len(hits) >= limit:
             break
-        if plan.needs_check and not _verified(plan, analyzer, [row.title, row.text]):
+        if plan.needs_check and not phrases_verified(plan, analyzer, [row.title, row.text]):
             continue
         hits.append(
             DocumentHit(

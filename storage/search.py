@@ -61,7 +61,17 @@ from .filters import ItemFilters, filter_clauses, meeting_date_column, section_k
 from .index import ID_MASK, SECTION_SHIFT, SECTION_SLOTS, index_tokens, section_code
 from .query import Atom, ParsedQuery, SearchQueryError, parse_query
 
-__all__ = ["SearchHit", "SearchQueryError", "highlight", "search_items"]
+__all__ = [
+    "QueryPlan",
+    "SearchHit",
+    "SearchQueryError",
+    "fts5_query",
+    "highlight",
+    "phrases_verified",
+    "plan_query",
+    "search_items",
+    "tsquery_text",
+]
 
 SNIPPET_WIDTH = 200
 SNIPPET_LEAD = 60  # characters of context shown before the first match
@@ -130,7 +140,9 @@ def _compile_atom(analyzer: FinnishAnalyzer, atom: Atom) -> _Compiled:
 
 
 @dataclass(frozen=True)
-class _Plan:
+class QueryPlan:
+    """A query compiled to index terms (storage.docsearch runs it on the document index)."""
+
     clauses: tuple[tuple[tuple[Atom, _Compiled], ...], ...]  # AND of OR of atoms
     excluded: tuple[tuple[Atom, _Compiled], ...]  # words (not phrases) excluded in the index
     excluded_phrases: tuple[tuple[Atom, _Compiled], ...]  # checked in Python
@@ -154,7 +166,8 @@ class _Plan:
         return tuple(dict.fromkeys(terms)), tuple(dict.fromkeys(prefixes))
 
 
-def _plan(analyzer: FinnishAnalyzer, parsed: ParsedQuery, query: str) -> _Plan:
+def plan_query(analyzer: FinnishAnalyzer, parsed: ParsedQuery, query: str) -> QueryPlan:
+    """Compile a parsed query: each word to its lemmas' index tokens."""
     clauses = []
     for clause in parsed.clauses:
         compiled = tuple((a, c) for a in clause if (c := _compile_atom(analyzer, a)))
@@ -165,7 +178,7 @@ def _plan(analyzer: FinnishAnalyzer, parsed: ParsedQuery, query: str) -> _Plan:
             f"nothing to search for in {query!r}: use words made of letters or digits"
         )
     excluded = [(a, c) for a in parsed.excluded if (c := _compile_atom(analyzer, a))]
-    return _Plan(
+    return QueryPlan(
         clauses=tuple(clauses),
         excluded=tuple((a, c) for a, c in excluded if not a.phrase),
         excluded_phrases=tuple((a, c) for a, c in excluded if a.phrase),
@@ -232,15 +245,15 @@ def _render(
     return and_.join("(" + or_.join(atom(c) for c in clause) + ")" for clause in atoms)
 
 
-def _positive(plan: _Plan) -> list[list[_Compiled]]:
+def _positive(plan: QueryPlan) -> list[list[_Compiled]]:
     return [[c for _a, c in clause] for clause in plan.clauses]
 
 
-def _excluded(plan: _Plan) -> list[list[_Compiled]]:
+def _excluded(plan: QueryPlan) -> list[list[_Compiled]]:
     return [[c for _a, c in plan.excluded]] if plan.excluded else []
 
 
-def fts5_query(plan: _Plan, tier: int = -1, tiers: Sequence[_Tier] = ITEM_TIERS) -> str:
+def fts5_query(plan: QueryPlan, tier: int = -1, tiers: Sequence[_Tier] = ITEM_TIERS) -> str:
     """The FTS5 MATCH text of ``tier`` (its columns only); -1 = all matches."""
 
     def token(t: str, prefix: bool) -> str:
@@ -259,19 +272,19 @@ def _lexeme(t: str, prefix: bool) -> str:
     return f"'{t}':*" if prefix else f"'{t}'"
 
 
-def _positive_tsquery(plan: _Plan, label: str | None) -> str:
+def _positive_tsquery(plan: QueryPlan, label: str | None) -> str:
     def token(t: str, prefix: bool) -> str:
         return f"'{t}':{'*' if prefix else ''}{label}" if label else _lexeme(t, prefix)
 
     return "(" + _render(_positive(plan), token, " & ", " | ") + ")"
 
 
-def _excluded_tsquery(plan: _Plan) -> str | None:
+def _excluded_tsquery(plan: QueryPlan) -> str | None:
     excluded = _excluded(plan)
     return _render(excluded, _lexeme, " & ", " | ") if excluded else None
 
 
-def tsquery_text(plan: _Plan) -> str:
+def tsquery_text(plan: QueryPlan) -> str:
     """The tsquery of all matches of ``plan`` on a whole-item tsvector."""
     out = _positive_tsquery(plan, None)
     excluded = _excluded_tsquery(plan)
@@ -292,7 +305,7 @@ def _rank(order: Any) -> list[ColumnElement[Any]]:
 
 
 def _tier_condition(
-    dialect: str, plan: _Plan, kind: str | None, tier: int
+    dialect: str, plan: QueryPlan, kind: str | None, tier: int
 ) -> tuple[Any, ColumnElement[int], ColumnElement[bool]]:
     """(index table, its item id, the match condition of ``tier`` on its rows)."""
     tiers = ITEM_TIERS if kind is None else SECTION_TIERS
@@ -340,7 +353,7 @@ def _tsquery(text_: str) -> ColumnElement[Any]:
 
 
 def _probe(
-    plan: _Plan, kind: str | None, tier: int, item_id: ColumnElement[int]
+    plan: QueryPlan, kind: str | None, tier: int, item_id: ColumnElement[int]
 ) -> ColumnElement[bool]:
     """PostgreSQL: does item ``item_id`` match ``tier``: one lookup by primary key."""
     index, index_id, condition = _tier_condition("postgresql", plan, kind, tier)
@@ -378,7 +391,7 @@ def _filtered(
 
 def _keyed_ids(
     session: Session,
-    plan: _Plan,
+    plan: QueryPlan,
     kind: str | None,
     tier: int,
     clauses: Sequence[ColumnElement[bool]],
@@ -399,7 +412,7 @@ def _keyed_ids(
 
 def _ranked_ids(
     session: Session,
-    plan: _Plan,
+    plan: QueryPlan,
     kind: str | None,
     tier: int,
     clauses: Sequence[ColumnElement[bool]],
@@ -553,7 +566,9 @@ def _occurs(compiled: _Compiled, phrase: bool, tokens: Sequence[WordAnalysis]) -
     )
 
 
-def _verified(plan: _Plan, analyzer: FinnishAnalyzer, texts: Sequence[str]) -> bool:
+def phrases_verified(plan: QueryPlan, analyzer: FinnishAnalyzer, texts: Sequence[str]) -> bool:
+    """Do ``texts`` hold the plan's phrases (words adjacent, in order) and none of its
+    excluded phrases: what the index cannot check."""
     token_lists = [_tokens(analyzer, t) for t in texts]
 
     def anywhere(atom: Atom, compiled: _Compiled) -> bool:
@@ -582,7 +597,7 @@ def search_items(
     filters = filters or ItemFilters()
     kind = section_kind(filters.section) if filters.section else None
     analyzer = get_analyzer()
-    plan = _plan(analyzer, parse_query(query), query)
+    plan = plan_query(analyzer, parse_query(query), query)
     dialect = session.get_bind().dialect.name
     clauses = filter_clauses(session, filters)
     rows: list[Any] = []
@@ -620,7 +635,7 @@ def search_items(
                         break
                     done.add(r[0])
                     item_texts = ([] if kind else [r[2]]) + batch_texts.get(r[0], [])
-                    if plan.needs_check and not _verified(plan, analyzer, item_texts):
+                    if plan.needs_check and not phrases_verified(plan, analyzer, item_texts):
                         continue
                     rows.append(r)
                     if plan.needs_check:

@@ -173,7 +173,9 @@ def _forget_source_ids(session: Session, _transaction: object) -> None:
     session.info.pop(_SOURCE_IDS, None)
 
 
-def _source_id(session: Session, source_name: str) -> int:
+def source_id_of(session: Session, source_name: str) -> int:
+    """The id of the source named ``source_name`` (cached per session); UnknownSourceError
+    when sync_sources never stored it."""
     cache: dict[str, int] = session.info.setdefault(_SOURCE_IDS, {})
     if source_name in cache:
         return cache[source_name]
@@ -222,7 +224,7 @@ def save_page(session: Session, page: FetchedPage) -> int:
     A 304 Not Modified only refreshes fetched_at: the stored bytes are still current.
     When the bytes change, the page is marked unparsed.
     """
-    source_id = _source_id(session, page.source_name)
+    source_id = source_id_of(session, page.source_name)
     row = session.scalar(
         select(models.Page).where(models.Page.source_id == source_id, models.Page.url == page.url)
     )
@@ -666,7 +668,7 @@ def save_parse(
     without sections never replaces stored sections but fills the stored item's None
     fields (a Tweb item-list row completing the item read from its PDF).
     """
-    source_id = _source_id(session, source_name)
+    source_id = source_id_of(session, source_name)
     page = session.get(models.Page, page_id)
     if page is None:
         raise ArchiveError(f"no page with id {page_id}")
