@@ -357,13 +357,15 @@ def bulk_sqlite(archive: Archive, synth: Synth, n: int, source_ids: Sequence[int
             "INSERT INTO section (item_id, ordinal, kind, heading, text) VALUES (?,?,?,?,?)",
             sections,
         )
+        # In rowid order: FTS5 flushes its pending terms whenever a rowid goes down.
         cur.executemany(
             "INSERT INTO item_fts (rowid, title_lemmas, title_parts, body_lemmas, body_parts) "
             "VALUES (?,?,?,?,?)",
-            fts,
+            sorted(fts),
         )
         cur.executemany(
-            "INSERT INTO item_fts_section (rowid, lemmas, parts) VALUES (?,?,?)", fts_sections
+            "INSERT INTO item_fts_section (rowid, lemmas, parts) VALUES (?,?,?)",
+            sorted(fts_sections),
         )
         raw.commit()
     cur.execute("INSERT INTO item_fts(item_fts) VALUES ('optimize')")

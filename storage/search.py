@@ -345,7 +345,7 @@ def _tier_condition(
 
 def _item_id_of_key(key: ColumnElement[int]) -> ColumnElement[int]:
     """storage.index.item_id_of_key in SQL."""
-    return literal(ID_MASK) - key.op("&")(ID_MASK)
+    return key.op("&")(ID_MASK)
 
 
 def _tsquery(text_: str) -> ColumnElement[Any]:
@@ -399,13 +399,13 @@ def _keyed_ids(
     offset: int,
 ) -> list[int]:
     """SQLite: item ids ``offset`` … ``offset + count`` of ``tier`` in rank order, read
-    from FTS5 in descending rowid (rank key) order: no sort, and FTS5 stops at the limit."""
+    from FTS5 in rowid (rank key) order: no sort, and FTS5 stops at the limit."""
     index, item_id, condition = _tier_condition("sqlite", plan, kind, tier)
     stmt = (
         select(item_id)
         .select_from(index)
         .where(condition, *_filtered(item_id, clauses))
-        .order_by(index.c.rowid.desc())
+        .order_by(index.c.rowid)
     )
     return list(session.scalars(stmt.offset(offset).limit(count)))
 

@@ -4,7 +4,7 @@ Search shows the newest matches of a tier first. With rowid = item id, SQLite ei
 sorted every match by date (27 ms of a 73 ms search on 1,000,000 items) or walked the
 newest items probing each one. FTS5 hands matches back in rowid order and stops at a
 LIMIT, so this revision makes the rowid sort like the ranking: the rank key of
-storage.index (day number << 32 | inverted item id; item_fts_section: key * 16 + kind
+storage.index (days before date.max << 32 | item id; item_fts_section: key * 16 + kind
 code). "The newest 20 matches" is then one ordered read of the index.
 
 The rows are copied into new tables under the new keys (FTS5 re-tokenises the stored
@@ -34,10 +34,18 @@ _COLUMNS = {
 }
 
 
+# storage.index.DAY_LIMIT: date.max.toordinal() + 1.
+_DAY_LIMIT = 3652060
+
+
 def _key(sort_date: str, item_id: str) -> str:
-    """storage.index.rank_key in SQL (a test checks that the two agree)."""
-    day = f"coalesce(CAST(julianday({sort_date}) - 1721424.5 AS INTEGER), 0)"
-    return f"(({day} << 32) | (4294967295 - ({item_id})))"
+    """storage.index.rank_key in SQL (a test checks that the two agree): julianday -
+    1721424.5 is date.toordinal()."""
+    days_before = (
+        f"coalesce({_DAY_LIMIT} - CAST(julianday({sort_date}) - 1721424.5 AS INTEGER), "
+        f"{_DAY_LIMIT})"
+    )
+    return f"(({days_before} << 32) | ({item_id}))"
 
 
 def _rekey(to_rank_keys: bool) -> None:
@@ -49,7 +57,7 @@ def _rekey(to_rank_keys: bool) -> None:
             item_id = stored_id
             new = _key("o.sort_date", item_id)
         else:
-            item_id = f"4294967295 - (({stored_id}) & 4294967295)"
+            item_id = f"({stored_id}) & 4294967295"
             new = item_id
         new_rowid = f"({new} << 4) | (f.rowid & 15)" if section else new
         f_columns = ", ".join(f"f.{c.strip()}" for c in columns.split(","))
