@@ -39,6 +39,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.exc import OperationalError
@@ -224,6 +225,11 @@ WALK_BUDGET = 500  # items; a probe may detoast a tsvector
 # first, then at all (see _windowed). Prototype on 1,000,000 items: a title word with
 # 12,400 matches, 616 ms sorting them all, 19-35 ms within two years.
 WINDOW_DAYS = (365, 4 * 365)
+# PostgreSQL memory for one search's bitmaps and sorts. With the default 4 MB, the bitmap
+# of a date window (the GIN matches AND ~100,000 dates) goes lossy, and the recheck then
+# detoasts the tsvector of every row on those pages: on 1,000,000 items one window read
+# 53,500 buffers (284 ms warm) with 4 MB and 2,700 with 64 MB (bench/RESULTS.md).
+SEARCH_WORK_MEM = "64MB"
 
 
 def _render(
@@ -599,6 +605,8 @@ def search_items(
     analyzer = get_analyzer()
     plan = plan_query(analyzer, parse_query(query), query)
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":  # for this transaction only
+        session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
     clauses = filter_clauses(session, filters)
     rows: list[Any] = []
     if plan.diary_number:

@@ -434,3 +434,21 @@ def test_sqlite_rank_key_migrations_round_trip(sqlite_archive: Archive) -> None:
         command.upgrade(config, "head")
     assert _index_rowids(sqlite_archive) == _expected_rowids(sqlite_archive)
     assert {q: _ids(sqlite_archive, q) for q in WALK_QUERIES} == expected
+
+
+def test_postgresql_search_runs_with_its_own_work_mem(pg_schema_url: str) -> None:
+    # Date windows need bitmaps that stay exact (see SEARCH_WORK_MEM); only the search's
+    # own transaction gets the memory.
+    from storage.db import open_archive
+    from storage.search import SEARCH_WORK_MEM
+
+    with open_archive(pg_schema_url) as archive:
+        setup_sources(archive)
+        store(archive, item_page(item("2024101-3")))
+        with archive.session() as session:
+            default = session.scalar(text("SHOW work_mem"))
+        with archive.session() as session:
+            assert search_items(session, "perhekeskus")
+            assert session.scalar(text("SHOW work_mem")) == SEARCH_WORK_MEM
+        with archive.session() as session:
+            assert session.scalar(text("SHOW work_mem")) == default != SEARCH_WORK_MEM
