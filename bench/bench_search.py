@@ -367,9 +367,14 @@ def bulk_sqlite(archive: Archive, synth: Synth, n: int, source_ids: Sequence[int
             "INSERT INTO item_fts_section (rowid, lemmas, parts) VALUES (?,?,?)",
             sorted(fts_sections),
         )
+        cur.executemany(
+            "INSERT INTO item_fts_title (rowid, title_lemmas, title_parts) VALUES (?,?,?)",
+            [row[:3] for row in sorted(fts)],
+        )
         raw.commit()
     cur.execute("INSERT INTO item_fts(item_fts) VALUES ('optimize')")
     cur.execute("INSERT INTO item_fts_section(item_fts_section) VALUES ('optimize')")
+    cur.execute("INSERT INTO item_fts_title(item_fts_title) VALUES ('optimize')")
     cur.execute("ANALYZE")
     raw.commit()
     raw.close()

@@ -16,7 +16,8 @@ Two indexes, both kept in sync by ``index_item`` (called by storage.upsert):
   row) keeps all 13 kinds searchable without 26 columns and without PostgreSQL's four
   tsvector weights running out; the price is that the body text is indexed twice.
 
-SQLite: FTS5 tables ``item_fts`` (rowid = the item's rank key, see ``rank_key``) and
+SQLite: FTS5 tables ``item_fts`` (rowid = the item's rank key, see ``rank_key``), its
+titles alone in ``item_fts_title`` (same rowid; search's title tiers read it) and
 ``item_fts_section`` (rowid = rank key * 16 + kind code, so an item's rows are one rowid
 range: deleting them is an index lookup, not a scan), ``unicode61 remove_diacritics 0``
 (ä is not a), prefix indexes for ``perhek*`` queries, ``detail=column`` (positions are
@@ -186,6 +187,10 @@ _SQLITE_ITEM = (
     "INSERT INTO item_fts (rowid, title_lemmas, title_parts, body_lemmas, body_parts) "
     "VALUES (:id, :title_lemmas, :title_parts, :body_lemmas, :body_parts)"
 )
+_SQLITE_TITLE = (
+    "INSERT INTO item_fts_title (rowid, title_lemmas, title_parts) "
+    "VALUES (:id, :title_lemmas, :title_parts)"
+)
 _SQLITE_SECTION = (
     "INSERT INTO item_fts_section (rowid, lemmas, parts) VALUES (:id, :lemmas, :parts)"
 )
@@ -233,6 +238,7 @@ def _delete_rows(session: Session, row_id: int) -> None:
     if session.get_bind().dialect.name == "sqlite":
         key = row_id
         session.execute(text("DELETE FROM item_fts WHERE rowid = :key"), {"key": key})
+        session.execute(text("DELETE FROM item_fts_title WHERE rowid = :key"), {"key": key})
         session.execute(
             text("DELETE FROM item_fts_section WHERE rowid >= :lo AND rowid < :hi"),
             {"lo": key * SECTION_SLOTS, "hi": (key + 1) * SECTION_SLOTS},
@@ -247,12 +253,18 @@ _IndexRows = Sequence[tuple[int, dict[str, str], dict[str, dict[str, str]]]]
 
 def insert_index_rows(session: Session, rows: _IndexRows, *, rank_keys: bool = True) -> None:
     """Insert (item id, item row, section rows) for items that have no index rows yet.
-    ``rank_keys=False`` writes SQLite's layout before migration 0009 (rowid = item id)."""
+    ``rank_keys=False`` writes SQLite's layout before migration 0009 (rowid = item id, no
+    item_fts_title)."""
     if rows:
-        _insert_rows(session, rows, _row_ids(session, [r[0] for r in rows], rank_keys))
+        keys = _row_ids(session, [r[0] for r in rows], rank_keys)
+        _insert_rows(session, rows, keys, titles=rank_keys)
 
 
-def _insert_rows(session: Session, rows: _IndexRows, keys: dict[int, int]) -> None:
+def _insert_rows(
+    session: Session, rows: _IndexRows, keys: dict[int, int], titles: bool = True
+) -> None:
+    """Write the index rows under ``keys``; ``titles``: also item_fts_title (SQLite, from
+    migration 0009 on)."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     items: list[dict[str, Any]] = [
         {"id": keys[item_id], **item_row} for item_id, item_row, _ in rows
@@ -270,6 +282,8 @@ def _insert_rows(session: Session, rows: _IndexRows, keys: dict[int, int]) -> No
     items.sort(key=lambda r: r["id"])
     sections.sort(key=lambda r: r["id"])
     session.execute(text(_SQLITE_ITEM if sqlite else _PG_ITEM), items)
+    if sqlite and titles:
+        session.execute(text(_SQLITE_TITLE), items)
     if sections:
         session.execute(text(_SQLITE_SECTION if sqlite else _PG_SECTION), sections)
 
@@ -291,7 +305,9 @@ def rebuild_index(session: Session, batch: int = 500, *, rank_keys: bool = True)
     Returns the number of items indexed. Works in id batches so memory stays flat.
     """
     sqlite = session.get_bind().dialect.name == "sqlite"
-    tables = ("item_fts", "item_fts_section") if sqlite else ("item_search", "item_search_section")
+    tables: tuple[str, ...] = ("item_search", "item_search_section")
+    if sqlite:
+        tables = ("item_fts", "item_fts_section") + (("item_fts_title",) if rank_keys else ())
     for table in tables:
         session.execute(text(f"DELETE FROM {table}"))
     analyzer: FinnishAnalyzer | None = None

@@ -204,7 +204,13 @@ def test_snippets_mark_inflected_and_compound_matches(finnish: Archive) -> None:
 def test_rebuilt_index_finds_the_same(finnish: Archive) -> None:
     before = _ids(finnish, "perhekeskus")
     with finnish.session() as session:
-        for table in ("item_fts", "item_fts_section", "item_search", "item_search_section"):
+        for table in (
+            "item_fts",
+            "item_fts_title",
+            "item_fts_section",
+            "item_search",
+            "item_search_section",
+        ):
             if finnish.engine.dialect.has_table(session.connection(), table):
                 session.execute(text(f"DELETE FROM {table}"))
     assert _ids(finnish, "perhekeskus") == []
@@ -356,6 +362,8 @@ def _index_rowids(archive: Archive) -> tuple[list[int], list[int]]:
     with archive.session() as session:
         items = sorted(session.scalars(text("SELECT rowid FROM item_fts")))
         sections = sorted(session.scalars(text("SELECT rowid FROM item_fts_section")))
+        if archive.engine.dialect.has_table(session.connection(), "item_fts_title"):
+            assert sorted(session.scalars(text("SELECT rowid FROM item_fts_title"))) == items
     return items, sections
 
 

@@ -9,7 +9,10 @@ code). "The newest 20 matches" is then one ordered read of the index.
 
 The rows are copied into new tables under the new keys (FTS5 re-tokenises the stored
 text; no Voikko analysis runs), and a trigger moves an item's rows when its date in
-item_order changes. PostgreSQL is untouched (its search uses item_search.sort_date).
+item_order changes. The titles also get a table of their own, ``item_fts_title`` (the
+title tiers of search: in item_fts, a word common in texts but never in titles made FTS5
+read its whole doclist to find no title hit). PostgreSQL is untouched (its search uses
+item_search.sort_date and title_document).
 
 Revision ID: 0009
 Revises: 0008
@@ -80,6 +83,7 @@ _TRIGGER = (
     "CREATE TRIGGER item_order_rank_key AFTER UPDATE OF sort_date ON item_order "
     "WHEN old.sort_date IS NOT new.sort_date BEGIN "
     f"UPDATE item_fts SET rowid = {_NEW_KEY} WHERE rowid = {_OLD_KEY}; "
+    f"UPDATE item_fts_title SET rowid = {_NEW_KEY} WHERE rowid = {_OLD_KEY}; "
     f"UPDATE item_fts_section SET rowid = ({_NEW_KEY} << 4) | (rowid & 15) "
     f"WHERE rowid BETWEEN {_OLD_KEY} << 4 AND ({_OLD_KEY} << 4) | 15; END"
 )
@@ -89,6 +93,13 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     _rekey(to_rank_keys=True)
+    op.execute(
+        f"CREATE VIRTUAL TABLE item_fts_title USING fts5(title_lemmas, title_parts, {_FTS5})"
+    )
+    op.execute(
+        "INSERT INTO item_fts_title (rowid, title_lemmas, title_parts) "
+        "SELECT rowid, title_lemmas, title_parts FROM item_fts ORDER BY rowid"
+    )
     op.execute(_TRIGGER)
 
 
@@ -96,4 +107,5 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     op.execute("DROP TRIGGER item_order_rank_key")
+    op.execute("DROP TABLE item_fts_title")
     _rekey(to_rank_keys=False)
