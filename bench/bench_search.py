@@ -358,10 +358,11 @@ def bulk_sqlite(archive: Archive, synth: Synth, n: int, source_ids: Sequence[int
             sections,
         )
         # In rowid order: FTS5 flushes its pending terms whenever a rowid goes down.
+        fts.sort()
         cur.executemany(
             "INSERT INTO item_fts (rowid, title_lemmas, title_parts, body_lemmas, body_parts) "
             "VALUES (?,?,?,?,?)",
-            sorted(fts),
+            fts,
         )
         cur.executemany(
             "INSERT INTO item_fts_section (rowid, lemmas, parts) VALUES (?,?,?)",
@@ -369,7 +370,7 @@ def bulk_sqlite(archive: Archive, synth: Synth, n: int, source_ids: Sequence[int
         )
         cur.executemany(
             "INSERT INTO item_fts_title (rowid, title_lemmas, title_parts) VALUES (?,?,?)",
-            [row[:3] for row in sorted(fts)],
+            [row[:3] for row in fts],
         )
         raw.commit()
     cur.execute("INSERT INTO item_fts(item_fts) VALUES ('optimize')")
@@ -584,24 +585,17 @@ def run_indexing(args: argparse.Namespace) -> None:
 
 
 def run_rekey(args: argparse.Namespace) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    from storage.db import MIGRATIONS_DIR
+    from storage.db import migrate
 
     source = WORK / f"items_{args.items}.db"
     copy = WORK / f"rekey_{args.items}.db"
     with sqlite3.connect(source) as src, sqlite3.connect(copy) as dst:
         src.backup(dst)  # a consistent copy, WAL included
     archive = open_archive(f"sqlite:///{copy}")
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     timings = {}
-    for target, step in (("0008", command.downgrade), ("0009", command.upgrade)):
+    for target in ("0008", "0009"):
         started = time.perf_counter()
-        with archive.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            step(config, target)
+        migrate(archive.engine, target, down=target == "0008")
         timings[target] = time.perf_counter() - started
     archive.close()
     copy.unlink()

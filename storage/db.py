@@ -111,13 +111,14 @@ def _create_engine(url: URL) -> Engine:
     return engine
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
+def migrate(engine: Engine, revision: str = "head", *, down: bool = False) -> None:
+    """Bring the schema to ``revision`` (the newest by default); ``down``: downgrade to it
+    (tests and benchmarks of a migration start from the revision before)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def open_archive(url: str | None = None) -> Archive:

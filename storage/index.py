@@ -96,10 +96,6 @@ def rank_key(item_id: int, sort_date: date | None) -> int:
     return (days_before << ID_BITS) | item_id
 
 
-def item_id_of_key(key: int) -> int:
-    return key & ID_MASK
-
-
 def index_tokens(term: str) -> list[str]:
     """The tokens both databases see for one term (NFC, lower case, letters/digits)."""
     return TOKEN.findall(unicodedata.normalize("NFC", term).lower())
@@ -236,12 +232,11 @@ def delete_item_index(session: Session, item_id: int) -> None:
 def _delete_rows(session: Session, row_id: int) -> None:
     """Delete the index rows of the item whose row id (see _row_ids) is ``row_id``."""
     if session.get_bind().dialect.name == "sqlite":
-        key = row_id
-        session.execute(text("DELETE FROM item_fts WHERE rowid = :key"), {"key": key})
-        session.execute(text("DELETE FROM item_fts_title WHERE rowid = :key"), {"key": key})
+        session.execute(text("DELETE FROM item_fts WHERE rowid = :key"), {"key": row_id})
+        session.execute(text("DELETE FROM item_fts_title WHERE rowid = :key"), {"key": row_id})
         session.execute(
             text("DELETE FROM item_fts_section WHERE rowid >= :lo AND rowid < :hi"),
-            {"lo": key * SECTION_SLOTS, "hi": (key + 1) * SECTION_SLOTS},
+            {"lo": row_id * SECTION_SLOTS, "hi": (row_id + 1) * SECTION_SLOTS},
         )
     else:
         session.execute(text("DELETE FROM item_search WHERE item_id = :id"), {"id": row_id})

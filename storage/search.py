@@ -354,7 +354,7 @@ def _tier_condition(
 
 
 def _item_id_of_key(key: ColumnElement[int]) -> ColumnElement[int]:
-    """storage.index.item_id_of_key in SQL."""
+    """The item id in a rank key (storage.index.rank_key): its low ID_BITS."""
     return key.op("&")(ID_MASK)
 
 

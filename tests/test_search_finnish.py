@@ -416,30 +416,19 @@ def test_sqlite_index_rows_move_with_the_items_date(sqlite_archive: Archive) -> 
 
 def test_sqlite_rank_key_migrations_round_trip(sqlite_archive: Archive) -> None:
     # Migration 0009 re-keys an existing index (and 0008's layout is rowid = item id).
-    from alembic import command
-    from alembic.config import Config
-
-    from storage.db import MIGRATIONS_DIR
+    from storage.db import migrate
 
     _walk_archive(sqlite_archive)
     expected = _expected_walk_ranking()
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with sqlite_archive.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0008")
+    migrate(sqlite_archive.engine, "0008", down=True)
     items, _sections = _index_rowids(sqlite_archive)
     assert items == list(range(1, 37))
-    with sqlite_archive.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    migrate(sqlite_archive.engine)
     assert _index_rowids(sqlite_archive) == _expected_rowids(sqlite_archive)
     assert {q: _ids(sqlite_archive, q) for q in WALK_QUERIES} == expected
     # From before the Finnish index: 0004 rebuilds it in its own layout, 0009 re-keys it.
-    with sqlite_archive.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
-        command.upgrade(config, "head")
+    migrate(sqlite_archive.engine, "0003", down=True)
+    migrate(sqlite_archive.engine)
     assert _index_rowids(sqlite_archive) == _expected_rowids(sqlite_archive)
     assert {q: _ids(sqlite_archive, q) for q in WALK_QUERIES} == expected
 
