@@ -6,7 +6,6 @@ Covers the CGI (``DREQUEST.PHP?page=…``, Dynasty 10) and the older static expo
 
 from __future__ import annotations
 
-import html as htmllib
 import re
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -14,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
-from parsers import html, sections
+from parsers import html, sections, titleblock
 from parsers.diary import normalise_diary_number
 from parsers.feeds import parse_date, parse_feed
 from parsers.records import (
@@ -44,22 +43,11 @@ _PAGES = {
     "meeting_frames": PageKind.BODY_LIST,
     "meeting_handlers": PageKind.BODY_LIST,
 }
-_LABEL_RE = re.compile(r"<label[^>]*class\s*=\s*[\"']?h3\b[^>]*>(.*?)</label>", re.S | re.I)
-_TAG_RE = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
-_BR_RE = re.compile(r"<br\s*/?>", re.I)
 _DATE_RE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}")
-_HEADER_RE = re.compile(
-    r"(?P<kind>Pöytäkirja|Esityslista|Protokoll|Föredragningslista)\s+"
-    r"(?P<date>\d{1,2}\.\d{1,2}\.\d{4})(?P<rest>.*)",
-    re.I,
+# "Kokouslistat<br>Kaupunginhallitus": the title of a body's meeting list.
+_LIST_TITLE_RE = re.compile(
+    r"(?:Kokouslistat|Kokoukset|Mötesförteckningar|Sammanträden)(?:\s+(?P<body>[^:]+))?", re.I
 )
-_KINDS = {
-    "pöytäkirja": MeetingKind.POYTAKIRJA,
-    "protokoll": MeetingKind.POYTAKIRJA,
-    "esityslista": MeetingKind.ESITYSLISTA,
-    "föredragningslista": MeetingKind.ESITYSLISTA,
-}
-_SWEDISH = {"protokoll", "föredragningslista"}
 
 
 def classify(url: str) -> PageKind:
@@ -115,60 +103,47 @@ def parse(body: bytes, url: str, content_type: str | None = None) -> ParseResult
 # --- the page -------------------------------------------------------------------------
 
 
-class _Header:
-    """The title block: 'Toimielin<br>Pöytäkirja 19.05.2020/Pykälä 48' and friends."""
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        self.body_name: str | None = None
-        self.date: date | None = None
-        self.kind: MeetingKind | None = None
-        self.swedish = False
-        self.paragraph: str | None = None
-        self.ordinal: str | None = None
-        self.status: str | None = None
-        for i, line in enumerate(lines):
-            m = _HEADER_RE.match(line)
-            if m is None:
-                continue
-            self.body_name = lines[i - 1] if i > 0 else None
-            self.date = parse_date(m.group("date"))
-            word = m.group("kind").lower()
-            self.kind = _KINDS[word]
-            self.swedish = word in _SWEDISH
-            rest = m.group("rest").strip()
-            if p := re.search(r"(?:Pykälä|Paragraf)\s*(\d+(?:\s?[a-z])?)\b", rest, re.I):
-                self.paragraph = " ".join(p.group(1).split())
-            elif o := re.search(r"Asianro\s*(\d+)", rest, re.I):
-                self.ordinal = o.group(1)
-            elif "/" in rest:
-                self.status = rest.rsplit("/", 1)[1].strip() or None
-            break
-
-
 class _Page:
-    def __init__(self, url: str, text: str, root: etree._Element) -> None:
+    """A Dynasty page as the lines a browser shows, with its title block found by text."""
+
+    def __init__(self, url: str, root: etree._Element) -> None:
         self.url = url
         self.root = root
-        m = _LABEL_RE.search(text)
-        lines: list[str] = []
-        if m:
-            for part in _BR_RE.split(m.group(1)):
-                line = html.plain(htmllib.unescape(_TAG_RE.sub("", part)))
-                if line:
-                    lines.append(line)
-        self.header = _Header(lines)
+        self.text = html.page_text(root)
+        lines = self.text.blocks
+        self.title = titleblock.find(lines, 0, self.text.end)
+        # The item's own text: after the title block (Dynasty 10 prints it inside the data
+        # region) or from the region's start (the static export prints it before).
+        start = self.text.start
+        if self.title is not None:
+            start = max(start, self.title.index + 1)
+        self.start = start
 
     @classmethod
     def load(cls, body: bytes, url: str, content_type: str | None) -> _Page:
         if not body.strip():
             raise ParseError(url, "empty body")
-        text = html.decode(body, content_type)
-        region = html.data_region(text)
-        root = html.build_tree(region if region is not None and region.strip() else text)
+        root = html.build_tree(html.decode(body, content_type))
         if root is None:
             raise ParseError(url, "no HTML content")
-        return cls(url, text, root)
+        return cls(url, root)
+
+    def content(self) -> list[tuple[int, html.Block]]:
+        """(line index, line) of the item's text, navigation and attachment boxes left out."""
+        lines = self.text.blocks
+        return [(i, lines[i]) for i in range(self.start, self.text.end) if not lines[i].chrome]
+
+    def list_body(self) -> str | None:
+        """A meeting list's body: the line after "Kokouslistat" (or on the same line)."""
+        lines = self.text.blocks
+        for i, block in enumerate(lines[: self.text.end]):
+            text = html.plain(block.text)
+            if m := _LIST_TITLE_RE.fullmatch(text):
+                if m.group("body"):
+                    return m.group("body")
+                if i + 1 < len(lines) and not lines[i + 1].link:
+                    return html.plain(lines[i + 1].text) or None
+        return None
 
     def links(self) -> Iterator[tuple[str, str, etree._Element | None]]:
         """(absolute normalised URL, link text, enclosing table row) of each http link."""
@@ -197,28 +172,47 @@ def _stem(url: str) -> str:
 # --- items ----------------------------------------------------------------------------
 
 
+def read_item(page: _Page) -> sections.ItemText:
+    """The segmenter's reading of an item page's text, with the title block as hints."""
+    title = page.title
+    hints = sections.Hints(
+        body_name=title.body_name if title else None,
+        meeting_date=title.date if title else None,
+        paragraph=title.paragraph if title else None,
+        meeting_line_under_title=True,
+    )
+    return sections.segment([block for _, block in page.content()], hints)
+
+
+def explain(body: bytes, url: str, content_type: str | None = None) -> list[tuple[str, str]]:
+    """(role, text) of every line of an item page: how the parser read it."""
+    page = _Page.load(body, url, content_type)
+    roles = ["skipped (page chrome)"] * len(page.text.blocks)
+    if page.title is not None:
+        roles[page.title.index] = sections.Role.TITLE_BLOCK
+        if page.title.body_index is not None:
+            roles[page.title.body_index] = sections.Role.TITLE_BLOCK
+    found = read_item(page)
+    for (i, _), role in zip(page.content(), found.roles, strict=True):
+        roles[i] = role
+    return [(role, html.plain(b.text)) for role, b in zip(roles, page.text.blocks, strict=True)]
+
+
 def _parse_item(page: _Page) -> ParseResult:
     url = normalise_url(page.url)
     external_id = page_id(url) or url
     meeting_id, _, pos = external_id.rpartition("-")
-    header = page.header
+    title = page.title
     warnings: list[str] = []
 
-    found = sections.segment(html.blocks(page.root))
-    body_name, meeting_date = header.body_name, header.date
-    history: list[str] = []
-    for line in found.history:
-        m = sections.HISTORY_RE.fullmatch(line)
-        line_date = parse_date(m.group("date")) if m else None
-        if m and (meeting_date is None or line_date == meeting_date):
-            # The item's own meeting line (Dynasty 10 prints it under the title).
-            body_name = body_name or m.group("body")
-            meeting_date = meeting_date or line_date
-        else:
-            history.append(line)
+    found = read_item(page)
+    body_name = (title.body_name if title else None) or found.own_body
+    meeting_date = (title.date if title else None) or found.own_date
+    meeting_kind = title.kind if title else None
     item_sections = _fold_earlier_handlings(found.sections)
-    if history:
-        item_sections.insert(0, Section(SectionKind.PAATOSHISTORIA, "", "\n\n".join(history)))
+    if found.history:
+        history = "\n\n".join(found.history)
+        item_sections.insert(0, Section(SectionKind.PAATOSHISTORIA, "", history))
 
     if found.title is None and not item_sections:
         raise ParseError(url, "item page with no title and no text")
@@ -226,9 +220,11 @@ def _parse_item(page: _Page) -> ParseResult:
         warnings.append("no title found")
     if not item_sections:
         warnings.append("no sections found")
+    if title is None:
+        warnings.append("no title block (body, meeting date) found")
 
-    paragraph = header.paragraph or found.paragraph
-    if paragraph is None and header.kind is not MeetingKind.ESITYSLISTA:
+    paragraph = (title.paragraph if title else None) or found.paragraph
+    if paragraph is None and meeting_kind is not MeetingKind.ESITYSLISTA:
         warnings.append("no § number found")
 
     pdf_url: str | None = None
@@ -255,7 +251,7 @@ def _parse_item(page: _Page) -> ParseResult:
         title=found.title or "",
         body_name=body_name,
         meeting_date=meeting_date,
-        meeting_kind=header.kind,
+        meeting_kind=meeting_kind,
         position=int(pos) if pos.isdigit() else None,
         paragraph=paragraph,
         diary_number=found.diary_number,
@@ -263,7 +259,7 @@ def _parse_item(page: _Page) -> ParseResult:
             normalise_diary_number(found.diary_number) if found.diary_number else None
         ),
         pdf_url=pdf_url,
-        language="sv" if header.swedish else "fi",
+        language="sv" if title and title.swedish else "fi",
         sections=tuple(item_sections),
         attachments=tuple(attachments.values()),
     )
@@ -316,7 +312,9 @@ def _fold_earlier_handlings(found: Sequence[Section]) -> list[Section]:
 def _parse_meeting(page: _Page) -> ParseResult:
     url = normalise_url(page.url)
     meeting_id = page_id(url) or url
-    header = page.header
+    header = page.title
+    body_name = header.body_name if header else None
+    day = header.date if header else None
     pdf_url: str | None = None
     links: dict[str, Link] = {}
     for link, text, _row in page.links():
@@ -326,17 +324,17 @@ def _parse_meeting(page: _Page) -> ParseResult:
         elif kind is PageKind.ITEM and (page_id(link) or "").startswith(meeting_id + "-"):
             old = links.get(link)
             if old is None or (not old.title and text):
-                links[link] = Link(link, kind, header.body_name, header.date, text or None)
+                links[link] = Link(link, kind, body_name, day, text or None)
     warnings = [] if links else ["meeting page lists no items"]
-    if header.date is None:
+    if day is None:
         warnings.append("no meeting date found")
     meeting = MeetingRecord(
         external_id=meeting_id,
         url=url,
-        body_name=header.body_name,
-        date=header.date,
-        kind=header.kind,
-        status=header.status,
+        body_name=body_name,
+        date=day,
+        kind=header.kind if header else None,
+        status=header.status if header else None,
         pdf_url=pdf_url,
     )
     return ParseResult(
@@ -351,8 +349,7 @@ def _parse_list(page: _Page, page_kind: PageKind) -> ParseResult:
     """Body lists and meeting lists: links to meetings (with their dates) and to bodies."""
     url = normalise_url(page.url)
     # "Kokouslistat<br>Kaupunginhallitus": the body is the last line of a meeting list.
-    lines = page.header.lines
-    body_name = lines[-1] if page_kind is PageKind.MEETING_LIST and lines else None
+    body_name = page.list_body() if page_kind is PageKind.MEETING_LIST else None
     wanted = {PageKind.MEETING, PageKind.MEETING_LIST}
     links: dict[str, Link] = {}
     row_bodies: dict[int, str] = {}

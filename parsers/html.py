@@ -152,12 +152,30 @@ class Block:
     ``text`` may contain COLUMN_BREAK between a heading column and its text. ``lead`` is
     the text of the first inline element when a paragraph is two adjacent spans with no
     space between them (Dynasty 10: ``<span>Valmistelija</span><span>…</span>``).
-    ``bold`` is true when the whole line is inside <b>/<strong>.
+    The flags say how the whole line was marked up, never what it means: ``bold`` inside
+    <b>/<strong>, ``link`` inside <a href>, ``heading`` inside <h1>–<h6>, ``chrome``
+    inside a navigation or attachment box (only from :func:`page_text`).
     """
 
     text: str
     lead: str | None = None
     bold: bool = False
+    link: bool = False
+    heading: bool = False
+    chrome: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """Every line of a page, and where its marked data region starts and ends.
+
+    ``start``/``end`` index ``blocks`` at the ``DATA_BEGIN``/``DATA_END`` comments (Dynasty
+    marks its payload so); without markers they span the whole page.
+    """
+
+    blocks: list[Block]
+    start: int
+    end: int
 
 
 def _tag(el: etree._Element) -> str | None:
@@ -196,15 +214,27 @@ def _inline_text(el: etree._Element) -> str:
     return "".join(parts)
 
 
-class _Walker:
-    """One pass over the tree, emitting blocks at block-element boundaries."""
+# Context bits of the walk: what the text being read is inside of.
+_BOLD, _LINK, _HEADING, _CHROME = 1, 2, 4, 8
+_CONTEXTS = (_BOLD, _LINK, _HEADING, _CHROME)
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_MARKER_RE = re.compile(r"\s*DATA_?(BEGIN|END)\s*", re.I)
 
-    def __init__(self, exclude: bool) -> None:
+
+class _Walker:
+    """One pass over the tree, emitting blocks at block-element boundaries.
+
+    ``chrome`` says what to do with navigation and attachment boxes: "skip" them, "keep"
+    them as text, or "mark" their lines as chrome.
+    """
+
+    def __init__(self, chrome: str) -> None:
         self.out: list[Block] = []
         self.buf: list[str] = []
         self.lead: str | None = None
-        self.bold_chars = 0
-        self.exclude = exclude
+        self.inked = [0, 0, 0, 0]  # visible characters read inside each of _CONTEXTS
+        self.chrome = chrome
+        self.region: list[int | None] = [None, None]
 
     def flush(self) -> None:
         if self.buf:
@@ -212,13 +242,21 @@ class _Walker:
             text = clean_text(raw)
             if text.strip(" \t"):
                 visible = _ink(raw)
-                bold = visible > 0 and self.bold_chars >= visible
-                self.out.append(Block(text, self.lead, bold))
+                bold, link, heading, chrome = (visible > 0 and n >= visible for n in self.inked)
+                self.out.append(Block(text, self.lead, bold, link, heading, chrome))
             self.buf.clear()
         self.lead = None
-        self.bold_chars = 0
+        self.inked = [0, 0, 0, 0]
 
-    def row(self, tr: etree._Element) -> bool:
+    def text(self, s: str, ctx: int) -> None:
+        self.buf.append(s)
+        if ctx:
+            ink = _ink(s)
+            for i, bit in enumerate(_CONTEXTS):
+                if ctx & bit:
+                    self.inked[i] += ink
+
+    def row(self, tr: etree._Element, ctx: int) -> bool:
         """A table row whose cells are one line each becomes one block with column breaks."""
         cells = [c for c in tr if _tag(c) in {"td", "th"}]
         if len(cells) < 2:
@@ -232,56 +270,87 @@ class _Walker:
                     n += 1
                     if t == "table" or n > 1:
                         return False
+            if _is_excluded(cell):
+                if self.chrome == "skip":
+                    continue
+                ctx |= _CHROME
             texts.append(plain(clean_text(_inline_text(cell))))
+        if texts and texts[0] and not any(texts[1:]):
+            # A heading cell beside an empty text cell: the heading printed with nothing
+            # after it, as a trailing column break says in Word paragraphs.
+            self.out.append(Block(texts[0] + COLUMN_BREAK, chrome=bool(ctx & _CHROME)))
+            return True
         texts = [t for t in texts if t]
         if texts:
-            self.out.append(Block(COLUMN_BREAK.join(texts)))
+            self.out.append(Block(COLUMN_BREAK.join(texts), chrome=bool(ctx & _CHROME)))
         return True
 
-    def walk(self, el: etree._Element, in_bold: bool = False) -> None:
+    def walk(self, el: etree._Element, ctx: int = 0) -> None:
         tag = _tag(el)
-        if tag is None or tag in _SKIP or (self.exclude and _is_excluded(el)):
-            self._tail(el, in_bold)
+        if tag is None:
+            if isinstance(el, etree._Comment) and (m := _MARKER_RE.fullmatch(el.text or "")):
+                self.flush()
+                self.region[m.group(1).upper() == "END"] = len(self.out)
+            self._tail(el, ctx)
             return
-        if tag in _BLOCK:
+        if tag in _SKIP:
+            self._tail(el, ctx)
+            return
+        if self.chrome != "keep" and _is_excluded(el):
+            if self.chrome == "skip":
+                self._tail(el, ctx)
+                return
+            ctx_in = ctx | _CHROME
+        else:
+            ctx_in = ctx
+        if tag in _BLOCK or tag in _HEADING_TAGS:
             self.flush()
-            if not (tag == "tr" and self.row(el)):
+            if not (tag == "tr" and self.row(el, ctx_in)):
                 if tag == "p" and len(el) >= 2 and not (el.text or "").strip():
                     first = el[0]
                     if _tag(first) not in _BLOCK and not first.tail:
                         lead = plain(clean_text(_inline_text(first)))
                         self.lead = lead or None
-                self._children(el, in_bold)
+                self._children(el, ctx_in | (_HEADING if tag in _HEADING_TAGS else 0))
                 self.flush()
         elif tag == "br":
             self.flush()
         else:
-            bold = tag in {"b", "strong"} or "bold" in (el.get("style") or "")
-            self._children(el, in_bold or bold)
-        self._tail(el, in_bold)
+            if tag in {"b", "strong"} or "bold" in (el.get("style") or ""):
+                ctx_in |= _BOLD
+            elif tag == "a" and el.get("href"):
+                ctx_in |= _LINK
+            self._children(el, ctx_in)
+        self._tail(el, ctx)
 
-    def _tail(self, el: etree._Element, in_bold: bool) -> None:
-        # A tail belongs to the parent, so it is bold when the parent context is.
+    def _tail(self, el: etree._Element, ctx: int) -> None:
+        # A tail belongs to the parent, so it is read in the parent's context.
         if el.tail:
-            self.buf.append(el.tail)
-            if in_bold:
-                self.bold_chars += _ink(el.tail)
+            self.text(el.tail, ctx)
 
-    def _children(self, el: etree._Element, in_bold: bool) -> None:
+    def _children(self, el: etree._Element, ctx: int) -> None:
         if el.text:
-            self.buf.append(el.text)
-            if in_bold:
-                self.bold_chars += _ink(el.text)
+            self.text(el.text, ctx)
         for child in el:
-            self.walk(child, in_bold)
+            self.walk(child, ctx)
 
 
 def blocks(root: etree._Element, exclude_navigation: bool = True) -> list[Block]:
     """The text lines of ``root`` in order, skipping navigation/attachment boxes."""
-    walker = _Walker(exclude_navigation)
+    walker = _Walker("skip" if exclude_navigation else "keep")
     walker.walk(root)
     walker.flush()
     return walker.out
+
+
+def page_text(root: etree._Element) -> PageText:
+    """Every text line of a page, navigation and attachment boxes marked as chrome."""
+    walker = _Walker("mark")
+    walker.walk(root)
+    walker.flush()
+    start, end = walker.region
+    n = len(walker.out)
+    return PageText(walker.out, start or 0, end if end is not None and end >= (start or 0) else n)
 
 
 def iter_links(root: etree._Element) -> Iterator[tuple[str, str]]:

@@ -19,8 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
+from parsers import titleblock
 from parsers.diary import find_diary_number
+from parsers.feeds import parse_date
 from parsers.html import COLUMN_BREAK, Block, plain
 from parsers.records import Section, SectionKind
 
@@ -113,15 +116,34 @@ _HEADING_SUFFIXES: tuple[tuple[str, SectionKind], ...] = (
 )
 
 PARAGRAPH_RE = re.compile(r"§\s*(\d{1,4}(?:\s?[a-zA-Z])?)")
-_PARAGRAPH_LINE_RE = re.compile(r"§\s*(\d{1,4}(?:\s?[a-z])?)", re.I)
+# "§ 48", "§ 48 a", "48 §": a § line of its own.
+_PARAGRAPH_LINE_RE = re.compile(
+    r"§\s*(?P<a>\d{1,4}(?:\s?[a-z])?)|(?P<b>\d{1,4}(?:\s?[a-z])?)\s*§", re.I
+)
 _ORDINAL_LINE_RE = re.compile(r"\d{1,3}")
 _CLASS_LINE_RE = re.compile(r"\d{2}(?:\.\d{2}){1,5}")  # Tos / tehtäväluokka "00.01.01"
 _DATE = r"\d{1,2}\.\d{1,2}\.\d{4}"
+_PARA = r"§\s?\d{1,4}|\d{1,4}\s?§"
 # Earlier handlings: "Kaupunginhallitus 105 § 10.4.2017", "Aluehallitus 04.12.2023 § 198",
-# Kokkola's meeting line "Konserni- ja kaupunkikehitysjaosto 27.08.2026".
+# "Hyvinvoinnin edistämisen lautakunta 29.4.2014 47 §", "Kh 12.3.2024 § 40", Kokkola's
+# meeting line "Konserni- ja kaupunkikehitysjaosto 27.08.2026".
 HISTORY_RE = re.compile(
-    rf"(?P<body>[A-ZÅÄÖ][^\t§]*?)\s+(?:(?P<p1>\d{{1,4}}\s?§)\s+)?(?P<date>{_DATE})"
-    rf"(?:\s+(?P<p2>§\s?\d{{1,4}}))?"
+    rf"(?P<body>[A-ZÅÄÖ][^\t§]*?),?\s+(?:(?P<p1>\d{{1,4}}\s?§)\s+)?(?P<date>{_DATE})"
+    rf"(?:,?\s+(?P<p2>{_PARA}))?"
+)
+# A handling's date line, with or without its §: "12.03.2024", "12.03.2024 § 40".
+_DATE_LINE_RE = re.compile(
+    rf"(?P<date>{_DATE})(?:\s+(?P<p>{_PARA}))?|(?P<p0>{_PARA})\s+(?P<date0>{_DATE})"
+)
+# An attachment in a list: "1 Hankesuunnitelma", "Liite 2. Kartta", "kartta.pdf".
+_ATTACHMENT_LINE_RE = re.compile(
+    r"(?:(?:Liite|Bilaga)\s*)?\d{1,3}[.):]?\s+\S.*|.*\.(?:pdf|docx?|xlsx?|pptx?)", re.I
+)
+# Navigation printed as text by some templates.
+_NAV_RE = re.compile(
+    r"(?:(?:Edellinen asia|Seuraava asia|Kokousasia PDF-muodossa|Muutoksenhakuohje|"
+    r"Föregående ärende|Nästa ärende|Takaisin|Tulosta|Dynasty tietopalvelu)\s*\|?\s*)+",
+    re.I,
 )
 _TITLE_WORDS = (
     "johtaja", "päällikkö", "pormestari", "sihteeri", "esittelijä", "isännöitsijä",
@@ -183,6 +205,14 @@ def _unknown_heading(head: str) -> bool:
     )
 
 
+# Heading words that also open ordinary sentences ("Asia on ollut esillä …", a slide's
+# "Esitys:"): on a line with text after them they are a heading only before a presenter.
+_AMBIGUOUS = frozenset(
+    {"asia", "esitys", "ehdotus", "kuvaus", "liite", "liitteet", "bilaga", "bilagor",
+     "förslag", "motivering", "perustelut", "beredning", "lisätiedot", "lisätietoja"}
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class _Heading:
     heading: str
@@ -191,8 +221,46 @@ class _Heading:
     presenter: str | None = None
 
 
-def split_heading(block: Block) -> _Heading | None:
-    """The heading a block starts with, and what follows it on the same line."""
+def _exact_kind(key: str) -> SectionKind | None:
+    """A heading's kind when ``key`` is the whole heading (no prefix rule)."""
+    norm = re.sub(r"\s*/\s*", " / ", normalise_heading(key))
+    kind = HEADINGS.get(norm)
+    if kind is None:
+        words = norm.split()
+        if len(words) == 2 and words[0].endswith("n"):
+            kind = next((k for suffix, k in _HEADING_SUFFIXES if norm.endswith(suffix)), None)
+    return kind
+
+
+def _same_line_heading(text: str) -> _Heading | None:
+    """A heading followed by its text after plain spaces: "Päätös Hyväksyttiin.",
+    "Valmistelu: hallintojohtaja N.N.", "Päätösehdotus Hyvinvointialuejohtaja N.N."."""
+    words = text.split(" ")
+    for k in range(min(4, len(words) - 1), 0, -1):
+        key = " ".join(words[:k])
+        kind = _exact_kind(key)
+        if kind is None:
+            continue
+        rest = " ".join(words[k:]).strip()
+        if not rest:
+            return None
+        if normalise_heading(key) in _AMBIGUOUS or len(key.split()) > 1:
+            # "Esitys: …" on a slide, "Asia Kuopion …" in a sentence: only a presenter
+            # after the word makes it a heading.
+            return _Heading(key, kind, rest) if looks_like_presenter(rest) else None
+        if key.endswith(":") or rest[0].isupper():
+            return _Heading(key, kind, rest)
+        return None
+    return None
+
+
+def split_heading(block: Block, loose: bool = False) -> _Heading | None:
+    """The heading a block starts with, and what follows it on the same line.
+
+    Strictly, a heading stands alone, before a column break or in a leading span. ``loose``
+    (the body of an item, after its title) also takes a heading followed by its text after
+    plain spaces, and a short unknown phrase set as an HTML heading.
+    """
     text = block.text
     head, sep, rest = text.partition(COLUMN_BREAK)
     head = plain(head)
@@ -213,19 +281,67 @@ def split_heading(block: Block) -> _Heading | None:
             return _Heading(lead, K.OTHER, tail)
     if sep and not plain(rest) and _unknown_heading(head):
         return _Heading(head, K.OTHER, "")
+    if sep and plain(rest) and looks_like_presenter(head):
+        # The presenter in the heading column, in a table cell or before a tab gap.
+        return _Heading("", K.PAATOSEHDOTUS, plain(rest), presenter=head)
+    if loose and block.heading and not sep and looks_like_presenter(head):
+        return _Heading("", K.PAATOSEHDOTUS, "", presenter=head)
+    if loose:
+        if not sep and (same := _same_line_heading(head)) is not None:
+            return same
+        if block.heading and not sep and _unknown_heading(head):
+            return _Heading(head, K.OTHER, "")
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """What the page said about the item outside its text (the title block), so that the
+    item's own meeting line and § are told from earlier handlings."""
+
+    body_name: str | None = None
+    meeting_date: date | None = None
+    paragraph: str | None = None
+    # Dynasty 10 prints the item's own meeting line under its title ("Toimielin 27.08.2026").
+    meeting_line_under_title: bool = False
 
 
 @dataclass
 class ItemText:
-    """What the segmenter found in an item body."""
+    """What the segmenter found in an item body.
+
+    ``roles`` gives, for every block read, the role it was given (see ``Role``), so that a
+    user can see why a field is missing (``pykala parse --explain``).
+    """
 
     title: str | None = None
     paragraph: str | None = None  # "48", "48 a"
     ordinal: str | None = None  # agenda ordinal printed instead of a § ("26")
     diary_number: str | None = None
-    history: list[str] = field(default_factory=list)  # lines before the title
+    history: list[str] = field(default_factory=list)  # earlier handlings, one line each
     sections: list[Section] = field(default_factory=list)
+    own_body: str | None = None  # from the item's own meeting line, when printed
+    own_date: date | None = None
+    roles: list[str] = field(default_factory=list)
+
+
+class Role:
+    """Names of the roles a block can be given (shown by ``--explain``)."""
+
+    TITLE = "title"
+    PARAGRAPH = "§"
+    DIARY = "diary number"
+    ORDINAL = "agenda ordinal"
+    CLASS = "task class"
+    HISTORY = "history"
+    OWN_MEETING = "own meeting line"
+    BODY = "body name"
+    TITLE_BLOCK = "title block"
+    ATTACHMENTS = "attachment list"
+    NAVIGATION = "skipped (navigation)"
+    OTHER_PARAGRAPH = "skipped (another §)"
+    HEADING = "section heading"
+    TEXT = "section text"
 
 
 @dataclass
@@ -235,67 +351,233 @@ class _Open:
     presenter: str | None
     texts: list[str]
     want_presenter: bool = False
-    one_line: bool = False  # the heading line carried the whole section
+    names_only: bool = False  # a preparer section: ends at the first line that is no name
 
     def close(self) -> Section:
         return Section(self.kind, self.heading, "\n\n".join(self.texts), self.presenter)
 
 
-def _history_line(block: Block, text: str) -> bool:
+def _history_match(block: Block, text: str) -> re.Match[str] | None:
     """ "Kaupunginhallitus 105 § 10.4.2017" — but not a heading with such a line after it
     (Tweb PDF: "Päätöshistoria<column>Kaupunginhallitus 20.3.2017 § 66")."""
     m = HISTORY_RE.fullmatch(text)
-    return (
+    if (
         m is not None
         and len(m.group("body").split()) <= 6
         and heading_kind(block.text.partition(COLUMN_BREAK)[0]) is None
-    )
+    ):
+        return m
+    return None
 
 
-def _head(blocks: Sequence[Block], out: ItemText) -> int:
-    """Read §, diary number, class, earlier handlings and the title; index of the next block."""
-    for i, block in enumerate(blocks):
-        text = plain(block.text)
-        if out.diary_number is None and (diary := find_diary_number(text)):
-            out.diary_number = diary
-        elif m := _PARAGRAPH_LINE_RE.fullmatch(text):
-            out.paragraph = " ".join(m.group(1).split())
-        elif _ORDINAL_LINE_RE.fullmatch(text) and out.paragraph is None:
-            out.ordinal = text
-        elif _CLASS_LINE_RE.fullmatch(text):
-            pass
-        elif _history_line(blocks[i], text):
-            out.history.append(text)
-        elif split_heading(block) is not None or len(text) > 400:
-            return i  # no title printed
+_CONTACT_RE = re.compile(r"\bpuh\b|\btel\b|@|\+358|\b0\d{1,3}[ -]?\d{3}", re.I)
+
+
+def _contact_line(text: str) -> bool:
+    """A line of a preparer section: a name, a phone number, an e-mail address, an office
+    title and a name ("Pertti Lipponen", "puh. +358 44 718 6271", "etunimi.sukunimi(at)
+    kuopio.fi"); a sentence ("Kunta voi vaikuttaa … avulla.") is not."""
+    if len(text) > 200:
+        return False
+    if _CONTACT_RE.search(text) or "(at)" in text or looks_like_presenter(text.rstrip(",;")):
+        return True
+    return len(text.split()) <= 12 and not text.endswith((".", "!", "?", ":"))
+
+
+def _paragraph_of(text: str) -> str | None:
+    m = _PARAGRAPH_LINE_RE.fullmatch(text)
+    return " ".join((m.group("a") or m.group("b")).split()) if m else None
+
+
+def _number(par: str | None) -> str | None:
+    return " ".join(par.replace("§", " ").split()) if par else None
+
+
+def _name_line(text: str) -> bool:
+    """A body's name on a line of its own: a few words, no sentence, no number first."""
+    words = text.split()
+    return 0 < len(words) <= 8 and not text.endswith((".", ":", ";")) and not text[0].isdigit()
+
+
+class _Head:
+    """Reads the lines before an item's title: §, diary number, class, earlier handlings
+    (one line or a body / § / date group), the item's own meeting line, an attachment list,
+    navigation, and finally the title."""
+
+    def __init__(self, blocks: Sequence[Block], out: ItemText, hints: Hints) -> None:
+        self.blocks = blocks
+        self.texts = [plain(b.text) for b in blocks]
+        self.out = out
+        self.hints = hints
+        self.paragraphs: list[tuple[int, str]] = []  # § lines not in a history group
+        out.roles.extend("" for _ in blocks)
+
+    def role(self, i: int, role: str) -> None:
+        self.out.roles[i] = role
+
+    def own(self, body: str | None, day: date | None, par: str | None) -> bool:
+        """Whether a meeting line is the item's own (its date or § is the page's)."""
+        hints = self.hints
+        if hints.meeting_date is not None and day is not None:
+            return day == hints.meeting_date and (
+                hints.paragraph is None or par is None or par == hints.paragraph
+            )
+        if hints.paragraph is not None and par is not None:
+            return par == hints.paragraph
+        return False
+
+    def meeting_line(self, i: int, end: int, body: str, day_text: str, par: str | None) -> None:
+        """Lines ``i..end`` are one handling: the item's own, or an earlier one."""
+        day = parse_date(day_text)
+        if self.own(body, day, par):
+            self.out.own_body = self.out.own_body or body
+            self.out.own_date = self.out.own_date or day
+            if par:
+                self.paragraphs.append((end, par))
+            role = Role.OWN_MEETING
         else:
-            out.title = text
-            return _after_title(blocks, i + 1, out)
-    return len(blocks)
+            line = " ".join(x for x in (body, day_text, f"§ {par}" if par else None) if x)
+            self.out.history.append(line if end > i else self.texts[i])
+            role = Role.HISTORY
+        for j in range(i, end + 1):
+            self.role(j, role)
+
+    def group(self, i: int) -> int | None:
+        """A body / § / date group starting (or, § first, ending) at line ``i``; the index
+        of its last line."""
+        if not _name_line(self.texts[i]):
+            return None
+        nxt = self.texts[i + 1 : i + 3]
+        body = self.texts[i]
+        if nxt and (m := _DATE_LINE_RE.fullmatch(nxt[0])):
+            day, par = m.group("date") or m.group("date0"), m.group("p") or m.group("p0")
+            if par:
+                self.meeting_line(i, i + 1, body, day, _number(par))
+                return i + 1
+            if len(nxt) > 1 and (p := _paragraph_of(nxt[1])) is not None:
+                self.meeting_line(i, i + 2, body, day, p)
+                return i + 2
+            if self.paragraphs and self.paragraphs[-1][0] == i - 1:
+                _, p = self.paragraphs.pop()
+                self.meeting_line(i - 1, i + 1, body, day, p)
+                return i + 1
+        if (
+            len(nxt) > 1
+            and (p := _paragraph_of(nxt[0])) is not None
+            and (m := _DATE_LINE_RE.fullmatch(nxt[1]))
+            and not (m.group("p") or m.group("p0"))
+        ):
+            self.meeting_line(i, i + 2, body, m.group("date"), p)
+            return i + 2
+        return None
+
+    def attachments(self, i: int) -> int:
+        """Lines after a "Liitteet" heading that name attachments; index after the list."""
+        names: list[str] = []
+        j = i + 1
+        while j < len(self.blocks) and (
+            self.blocks[j].link or _ATTACHMENT_LINE_RE.fullmatch(self.texts[j])
+        ):
+            names.append(self.texts[j])
+            self.role(j, Role.ATTACHMENTS)
+            j += 1
+        self.role(i, Role.ATTACHMENTS)
+        self.out.sections.append(Section(K.LIITTEET, self.texts[i], "\n\n".join(names)))
+        return j
+
+    def read(self) -> int:
+        """Read up to the title; index of the first block after the head."""
+        out, blocks, texts = self.out, self.blocks, self.texts
+        i = 0
+        while i < len(blocks):
+            block, text = blocks[i], texts[i]
+            if block.link or _NAV_RE.fullmatch(text):
+                self.role(i, Role.NAVIGATION)
+            elif out.diary_number is None and (diary := find_diary_number(text)):
+                out.diary_number = diary
+                self.role(i, Role.DIARY)
+            elif (par := _paragraph_of(text)) is not None:
+                self.paragraphs.append((i, par))
+                self.role(i, Role.PARAGRAPH)
+            elif _ORDINAL_LINE_RE.fullmatch(text) and not self.paragraphs:
+                out.ordinal = text
+                self.role(i, Role.ORDINAL)
+            elif _CLASS_LINE_RE.fullmatch(text):
+                self.role(i, Role.CLASS)
+            elif m := _history_match(block, text):
+                par = _number(m.group("p1") or m.group("p2"))
+                self.meeting_line(i, i, m.group("body"), m.group("date"), par)
+            elif (m := _DATE_LINE_RE.fullmatch(text)) and self.paragraphs:
+                self.role(i, Role.HISTORY)  # a stray "12.03.2024" between handlings
+            elif self.hints.body_name and text.casefold() == self.hints.body_name.casefold():
+                self.role(i, Role.BODY)
+            elif titleblock.read_line(text) is not None:
+                self.role(i, Role.TITLE_BLOCK)
+            elif (h := split_heading(block)) is not None:
+                if h.kind is K.LIITTEET and not h.rest:
+                    i = self.attachments(i)
+                    continue
+                break  # no title printed
+            elif len(text) > 400:
+                break
+            elif (last := self.group(i)) is not None:
+                i = last
+            else:
+                out.title = text
+                self.role(i, Role.TITLE)
+                i = self.after_title(i + 1)
+                break
+            i += 1
+        self.settle_paragraph()
+        return i
+
+    def after_title(self, i: int) -> int:
+        """Dynasty 10 prints the meeting line ("Toimielin 27.08.2026") under the title."""
+        out = self.out
+        while i < len(self.blocks):
+            block, text = self.blocks[i], self.texts[i]
+            if out.diary_number is None and (diary := find_diary_number(text)):
+                out.diary_number = diary
+                self.role(i, Role.DIARY)
+            elif m := _history_match(block, text):
+                par = _number(m.group("p1") or m.group("p2"))
+                hints = self.hints
+                if (
+                    hints.meeting_line_under_title
+                    and hints.meeting_date is None
+                    and not (out.own_date or out.history)
+                ):
+                    # No title block: the first meeting line under the title is the item's own.
+                    out.own_body, out.own_date = m.group("body"), parse_date(m.group("date"))
+                    self.role(i, Role.OWN_MEETING)
+                else:
+                    self.meeting_line(i, i, m.group("body"), m.group("date"), par)
+            else:
+                break
+            i += 1
+        return i
+
+    def settle_paragraph(self) -> None:
+        """The item's own §: the title block's when it printed one, else the last § line
+        before the title that no handling claimed."""
+        wanted = self.hints.paragraph
+        for i, par in self.paragraphs:
+            if wanted is None or par == wanted:
+                self.out.paragraph = par
+            if wanted is not None and par != wanted:
+                self.role(i, Role.OTHER_PARAGRAPH)
 
 
-def _after_title(blocks: Sequence[Block], i: int, out: ItemText) -> int:
-    """Dynasty 10 prints the meeting line ("Toimielin 27.08.2026") under the title."""
-    while i < len(blocks):
-        text = plain(blocks[i].text)
-        if out.diary_number is None and (diary := find_diary_number(text)):
-            out.diary_number = diary
-        elif _history_line(blocks[i], text):
-            out.history.append(text)
-        else:
-            break
-        i += 1
-    return i
-
-
-def segment(blocks: Sequence[Block]) -> ItemText:
+def segment(blocks: Sequence[Block], hints: Hints | None = None) -> ItemText:
     """Split an item body into head and sections (see the module docstring)."""
     out = ItemText()
-    start = _head(blocks, out)
+    start = _Head(blocks, out, hints or Hints()).read()
     current: _Open | None = None
-    for block in blocks[start:]:
-        h = split_heading(block)
+    for i in range(start, len(blocks)):
+        block = blocks[i]
+        h = split_heading(block, loose=True)
         if h is not None:
+            out.roles[i] = f"{Role.HEADING}: {h.kind.value}"
             if current is not None:
                 out.sections.append(current.close())
             current = _Open(h.heading, h.kind, h.presenter, [])
@@ -308,20 +590,26 @@ def segment(blocks: Sequence[Block]) -> ItemText:
                     current.texts.append(h.rest)
             elif h.rest:
                 current.texts.append(h.rest)
-                # Dynasty 10 "<span>Valmistelija</span><span>names</span>": the names are
-                # the whole section; what follows without a heading is body text.
-                current.one_line = h.kind in (K.VALMISTELIJA, K.ESITTELIJA)
+            # A preparer section holds names and numbers; so does a presenter printed on
+            # the heading's line (CloudNC prints the proposal under a bare "Esittelijä").
+            current.names_only = h.kind is K.VALMISTELIJA or (
+                h.kind is K.ESITTELIJA and bool(h.rest)
+            )
             continue
         text = plain(block.text)
-        if current is not None and current.one_line:
+        if current is not None and current.names_only and not _contact_line(text):
+            # Dynasty 10 "<span>Valmistelija</span><span>names</span>" and then the
+            # background with no heading: a preparer section holds names and numbers only.
             out.sections.append(current.close())
             current = None
         if current is None:
             current = _Open("", K.SELOSTUS, None, [])
+        out.roles[i] = f"{Role.TEXT}: {current.kind.value}"
         if current.want_presenter:
             current.want_presenter = False
             if looks_like_presenter(text):
                 current.presenter = text
+                out.roles[i] = f"{Role.TEXT}: presenter"
                 continue
         current.texts.append(text)
     if current is not None:
