@@ -6,7 +6,10 @@ import re
 
 # "Asianro 2361/06.00.00/2020", "Dno OUKA/1472/02.02.02/2017", "TRE:1863/10.03.02/2016",
 # Espoo's bare "5316/2016", "Dnr 12/2020", CloudNC's "MliDno-2018-2371".
-_LABEL = r"(?:asianro|asia\s*nro|asianumero|diaarinumero|dnro|dno|dnr)\.?\s*:?\s*"
+_LABEL = (
+    r"(?:asianro|asia\s*nro|asianumero|diaarinumero|dnro|dno|dnr|ärendenr|ärendenummer"
+    r"|diarienr|diarienummer)\.?\s*:?\s*"
+)
 _NUMBER = (
     r"(?:(?:[A-ZÅÄÖa-zåäö]{2,12}\s?[:/-]\s?)?"  # OUKA/, TRE:
     r"\d{1,6}\s?/\s?(?:\d{2}(?:\.\d{2}){0,5}\s?/\s?)?\d{4}"  # 2361/06.00.00/2020

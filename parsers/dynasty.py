@@ -284,18 +284,21 @@ _HANDLING_KINDS = frozenset(
 def _fold_earlier_handlings(found: Sequence[Section]) -> list[Section]:
     """Keep earlier handlings inside the Päätöshistoria section that introduces them.
 
-    Dynasty prints the current handling first and then, under "Päätöshistoria", every
-    earlier one with its own Päätösehdotus / Käsittely / Päätös. Left as sections of their
-    own they would pass for this meeting's proposal and decision (an agenda would seem to
-    have a päätös), so their headings and text become part of the history section's text.
+    Dynasty prints the handlings of earlier meetings under "Päätöshistoria", each with its
+    own Päätösehdotus / Käsittely / Päätös. Left as sections of their own they would pass for
+    this meeting's proposal and decision (an agenda would seem to have a päätös), so their
+    headings and text become part of the history section's text. Templates put the block
+    after this meeting's handling or before it; when before, this meeting's handling is the
+    last proposal (or, with none, the last decision) and everything after it.
     """
+    current = _current_handling(found)
     out: list[Section] = []
     history: Section | None = None
-    for section in found:
+    for i, section in enumerate(found):
         if section.kind is SectionKind.PAATOSHISTORIA and section.heading:
             history = section
             out.append(section)
-        elif history is not None and section.kind in _HANDLING_KINDS:
+        elif history is not None and section.kind in _HANDLING_KINDS and i < current:
             heading = section.heading + (f" {section.presenter}" if section.presenter else "")
             parts = [history.text, heading, section.text]
             history = Section(history.kind, history.heading, "\n\n".join(p for p in parts if p))
@@ -304,6 +307,24 @@ def _fold_earlier_handlings(found: Sequence[Section]) -> list[Section]:
             history = None
             out.append(section)
     return out
+
+
+def _current_handling(found: Sequence[Section]) -> int:
+    """Index of the first section of this meeting's handling when a Päätöshistoria block
+    comes before it; len(found) when the history follows this meeting's handling."""
+    decided = False
+    for i, section in enumerate(found):
+        if section.kind is SectionKind.PAATOSHISTORIA and section.heading:
+            if decided:
+                return len(found)
+            later = range(i + 1, len(found))
+            for kind in (SectionKind.PAATOSEHDOTUS, SectionKind.PAATOS):
+                last = [j for j in later if found[j].kind is kind]
+                if last:
+                    return last[-1]
+            return len(found)
+        decided = decided or section.kind in (SectionKind.PAATOSEHDOTUS, SectionKind.PAATOS)
+    return len(found)
 
 
 # --- meetings and lists ---------------------------------------------------------------

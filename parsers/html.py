@@ -123,7 +123,8 @@ def build_tree(markup: str) -> etree._Element | None:
 
 
 def clean_text(raw: str) -> str:
-    """Collapse whitespace; a run holding a non-breaking space becomes one COLUMN_BREAK.
+    """Collapse whitespace; a gap becomes one COLUMN_BREAK: a run holding a non-breaking
+    space or a tab, or three spaces or more on one source line.
 
     Leading whitespace is dropped; a trailing column break is kept (it marks a heading
     printed with nothing after it, e.g. "Vaikutusten arviointi&nbsp;&nbsp;&nbsp;").
@@ -131,7 +132,10 @@ def clean_text(raw: str) -> str:
 
     def repl(m: re.Match[str]) -> str:
         s = m.group(0)
-        return COLUMN_BREAK if len(s) > 1 and ("\xa0" in s or "\t" in s) else " "
+        if "\xa0" in s or "\t" in s:
+            return COLUMN_BREAK if len(s) > 1 or s == "\t" else " "
+        # Several plain spaces are a gap typed by the author; a source line break is not.
+        return COLUMN_BREAK if len(s) >= 3 and "\n" not in s and "\r" not in s else " "
 
     text = _WS_RE.sub(repl, raw).lstrip(" \t")
     stripped = text.rstrip(" \t")

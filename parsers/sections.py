@@ -37,6 +37,10 @@ HEADINGS: dict[str, SectionKind] = {
     "esitys": K.PAATOSEHDOTUS,
     "ehdotus": K.PAATOSEHDOTUS,
     "päätösehdotus oli": K.PAATOSEHDOTUS,
+    "pohjaehdotus": K.PAATOSEHDOTUS,
+    "ratkaisuehdotus": K.PAATOSEHDOTUS,
+    "esittelijän ehdotus": K.PAATOSEHDOTUS,
+    "föredragandens förslag": K.PAATOSEHDOTUS,
     "beslutsförslag": K.PAATOSEHDOTUS,
     "förslag": K.PAATOSEHDOTUS,
     # preparer
@@ -71,6 +75,7 @@ HEADINGS: dict[str, SectionKind] = {
     "sammandrag": K.SELOSTUS,
     # meeting
     "käsittely": K.KASITTELY,
+    "kokouskäsittely": K.KASITTELY,
     "behandling": K.KASITTELY,
     "äänestys": K.AANESTYS,
     "äänestystulos": K.AANESTYS,
@@ -112,6 +117,7 @@ _HEADING_PREFIXES: tuple[tuple[str, SectionKind], ...] = (
 _HEADING_SUFFIXES: tuple[tuple[str, SectionKind], ...] = (
     (" päätösehdotus", K.PAATOSEHDOTUS),
     (" esitys", K.PAATOSEHDOTUS),
+    (" ehdotus", K.PAATOSEHDOTUS),
     (" käsittely", K.KASITTELY),
 )
 
@@ -167,7 +173,9 @@ def heading_kind(heading: str) -> SectionKind | None:
     kind = HEADINGS.get(key)
     if kind is None:
         for prefix, k in _HEADING_PREFIXES:
-            if key.startswith(prefix):
+            # Extra words in brackets or before a colon: "… (etunimi.sukunimi@luvn.fi):".
+            rest = key[len(prefix) :].strip()
+            if key.startswith(prefix) and (not rest or rest.startswith("(") or rest.endswith(":")):
                 return k
         words = key.split()
         if len(words) == 2 and words[0].endswith("n"):
@@ -244,11 +252,13 @@ def _same_line_heading(text: str) -> _Heading | None:
         rest = " ".join(words[k:]).strip()
         if not rest:
             return None
-        if normalise_heading(key) in _AMBIGUOUS or len(key.split()) > 1:
-            # "Esitys: …" on a slide, "Asia Kuopion …" in a sentence: only a presenter
-            # after the word makes it a heading.
+        norm = normalise_heading(key)
+        if norm in _AMBIGUOUS or norm not in HEADINGS:
+            # "Esitys: …" on a slide, "Asia Kuopion …" or "Lautakunnan esitys …" in a
+            # sentence: only a presenter after the words makes them a heading.
             return _Heading(key, kind, rest) if looks_like_presenter(rest) else None
-        if key.endswith(":") or rest[0].isupper():
+        names = kind in (K.VALMISTELIJA, K.ESITTELIJA) and _contact_line(rest)
+        if key.endswith(":") or rest[0].isupper() or names:
             return _Heading(key, kind, rest)
         return None
     return None
@@ -287,6 +297,12 @@ def split_heading(block: Block, loose: bool = False) -> _Heading | None:
     if loose and block.heading and not sep and looks_like_presenter(head):
         return _Heading("", K.PAATOSEHDOTUS, "", presenter=head)
     if loose:
+        if sep and _unknown_heading(head) and COLUMN_BREAK not in rest:
+            # "Lähtökohdat<column>Sisäliikuntatilojen tarve on …": a heading column beside
+            # prose (a table of figures has numbers or more columns).
+            prose = plain(rest)
+            if len(prose.split()) >= 3 and not any(c.isdigit() for c in prose[:12]):
+                return _Heading(head, K.OTHER, prose)
         if not sep and (same := _same_line_heading(head)) is not None:
             return same
         if block.heading and not sep and _unknown_heading(head):
@@ -436,8 +452,7 @@ class _Head:
                 self.paragraphs.append((end, par))
             role = Role.OWN_MEETING
         else:
-            line = " ".join(x for x in (body, day_text, f"§ {par}" if par else None) if x)
-            self.out.history.append(line if end > i else self.texts[i])
+            self.out.history.append(" ".join(self.texts[i : end + 1]))
             role = Role.HISTORY
         for j in range(i, end + 1):
             self.role(j, role)
@@ -472,17 +487,15 @@ class _Head:
         return None
 
     def attachments(self, i: int) -> int:
-        """Lines after a "Liitteet" heading that name attachments; index after the list."""
-        names: list[str] = []
+        """Lines after a "Liitteet" heading that name attachments, before the title (the
+        attachments themselves are read from the page's links); index after the list."""
         j = i + 1
         while j < len(self.blocks) and (
             self.blocks[j].link or _ATTACHMENT_LINE_RE.fullmatch(self.texts[j])
         ):
-            names.append(self.texts[j])
             self.role(j, Role.ATTACHMENTS)
             j += 1
         self.role(i, Role.ATTACHMENTS)
-        self.out.sections.append(Section(K.LIITTEET, self.texts[i], "\n\n".join(names)))
         return j
 
     def read(self) -> int:
@@ -509,6 +522,8 @@ class _Head:
                 self.meeting_line(i, i, m.group("body"), m.group("date"), par)
             elif (m := _DATE_LINE_RE.fullmatch(text)) and self.paragraphs:
                 self.role(i, Role.HISTORY)  # a stray "12.03.2024" between handlings
+            elif (last := self.group(i)) is not None:
+                i = last
             elif self.hints.body_name and text.casefold() == self.hints.body_name.casefold():
                 self.role(i, Role.BODY)
             elif titleblock.read_line(text) is not None:
@@ -520,8 +535,6 @@ class _Head:
                 break  # no title printed
             elif len(text) > 400:
                 break
-            elif (last := self.group(i)) is not None:
-                i = last
             else:
                 out.title = text
                 self.role(i, Role.TITLE)

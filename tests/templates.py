@@ -123,6 +123,8 @@ def _kind_line(item: ItemRecord) -> str | None:
         word = "Protokoll" if sv else "Pöytäkirja"
         return f"{word} {day}/{'Paragraf' if sv else 'Pykälä'} {item.paragraph}"
     word = "Föredragningslista" if sv else "Esityslista"
+    if item.paragraph:
+        return f"{word} {day}/{'Paragraf' if sv else 'Pykälä'} {item.paragraph}"
     return f"{word} {day}/Asianro {item.position}"
 
 
@@ -150,7 +152,7 @@ def render(item: ItemRecord, t: Template) -> tuple[bytes, str | None]:
     head: list[str] = [f"<p>{esc(line)}</p>" for line in history]
     if item.diary_number:
         head.append(f"<p>{esc(t.diary_label + item.diary_number)}</p>")
-    if item.paragraph and item.meeting_kind is MeetingKind.POYTAKIRJA:
+    if item.paragraph:
         head.append(f"<p><b>{esc(t.paragraph_style.format(n=item.paragraph))}</b></p>")
     head.append(f"<p><b>{esc(item.title)}</b></p>")
     if kind_line is None and item.body_name and item.meeting_date:

@@ -17,15 +17,42 @@ import pytest
 
 FIX = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 TRUTHS = sorted(FIX.glob("*/devset/*.truth.json"))
-KINDS = {"valmistelija", "esittelija", "selostus", "paatosehdotus", "paatos", "kasittely", "aanestys",
-         "esteellisyys", "tiedoksi", "muutoksenhaku", "liitteet", "paatoshistoria", "other"}
-EXPECT_KEYS = {"title", "body_name", "meeting_date", "meeting_kind", "paragraph", "diary_number", "language",
-               "history", "sections", "presenter", "proposal_starts", "decision_starts"}
+KINDS = {
+    "valmistelija",
+    "esittelija",
+    "selostus",
+    "paatosehdotus",
+    "paatos",
+    "kasittely",
+    "aanestys",
+    "esteellisyys",
+    "tiedoksi",
+    "muutoksenhaku",
+    "liitteet",
+    "paatoshistoria",
+    "other",
+}
+EXPECT_KEYS = {
+    "title",
+    "body_name",
+    "meeting_date",
+    "meeting_kind",
+    "paragraph",
+    "diary_number",
+    "language",
+    "history",
+    "sections",
+    "presenter",
+    "proposal_starts",
+    "decision_starts",
+}
 
 
 def visible_text(page: pathlib.Path, content_type: str | None) -> str:
     raw = page.read_bytes()
-    m = re.search(r"charset=([\w-]+)", content_type or "") or re.search(rb"charset=['\"]?([\w-]+)", raw)
+    m = re.search(r"charset=([\w-]+)", content_type or "") or re.search(
+        rb"charset=['\"]?([\w-]+)", raw
+    )
     charset = m.group(1) if m else "utf-8"
     text = raw.decode(charset.decode() if isinstance(charset, bytes) else charset)
     text = re.sub(r"(?is)<(style|script)\b.*?</\1>", " ", text)
@@ -33,13 +60,13 @@ def visible_text(page: pathlib.Path, content_type: str | None) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def test_devset_present():
+def test_devset_present() -> None:
     assert len(list(FIX.glob("dynasty/devset/*.truth.json"))) >= 25
     assert len(list(FIX.glob("cloudnc/devset/*.truth.json"))) >= 5
 
 
 @pytest.mark.parametrize("truth", TRUTHS, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
-def test_truth_well_formed(truth: pathlib.Path):
+def test_truth_well_formed(truth: pathlib.Path) -> None:
     t = json.loads(truth.read_text(encoding="utf-8"))
     assert set(t) == {"url", "content_type", "source", "expect"}
     assert t["url"].startswith(("http://", "https://")) and t["source"]
@@ -56,7 +83,15 @@ def test_truth_well_formed(truth: pathlib.Path):
         assert kind in KINDS and isinstance(heading, str) and not heading.endswith(":")
     page = truth.with_name(truth.name.replace(".truth.json", ".html"))
     text = visible_text(page, t["content_type"])
-    for s in [e["title"], e["body_name"], e["diary_number"], e["presenter"], e["proposal_starts"],
-              e["decision_starts"], *e["history"], *(h for _, h in e["sections"])]:
+    for s in [
+        e["title"],
+        e["body_name"],
+        e["diary_number"],
+        e["presenter"],
+        e["proposal_starts"],
+        e["decision_starts"],
+        *e["history"],
+        *(h for _, h in e["sections"]),
+    ]:
         if s:
             assert s in text, s
