@@ -28,6 +28,7 @@ from storage.docsearch import DocumentHit
 from storage.docview import DocumentView
 from storage.filters import ItemFilters
 from storage.health import RunSummary, SourceHealth
+from storage.quality import FieldShares
 from storage.queries import AmbiguousItemError, ArchiveStats, ItemView
 from storage.search import SearchHit, SearchQueryError
 
@@ -246,6 +247,27 @@ class ConsoleProgress(Progress):
             f"{report.duration:.1f} s"
             + (f"; FLAGGED: {', '.join(report.flags)}" if report.flags else "")
         )
+
+
+def print_field_shares(shares: dict[str, FieldShares]) -> None:
+    """Per source, the share of its latest items with each field (quality flags)."""
+    from parsers.quality import FIELDS
+
+    table = Table("source", "items", *FIELDS, "doubtful", title="Fields read (latest items)")
+    for name, share in shares.items():
+        if share.items:
+            table.add_row(
+                name,
+                str(share.items),
+                *(f"{share.shares[f]:.0%}" for f in FIELDS),
+                str(share.doubtful),
+            )
+    out.print(table)
+    out.print(
+        "[dim]share of each source's latest items (up to 500) in which the parser found "
+        "the field; doubtful: items with no title, the body's name or a handling line as "
+        "title, or minutes with no proposal and no decision[/dim]"
+    )
 
 
 _REPORT_COLUMNS = ("inserted", "updated", "unchanged", "failed", "skipped", "pages", "requests")
@@ -1055,15 +1077,18 @@ def add(
 def status(db: DbOption = None) -> None:
     """Show what the archive holds and how the last harvests went."""
     from storage.health import run_summaries, source_health
+    from storage.quality import recent_shares
     from storage.queries import archive_stats
 
     with archive_for(db) as archive, archive.session() as session:
+        stats = archive_stats(session)
         print_status(
             archive.url,
-            archive_stats(session),
+            stats,
             run_summaries(session, limit=5),
             source_health(session),
         )
+        print_field_shares({s.source: recent_shares(session, s.source) for s in stats.sources})
 
 
 @app.command()

@@ -41,6 +41,7 @@ from storage.crawlstate import (
     record_failure,
 )
 from storage.db import Archive, ArchiveError
+from storage.quality import collapses, run_shares
 from storage.upsert import (
     FetchedPage,
     UpsertCounts,
@@ -97,6 +98,8 @@ class SourceReport:
     rechecked: int = 0  # known meeting pages fetched again (agenda → minutes)
     queued: int = 0  # pages left in the crawl queue for the next run
     failure_threshold: float = DEFAULT_FAILURE_THRESHOLD
+    fields: dict[str, Any] | None = None  # field shares of the new items (storage.quality)
+    collapsed: list[str] = field(default_factory=list)  # fields the new items lost
 
     @property
     def items(self) -> int:
@@ -129,6 +132,8 @@ class SourceReport:
             flags.append("no items")
         if self.failing:
             flags.append(f"failure rate {self.failure_rate:.0%}")
+        if self.collapsed:
+            flags.append("fields lost")
         return flags
 
     @property
@@ -166,6 +171,8 @@ class SourceReport:
             "flags": self.flags,
             "unreachable": self.unreachable,
             "truncated": self.truncated,
+            "quality": self.fields,
+            "collapsed": self.collapsed,
         }
 
 
@@ -219,6 +226,7 @@ class RunReport:
                     f"{s.name}: {s.failed} of {s.pages + s.failed} pages failed "
                     f"({s.failure_rate:.0%}, threshold {s.failure_threshold:.0%})"
                 )
+            lines.extend(f"{s.name}: could not read pages well: {c}" for c in s.collapsed)
             shown = s.errors if per_source is None else s.errors[:per_source]
             lines.extend(f"{s.name}: {e}" for e in shown)
             if len(s.errors) > len(shown):
@@ -674,11 +682,20 @@ def reparse(
 # -- helpers -----------------------------------------------------------------------------
 
 
+def _judge_quality(session: Session, report: RunReport, run_id: int) -> None:
+    """Field shares of each source's new items against its earlier ones (storage.quality)."""
+    for source in report.sources:
+        new, earlier = run_shares(session, source.name, report.started, run_id)
+        source.fields = {"new": new.as_dict(), "earlier": earlier.as_dict()}
+        source.collapsed = collapses(new, earlier)
+
+
 def _finish(archive: Archive, report: RunReport) -> None:
     report.finished = datetime.now(UTC)
     if report.run_id is None:
         return
     with _storage_errors(), archive.session() as session:
+        _judge_quality(session, report, report.run_id)
         finish_run(
             session,
             report.run_id,

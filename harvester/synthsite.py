@@ -89,6 +89,8 @@ class SyntheticSite(ServedSite):
         ]
         self.meetings: dict[str, Meeting] = {}
         self.edits: dict[str, int] = {}  # item id → times its text was edited
+        # Whether item pages print their diary number (a template change can drop it).
+        self.diary_numbers = True
         self.today = today or date.today()
         self._seq = 0
         # Meetings every 14 days per body, the newest a week ago (minutes published).
@@ -231,7 +233,9 @@ class SyntheticSite(ServedSite):
         word = _WORDS[(int(meeting.id) + k) % len(_WORDS)]
         paras = [
             f"<p class=MsoNormal><b>&sect; {_paragraph(meeting, k)}</b></p>",
-            f"<p class=MsoNormal>Asianro {100 + k}/00.01.02/{meeting.day.year}</p>",
+            f"<p class=MsoNormal>Asianro {100 + k}/00.01.02/{meeting.day.year}</p>"
+            if self.diary_numbers
+            else "",
             f"<p class=MsoNormal><b>{html.escape(_title(meeting, k))}</b></p>",
             "<p class=MsoNormal>Valmistelija</p>",
             "<p class=MsoNormal>Hallintojohtaja Maija Meikäläinen, puh. 044 000 0000</p>",

@@ -19,6 +19,20 @@ DIARY_RE = re.compile(rf"(?i:{_LABEL})?(?P<number>{_NUMBER})")
 _LABEL_RE = re.compile(rf"^\s*{_LABEL}", re.I)
 
 
+# A full diary number after a label of one to three words pykala does not know
+# ("Asiakirja 101/00.01.02/2026", "Kirjaamon nro: 12/01.00/2024").
+_OTHER_LABEL_RE = re.compile(
+    r"(?:[A-ZÅÄÖa-zåäö][\wåäöÅÄÖ.-]*\s+){0,2}[A-ZÅÄÖa-zåäö][\wåäöÅÄÖ.-]*\s*:?\s+"
+    r"(?P<number>\d{1,6}\s?/\s?\d{2}(?:\.\d{2}){1,5}\s?/\s?\d{4})"
+)
+
+
+def find_labelled_number(text: str) -> str | None:
+    """A full diary number behind any short label (the head of an item page only)."""
+    m = _OTHER_LABEL_RE.fullmatch(text.strip())
+    return " ".join(m.group("number").split()) if m else None
+
+
 def find_diary_number(text: str) -> str | None:
     """The diary number when ``text`` is nothing but one (optionally labelled), else None."""
     m = DIARY_RE.fullmatch(text.strip())

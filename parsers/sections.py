@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from parsers import titleblock
-from parsers.diary import find_diary_number
+from parsers.diary import find_diary_number, find_labelled_number
 from parsers.feeds import parse_date
 from parsers.html import COLUMN_BREAK, Block, plain
 from parsers.records import Section, SectionKind
@@ -506,7 +506,9 @@ class _Head:
             block, text = blocks[i], texts[i]
             if block.link or _NAV_RE.fullmatch(text):
                 self.role(i, Role.NAVIGATION)
-            elif out.diary_number is None and (diary := find_diary_number(text)):
+            elif out.diary_number is None and (
+                diary := find_diary_number(text) or find_labelled_number(text)
+            ):
                 out.diary_number = diary
                 self.role(i, Role.DIARY)
             elif (par := _paragraph_of(text)) is not None:

@@ -163,6 +163,8 @@ class Item(Base):
     last_changed: Mapped[datetime] = mapped_column(UtcDateTime)
     content_hash: Mapped[str] = mapped_column(Text)
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
+    # parsers.quality flags, space-separated; "" when the item has every field.
+    quality_flags: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Section(Base):

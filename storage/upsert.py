@@ -17,6 +17,7 @@ from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from parsers.quality import item_flags
 from parsers.records import (
     DocumentRecord,
     ItemRecord,
@@ -478,6 +479,7 @@ def _apply(
     digest: str,
     raw_page_id: int | None,
     seen_at: datetime,
+    flags: str,
 ) -> None:
     item.meeting_id = meeting_id
     item.body_id = body_id
@@ -494,6 +496,7 @@ def _apply(
     item.content_hash = digest
     item.raw_page_id = raw_page_id
     item.last_changed = seen_at
+    item.quality_flags = flags
 
 
 def _stored_names(session: Session, item: models.Item) -> tuple[str | None, str | None]:
@@ -610,10 +613,13 @@ def _save_item(
             models.Item.source_id == source_id, models.Item.external_id == record.external_id
         )
     )
+    # What the page itself gave: a field kept from the stored item still counts as lost.
+    flags = " ".join(item_flags(record))
     if item is not None:
         record = _with_stored(session, item, record)
     digest = content_hash(record_content(record))
     if item is not None and item.content_hash == digest:
+        item.quality_flags = flags  # a reparse with a newer parser clears them
         counts.unchanged += 1
         return
     if item is not None:
@@ -637,6 +643,7 @@ def _save_item(
         "digest": digest,
         "raw_page_id": raw_page_id,
         "seen_at": seen_at,
+        "flags": flags,
     }
     if item is None:
         item = models.Item(source_id=source_id, external_id=record.external_id, first_seen=seen_at)

@@ -179,3 +179,21 @@ def test_split_feed_title() -> None:
     body, day, title = split_title("Kaupunginvaltuusto 01.01.2026")
     assert (body, title) == ("Kaupunginvaltuusto", None) and day is not None
     assert split_title("Pelkkä otsikko") == (None, None, "Pelkkä otsikko")
+
+
+@pytest.mark.parametrize(
+    ("line", "number"),
+    [
+        ("Asiakirja 101/00.01.02/2026", "101/00.01.02/2026"),
+        ("Kirjaamon nro: 12/01.00/2024", "12/01.00/2024"),
+        ("Ärendenr 640/00.01.01/2023", "640/00.01.01/2023"),
+        ("Kaupunginhallitus päätti asiasta 101/00.01.02/2026", None),  # a sentence
+        ("Asiakirja 101/2026", None),  # the short form only stands alone
+    ],
+)
+def test_a_full_diary_number_behind_an_unknown_label_is_read_in_the_head(
+    line: str, number: str | None
+) -> None:
+    found = sections.segment(blocks_of(f"<p>§ 5</p><p>{line}</p><p>Otsikko</p>"))
+    assert found.diary_number == number
+    assert found.title == ("Otsikko" if number else line)
