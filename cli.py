@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -23,6 +24,7 @@ from rich.table import Table
 
 from harvester.run import Progress, RunReport, SourceReport
 from harvester.sources import SourceConfigError, load_municipalities, load_sources
+from parsers.records import ParseError
 from storage.db import Archive, ArchiveError, open_archive, resolve_db_url
 from storage.docsearch import DocumentHit
 from storage.docview import DocumentView
@@ -940,8 +942,17 @@ def show(
     ],
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    explain_lines: Annotated[
+        bool,
+        typer.Option(
+            "--explain", help="List each line of the stored page with the role it was given."
+        ),
+    ] = False,
 ) -> None:
     """Show one item with its sections, URL and earlier versions (or one document)."""
+    if explain_lines:
+        _explain_stored(item_id, db)
+        return
     from linking.links import item_links, resolve_item_id
     from linking.membership import document_topics, item_topics
     from storage.docview import get_document
@@ -971,6 +982,105 @@ def show(
         return
     print_item(view, as_json=False)
     print_topics_and_links(topics, links)
+
+
+def print_explanation(lines: list[tuple[str, str]]) -> None:
+    """Each line of a page with the role the parser gave it."""
+    width = max((len(role) for role, _ in lines), default=0)
+    for role, text in lines:
+        out.print(f"{role:<{width}}  {text}", markup=False, soft_wrap=True)
+
+
+def _guess_url(platform: str, file: Path) -> str | None:
+    """A Dynasty item URL from a saved page's name ("meetingitem_2020362412-5.html")."""
+    m = re.search(r"(\d{5,}-\d+)", file.name)
+    if platform == "dynasty" and m:
+        return f"https://dynasty.invalid/cgi/DREQUEST.PHP?page=meetingitem&id={m.group(1)}"
+    return None
+
+
+@app.command("parse")
+def parse_page(
+    file: Annotated[
+        Path, typer.Argument(help="A saved page.", exists=True, dir_okay=False, readable=True)
+    ],
+    platform: Annotated[str, typer.Option(help="The page's platform (dynasty, cloudnc, …).")] = (
+        "dynasty"
+    ),
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="The page's address (says which kind of page it is); guessed from a "
+            "Dynasty item's file name when left out."
+        ),
+    ] = None,
+    content_type: Annotated[
+        str | None, typer.Option(help="The HTTP Content-Type it was served with.")
+    ] = None,
+    explain_lines: Annotated[
+        bool, typer.Option("--explain", help="List each line with the role it was given.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Parse a saved page and show the record, its quality flags and warnings (offline)."""
+    from parsers import PARSERS
+    from parsers.explain import explain
+    from parsers.quality import item_flags
+    from parsers.serialize import to_jsonable
+
+    if platform not in PARSERS:
+        fail(f"unknown platform {platform!r} (known: {', '.join(sorted(PARSERS))})")
+    page_url = url or _guess_url(platform, file)
+    if page_url is None:
+        fail(f"give the page's address with --url (pykala cannot tell it from {file.name!r})")
+    body = file.read_bytes()
+    try:
+        if explain_lines:
+            print_explanation(explain(platform, body, page_url, content_type))
+            return
+        result = PARSERS[platform](body, page_url, content_type)
+    except ParseError as exc:
+        fail(f"cannot parse {file}: {exc.reason}")
+    if as_json:
+        data = to_jsonable(result)
+        for item, record in zip(data["items"], result.items, strict=True):
+            item["quality_flags"] = list(item_flags(record))
+        out.print(json.dumps(data, ensure_ascii=False, indent=2), markup=False)
+        return
+    out.print(f"{result.page_kind.value} page, {len(result.links)} links", markup=False)
+    for record in result.items:
+        day = record.meeting_date.isoformat() if record.meeting_date else "no date"
+        out.print(
+            f"\n{record.external_id}: {record.title or '(no title)'}\n"
+            f"  {record.body_name or '(no body)'} {day} "
+            f"{record.meeting_kind.value if record.meeting_kind else '(no kind)'} "
+            f"§ {record.paragraph or '-'}, diary number {record.diary_number or '-'}\n"
+            f"  quality flags: {', '.join(item_flags(record)) or 'none'}",
+            markup=False,
+        )
+        for section in record.sections:
+            head = section.heading or "(no heading)"
+            who = f" [{section.presenter}]" if section.presenter else ""
+            text = " ".join(section.text.split())[:70]
+            out.print(f"  {section.kind.value:14} {head}{who}: {text}", markup=False)
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", markup=False)
+
+
+def _explain_stored(item_id: str, db: str | None) -> None:
+    from parsers.explain import explain
+    from storage.queries import item_page
+
+    with archive_for(db) as archive, archive.session() as session:
+        page = guarded(lambda: item_page(session, item_id))
+    if page is None:
+        fail(f"no stored page for item {item_id!r} (ids look like kuopio:2020362412-5)")
+    try:
+        lines = explain(page.platform, page.body, page.url, page.content_type)
+    except ParseError as exc:
+        fail(exc.reason)
+    out.print(f"{page.url}\nquality flags: {', '.join(page.quality_flags) or 'none'}", markup=False)
+    print_explanation(lines)
 
 
 @app.command()

@@ -262,3 +262,33 @@ def archive_stats(session: Session) -> ArchiveStats:
         raw_bytes=int(raw_bytes),
         last_run=runs[0] if runs else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """The raw page an item was last parsed from, as fetched."""
+
+    url: str
+    platform: str
+    body: bytes
+    content_type: str | None
+    quality_flags: tuple[str, ...]
+
+
+def item_page(session: Session, key: str | int) -> StoredPage | None:
+    """The stored page of an item (``pykala show ID --explain``); None when not kept."""
+    item = _find_item(session, key)
+    if item is None or item.raw_page_id is None:
+        return None
+    raw = session.get(models.RawPage, item.raw_page_id)
+    source = session.get(models.Source, item.source_id)
+    if raw is None or source is None:
+        return None
+    content_type = session.scalars(
+        select(models.Page.content_type)
+        .where(models.Page.raw_page_id == raw.id)
+        .order_by(models.Page.fetched_at.desc())
+        .limit(1)
+    ).first()
+    flags = tuple(item.quality_flags.split())
+    return StoredPage(item.url, source.platform, raw.body, content_type, flags)

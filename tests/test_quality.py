@@ -161,6 +161,12 @@ def test_a_harvest_names_the_source_and_field_its_new_items_lost(
     assert status.exit_code == 0, status.output
     assert "Fields read (latest items)" in status.output
     assert "fields lost" in status.output  # the last run's flag for the source
+    newest = f"{site.name}:{site.item_ids()[0]}"
+    shown = CliRunner().invoke(app, ["show", newest, "--explain", "--db", archive_url])
+    assert shown.exit_code == 0, shown.output
+    assert "quality flags: no_diary_number" in shown.output
+    roles = [line.split("  ")[0] for line in shown.output.splitlines()]
+    assert {"title block", "§", "title"} <= set(roles) and "diary number" not in roles
 
 
 def test_the_baseline_is_the_previous_run_when_this_run_changed_every_item(
