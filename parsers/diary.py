@@ -19,10 +19,10 @@ DIARY_RE = re.compile(rf"(?i:{_LABEL})?(?P<number>{_NUMBER})")
 _LABEL_RE = re.compile(rf"^\s*{_LABEL}", re.I)
 
 
-# A full diary number after a label of one to three words pykala does not know
+# A full diary number after a label of one or two words pykala does not know
 # ("Asiakirja 101/00.01.02/2026", "Kirjaamon nro: 12/01.00/2024").
 _OTHER_LABEL_RE = re.compile(
-    r"(?:[A-ZÅÄÖa-zåäö][\wåäöÅÄÖ.-]*\s+){0,2}[A-ZÅÄÖa-zåäö][\wåäöÅÄÖ.-]*\s*:?\s+"
+    r"(?:[A-ZÅÄÖa-zåäö][\wåäöÅÄÖ.-]*\s+)?[A-ZÅÄÖa-zåäö][\wåäöÅÄÖ.-]*\s*:?\s+"
     r"(?P<number>\d{1,6}\s?/\s?\d{2}(?:\.\d{2}){1,5}\s?/\s?\d{4})"
 )
 

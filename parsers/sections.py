@@ -221,6 +221,10 @@ _AMBIGUOUS = frozenset(
 )  # fmt: skip
 
 
+_FIRST_WORDS = frozenset(key.split()[0] for key in HEADINGS)
+_SUFFIX_WORDS = frozenset(suffix.split()[-1] for suffix, _ in _HEADING_SUFFIXES)
+
+
 @dataclass(frozen=True, slots=True)
 class _Heading:
     heading: str
@@ -244,6 +248,11 @@ def _same_line_heading(text: str) -> _Heading | None:
     """A heading followed by its text after plain spaces: "Päätös Hyväksyttiin.",
     "Valmistelu: hallintojohtaja N.N.", "Päätösehdotus Hyvinvointialuejohtaja N.N."."""
     words = text.split(" ")
+    if len(words) < 2 or (
+        words[0].lower().rstrip(":") not in _FIRST_WORDS
+        and words[1].lower().rstrip(":") not in _SUFFIX_WORDS
+    ):
+        return None  # most lines: no heading starts them (a cheap test first)
     for k in range(min(4, len(words) - 1), 0, -1):
         key = " ".join(words[:k])
         kind = _exact_kind(key)
