@@ -22,7 +22,8 @@ NO_PARAGRAPH = "no_paragraph"  # minutes without a §
 NO_DIARY = "no_diary_number"
 NO_PROPOSAL = "no_proposal"
 NO_DECISION = "no_decision"  # minutes without a päätös
-NO_PROPOSAL_OR_DECISION = "no_proposal_or_decision"  # minutes with neither
+NO_PROPOSAL_OR_DECISION = "no_proposal_or_decision"  # minutes whose text has neither
+NO_TEXT = "no_text"  # no section at all: a list row whose page is not read yet (Tweb)
 
 # Flags that make an item doubtful on any source (the others depend on the source).
 DOUBTFUL = frozenset({NO_TITLE, TITLE_IS_BODY, TITLE_IS_HISTORY, NO_PROPOSAL_OR_DECISION})
@@ -36,6 +37,7 @@ FIELDS: dict[str, str] = {
     "diary_number": NO_DIARY,
     "proposal": NO_PROPOSAL,
     "decision": NO_DECISION,
+    "text": NO_TEXT,
 }
 
 
@@ -64,7 +66,10 @@ def item_flags(item: ItemRecord) -> tuple[str, ...]:
         flags.append(NO_PROPOSAL)
     if minutes and not decision:
         flags.append(NO_DECISION)
-    if minutes and not (proposal or decision):
+    if not item.sections:
+        flags.append(NO_TEXT)
+    elif minutes and not (proposal or decision):
+        # Text was read, yet neither was found: the headings were not recognised.
         flags.append(NO_PROPOSAL_OR_DECISION)
     return tuple(flags)
 

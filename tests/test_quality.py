@@ -62,6 +62,11 @@ def test_a_complete_item_has_no_flags() -> None:
             {"sections": (Section(K.SELOSTUS, "", "x"),)},
             {quality.NO_PROPOSAL, quality.NO_DECISION, quality.NO_PROPOSAL_OR_DECISION},
         ),
+        (
+            # A list row whose text is not read yet (Tweb, before its PDF) is not doubtful.
+            {"sections": ()},
+            {quality.NO_PROPOSAL, quality.NO_DECISION, quality.NO_TEXT},
+        ),
     ],
 )
 def test_each_missing_field_is_one_flag(change: dict[str, object], flags: set[str]) -> None:
