@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from parsers import casem, html, opennc, sections
-from parsers.diary import normalise_diary_number
+from parsers.diary import find_diary_number, normalise_diary_number
 from parsers.feeds import parse_date
 from parsers.records import (
     Attachment,
@@ -202,13 +202,27 @@ class _Page:
 
 
 def _title_index(page: _Page) -> int | None:
-    """Index of the "§ 118 <title>" block (or the h1 when agendas print no §)."""
+    """Index of the "§ 118 <title>" block; on agendas, which print no §, the first line
+    after the meeting header that is no diary number, heading or link (or the h1)."""
     h1 = page.h1()
+    first: int | None = None
     for i in range(page.header.end, len(page.blocks)):
-        text = html.plain(page.blocks[i].text)
+        block = page.blocks[i]
+        text = html.plain(block.text)
         if _TITLE_RE.fullmatch(text) or (h1 and text == h1):
             return i
-    return None
+        if (
+            first is None
+            and page.header.body_name
+            and not (
+                block.link
+                or find_diary_number(text)
+                or sections.split_heading(block) is not None
+                or len(text) > 300
+            )
+        ):
+            first = i
+    return first
 
 
 def _content_blocks(page: _Page, start: int) -> list[html.Block]:
@@ -219,6 +233,29 @@ def _content_blocks(page: _Page, start: int) -> list[html.Block]:
             break
         out.append(block)
     return out
+
+
+def explain(body: bytes, url: str, content_type: str | None = None) -> list[tuple[str, str]]:
+    """(role, text) of every line of an item page: how the parser read it."""
+    page = _Page.load(body, url, content_type)
+    lines = [html.plain(b.text) for b in page.blocks]
+    roles = ["skipped (page chrome)"] * len(lines)
+    if page.header.body_name is not None:
+        for i in range(page.header.end):
+            if _MEETING_LINE_RE.fullmatch(lines[i]):
+                roles[i : page.header.end] = [sections.Role.TITLE_BLOCK] * (page.header.end - i)
+    ti = _title_index(page)
+    if ti is not None:
+        roles[ti] = sections.Role.TITLE
+        content = _content_blocks(page, ti + 1)
+        m = _TITLE_RE.fullmatch(lines[ti])
+        head = [html.Block(f"§ {m.group('p')}"), html.Block(m.group("title"))] if m else []
+        found = sections.segment(head + content)
+        for offset, role in enumerate(found.roles[len(head) :]):
+            roles[ti + 1 + offset] = role
+        for i in range(ti + 1 + len(content), len(lines)):
+            roles[i] = sections.Role.NAVIGATION
+    return list(zip(roles, lines, strict=True))
 
 
 def _parse_item(page: _Page) -> ParseResult:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from parsers import dynasty
+from parsers import cloudnc, dynasty
 from parsers.records import ParseError
 
 Explainer = Callable[[bytes, str, "str | None"], list[tuple[str, str]]]
-EXPLAINERS: dict[str, Explainer] = {"dynasty": dynasty.explain}
+EXPLAINERS: dict[str, Explainer] = {"dynasty": dynasty.explain, "cloudnc": cloudnc.explain}
 
 
 def explain(

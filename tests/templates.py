@@ -189,3 +189,114 @@ def render(item: ItemRecord, t: Template) -> tuple[bytes, str | None]:
     data = page.encode(t.charset, "xmlcharrefreplace")
     header = f"text/html; charset={t.charset}" if t.declare == "header" else None
     return data, header
+
+
+# -- CloudNC ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CloudTemplate:
+    """How one CloudNC page layout prints the parts of an item."""
+
+    name: str
+    header: Callable[[str, str], str]  # ("Body, kokous 1.2.2024", status) → markup
+    title: Callable[[str], str]  # "§ 118 Title" → markup
+    heading: Callable[[str, int], str]  # (heading, level 3 or 4) → markup
+    paragraph: Callable[[str], str]
+    person: Callable[[str], str]  # a bullet of people
+    charset: str
+    declare: str
+    entities: bool
+
+
+CLOUD_TEMPLATES: tuple[CloudTemplate, ...] = (
+    CloudTemplate(
+        "casem",
+        lambda line, status: f"<div class='kokous-otsikko'><h2>{esc(line)}</h2>"
+        f"<p class='kokous-tila'>{esc(status)}</p></div>",
+        lambda title: f"<h1 class='asia-otsikko'>{esc(title)}</h1>",
+        lambda heading, level: f"<h{level} class='asia-osio'>{esc(heading)}</h{level}>",
+        lambda text: f"<p>{esc(text)}</p>",
+        lambda text: f"<ul class='henkilot'><li>{esc(text)}</li></ul>",
+        "utf-8", "meta", True,
+    ),
+    CloudTemplate(
+        "bold-paragraphs",
+        lambda line, status: f"<p><b>{esc(line)}</b></p><p>{esc(status)}</p>",
+        lambda title: f"<h2>{esc(title)}</h2>",
+        lambda heading, level: f"<p><strong>{esc(heading)}</strong></p>",
+        lambda text: f"<p>{esc(text)}</p>",
+        lambda text: f"<p>{esc(text)}</p>",
+        "iso-8859-1", "header", False,
+    ),
+    CloudTemplate(
+        "table",
+        lambda line, status: f"<table><tr><td>{esc(line)}<br>{esc(status)}</td></tr></table>",
+        lambda title: f"<div class='otsikko'><span>{esc(title)}</span></div>",
+        lambda heading, level: f"<h{level + 1}>{esc(heading)}</h{level + 1}>",
+        lambda text: f"<div>{esc(text)}</div>",
+        lambda text: f"<ol><li>{esc(text)}</li></ol>",
+        "utf-8", "header", False,
+    ),
+    CloudTemplate(
+        "spans",
+        lambda line, status: f"<div><span>{esc(line)}</span><br><span>{esc(status)}</span></div>",
+        lambda title: f"<p class='asia-otsikko'><strong>{esc(title)}</strong></p>",
+        lambda heading, level: f"<div class='osio'><b>{esc(heading)}</b></div>",
+        lambda text: f"<p>{esc(text)}&nbsp;</p>",
+        lambda text: f"<div>{esc(text)}</div>",
+        "windows-1252", "meta", True,
+    ),
+    CloudTemplate(
+        "headings",
+        lambda line, status: f"<h3>{esc(line)}</h3><h4>{esc(status)}</h4>",
+        lambda title: f"<h1>{esc(title)}</h1>",
+        lambda heading, level: f"<h5>{esc(heading)}</h5>",
+        lambda text: f"<p>{esc(text)}</p>",
+        lambda text: f"<ul><li>{esc(text)}</li></ul>",
+        "utf-8", "meta", False,
+    ),
+)  # fmt: skip
+
+
+def _cloud_section(t: CloudTemplate, section: Section) -> str:
+    paras = _paragraphs(section.text)
+    out = [t.heading(section.heading, 3)]
+    if section.kind is K.PAATOSEHDOTUS and section.presenter:
+        out += [t.heading("Esittelijä", 4), t.person(section.presenter)]
+    if section.kind in (K.VALMISTELIJA, K.ESITTELIJA):
+        out += [t.person(p) for p in paras]
+    else:
+        out += [t.paragraph(p) for p in paras]
+    return "\n".join(out)
+
+
+def render_cloudnc(item: ItemRecord, t: CloudTemplate) -> tuple[bytes, str | None]:
+    """(page bytes, Content-Type header or None) of a CloudNC ``item`` in template ``t``."""
+    assert item.meeting_date is not None and item.body_name is not None
+    day = item.meeting_date
+    line = f"{item.body_name}, kokous {day.day}.{day.month}.{day.year}"
+    minutes = item.meeting_kind is MeetingKind.POYTAKIRJA
+    status = "Pöytäkirja on tarkastettu" if minutes else "Esityslista"
+    title = f"§ {item.paragraph} {item.title}" if item.paragraph else item.title
+    parts = [t.header(line, status), t.title(title)]
+    if item.diary_number:
+        parts.append(t.paragraph(item.diary_number))
+    parts += [_cloud_section(t, s) for s in item.sections]
+    attachments = "".join(
+        f"<li><a href='{esc(a.url)}'>{esc(a.title)}</a></li>" for a in item.attachments
+    )
+    if attachments:
+        parts.append(f"<div class='liitteet'><ul>{attachments}</ul></div>")
+    parts.append("<h3>Käsitellyt asiat</h3><ul><li><a href='#'>Muu asia</a></li></ul>")
+    meta = f"<meta charset='{t.charset}'>"
+    page = (
+        f"<!DOCTYPE html><html><head>{meta if t.declare == 'meta' else ''}"
+        f"<title>{esc(item.title)}</title></head><body><header><nav><a href='/fi-FI/Toimielimet'>"
+        "Toimielimet</a></nav></header><main>" + "\n".join(parts) + "</main>"
+        "<footer>CaseM</footer></body></html>"
+    )
+    if t.entities:
+        page = _entities(page)
+    data = page.encode(t.charset, "xmlcharrefreplace")
+    return data, (f"text/html; charset={t.charset}" if t.declare == "header" else None)

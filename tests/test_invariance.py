@@ -15,17 +15,25 @@ from pathlib import Path
 
 import pytest
 
-from parsers import dynasty
+from parsers import cloudnc, dynasty
 from parsers.records import ItemRecord
 from tests.golden import expected_path
-from tests.templates import TEMPLATES, Template, render
+from tests.templates import (
+    CLOUD_TEMPLATES,
+    TEMPLATES,
+    CloudTemplate,
+    Template,
+    render,
+    render_cloudnc,
+)
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dynasty"
+ROOT = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = ROOT / "dynasty"
 
 
-def _item_fixtures() -> list[Path]:
+def _item_fixtures(folder: Path = FIXTURES) -> list[Path]:
     out = []
-    for page in sorted(FIXTURES.rglob("*")):
+    for page in sorted(folder.rglob("*")):
         golden = expected_path(page)
         if not (page.is_file() and golden.exists()):
             continue
@@ -35,11 +43,13 @@ def _item_fixtures() -> list[Path]:
 
 
 ITEMS = _item_fixtures()
+CLOUD_ITEMS = [p for p in _item_fixtures(ROOT / "cloudnc") if "/opennc" not in str(p)]
 
 
 def _record(page: Path) -> ItemRecord:
     expected = json.loads(expected_path(page).read_text(encoding="utf-8"))
-    result = dynasty.parse(page.read_bytes(), expected["url"], expected["content_type"])
+    parse = cloudnc.parse if "cloudnc" in page.parts else dynasty.parse
+    result = parse(page.read_bytes(), expected["url"], expected["content_type"])
     (item,) = result.items
     return item
 
@@ -67,3 +77,33 @@ def test_templates_differ_in_what_they_vary() -> None:
     assert {t.declare for t in TEMPLATES} == {"meta", "header"}
     assert any(b"<h1>" in data for data, _ in pages)
     assert any(b"<label" in data for data, _ in pages)
+
+
+def test_every_cloudnc_item_fixture_is_covered() -> None:
+    assert len(CLOUD_ITEMS) >= 6
+
+
+@pytest.mark.parametrize("template", CLOUD_TEMPLATES, ids=lambda t: t.name)
+@pytest.mark.parametrize("page", CLOUD_ITEMS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_same_cloudnc_record_in_every_template(page: Path, template: CloudTemplate) -> None:
+    original = _record(page)
+    data, content_type = render_cloudnc(original, template)
+    (again,) = cloudnc.parse(data, original.url, content_type).items
+    for field in dataclasses.fields(ItemRecord):
+        assert getattr(again, field.name) == getattr(original, field.name), field.name
+
+
+@pytest.mark.parametrize("template", CLOUD_TEMPLATES, ids=lambda t: t.name)
+def test_a_cloudnc_agenda_item_without_a_paragraph_keeps_its_title(
+    template: CloudTemplate,
+) -> None:
+    """Agendas print no § before the title; the title is found without an <h1>."""
+    page = next(p for p in CLOUD_ITEMS if "agenda" in p.name)
+    original = dataclasses.replace(_record(page), paragraph=None)
+    data, content_type = render_cloudnc(original, template)
+    (again,) = cloudnc.parse(data, original.url, content_type).items
+    assert (again.title, again.paragraph, again.sections) == (
+        original.title,
+        None,
+        original.sections,
+    )

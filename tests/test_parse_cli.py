@@ -11,11 +11,14 @@ from typer.testing import CliRunner
 from cli import app
 from tests.golden import expected_path
 
-DYNASTY = Path(__file__).resolve().parent.parent / "fixtures" / "dynasty"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DYNASTY = FIXTURES / "dynasty"
 ITEMS = [
     p
-    for p in sorted(DYNASTY.rglob("*"))
+    for folder in (DYNASTY, FIXTURES / "cloudnc")
+    for p in sorted(folder.rglob("*"))
     if expected_path(p).exists()
+    and "opennc" not in str(p)
     and json.loads(expected_path(p).read_text(encoding="utf-8"))["result"]["page_kind"] == "item"
 ]
 
@@ -25,17 +28,18 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.mark.parametrize("page", ITEMS, ids=lambda p: str(p.relative_to(DYNASTY)))
+@pytest.mark.parametrize("page", ITEMS, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_explain_gives_every_item_fixture_its_title_line(page: Path) -> None:
     spec = json.loads(expected_path(page).read_text(encoding="utf-8"))
     (item,) = spec["result"]["items"]
-    args = ["parse", str(page), "--url", spec["url"], "--explain"]
+    platform = page.relative_to(FIXTURES).parts[0]
+    args = ["parse", str(page), "--platform", platform, "--url", spec["url"], "--explain"]
     if spec["content_type"]:
         args += ["--content-type", spec["content_type"]]
     code, output = _run(*args)
     assert code == 0, output
     roles = {line.split("  ", 1)[0]: line for line in output.splitlines()}
-    assert roles["title"].endswith(item["title"])
+    assert item["title"] in roles["title"]
     if item["meeting_kind"]:
         assert "title block" in roles
     if item["diary_number"]:
