@@ -22,11 +22,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE on both databases: a batch (table copy) on SQLite would break the
+# triggers on item (migration 0009).
 def upgrade() -> None:
-    with op.batch_alter_table("item") as batch:
-        batch.add_column(sa.Column("quality_flags", sa.Text(), nullable=False, server_default=""))
+    op.add_column(
+        "item", sa.Column("quality_flags", sa.Text(), nullable=False, server_default="")
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("item") as batch:
-        batch.drop_column("quality_flags")
+    op.drop_column("item", "quality_flags")
