@@ -92,6 +92,11 @@ def extract(body: bytes, url: str, *, headings: bool = False) -> PdfText:
     except (PyPdfError, PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
         reason = " ".join(str(exc).split())[:120] or type(exc).__name__
         raise ParseError(url, f"truncated or damaged PDF: {reason}") from exc
+    except (RecursionError, IndexError, ZeroDivisionError, OverflowError) as exc:
+        # What pypdf raises on damage it does not check for: [[[… nested 100,000 deep,
+        # an object number past the xref table, a zero scale.
+        reason = type(exc).__name__
+        raise ParseError(url, f"truncated or damaged PDF: {reason}") from exc
     if not pages:
         raise ParseError(url, "truncated or damaged PDF: no pages")
     if not any(p.strip() for p in pages):
