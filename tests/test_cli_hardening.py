@@ -68,3 +68,39 @@ def test_error_messages_print_no_raw_escape_sequences(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("pykala: error: cannot read")
     assert_escaped(result.stderr)
+
+
+# --- long words and huge queries: one short error, the same on both databases ---------
+
+
+def one_error_line(result: Result, code: int = 2) -> str:
+    assert result.exit_code == code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pykala: error: "), result.stderr
+    assert len(lines[0]) < 200  # the query is not echoed whole
+    return lines[0]
+
+
+@pytest.mark.parametrize("kind", ["all", "item", "document"])
+def test_long_word_and_huge_query_are_one_short_error(archive_url: str, kind: str) -> None:
+    open_archive(archive_url).close()  # migrated, empty
+    word = "perhekeskus" * 187  # 2,057 characters: PostgreSQL refuses 2,048 bytes
+    line = one_error_line(run("search", word, "--kind", kind, "--db", archive_url))
+    assert "word too long in the query: 2,057 characters (at most 100)" in line
+    huge = " ".join(["neuvola"] * 12_500)  # 100 kB
+    line = one_error_line(run("search", huge, "--kind", kind, "--db", archive_url))
+    assert "query too long: 99,999 characters (at most 1,000)" in line
+
+
+def test_longest_allowed_word_is_searched_on_both_databases(archive_url: str) -> None:
+    open_archive(archive_url).close()
+    for word in ("a" * 100, "ä" * 100, "perhekeskus " + "x" * 100):
+        result = run("search", word, "--db", archive_url)
+        assert result.exit_code == 0, result.output
+        assert "no matches" in result.stderr
+
+
+def test_nothing_to_search_for_does_not_echo_a_long_query(tmp_path: Path) -> None:
+    line = one_error_line(run("search", "§ " * 400, "--db", f"sqlite:///{tmp_path / 'a.db'}"))
+    assert "nothing to search for in '§ § §" in line and "…" in line
