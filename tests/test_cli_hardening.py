@@ -3,6 +3,8 @@ escapes in stored text, huge queries and words, malformed and secret-bearing --d
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,56 @@ def test_longest_allowed_word_is_searched_on_both_databases(archive_url: str) ->
 def test_nothing_to_search_for_does_not_echo_a_long_query(tmp_path: Path) -> None:
     line = one_error_line(run("search", "§ " * 400, "--db", f"sqlite:///{tmp_path / 'a.db'}"))
     assert "nothing to search for in '§ § §" in line and "…" in line
+
+
+# --- --db URLs: malformed is one line and exit 3; a password is never printed ---------
+
+MALFORMED_URLS = [
+    "postgresql+psycopg://u:secret@127.0.0.1:notaport/x",
+    "postgresql+psycopg://u:secret@[::1/x",
+    "postgresql+psycopg://u:se:cr@et@h:notaport/x",
+    "://u:secret@h/x",
+    "nonsense://u:secret@",
+    "sqlite:///x.db?timeout=abc&password=secret",
+    "sqlite:///x.db?check_same_thread=maybe&password=secret",
+]
+
+
+@pytest.mark.parametrize("url", MALFORMED_URLS)
+def test_malformed_db_url_is_one_line_exit_3_without_the_password(url: str) -> None:
+    line = one_error_line(run("status", "--db", url), code=3)
+    assert line.startswith("pykala: error: cannot open archive ")
+    assert "secret" not in line and "cr@et" not in line and "***" in line
+
+
+def test_mask_url() -> None:
+    from storage.db import mask_url
+
+    assert mask_url("postgresql+psycopg://u:pw@h:5432/db") == "postgresql+psycopg://u:***@h:5432/db"
+    assert mask_url("postgresql://u:p@ss/w@rd@h/db") == "postgresql://u:***@h/db"
+    assert mask_url("postgresql://h/db?user=u&password=pw&x=1") == (
+        "postgresql://h/db?user=u&password=***&x=1"
+    )
+    for unchanged in ("postgresql://u@h/db", "sqlite:///a:b@c.db", "sqlite://", "x"):
+        assert mask_url(unchanged) == unchanged
+
+
+def test_demo_does_not_print_the_password(pg_schema_url: str) -> None:
+    url = pg_schema_url.replace("://postgres@", "://postgres:s3cret-pw@")  # trust auth
+    assert "s3cret-pw" in url
+    result = run("demo", "--db", url)
+    assert result.exit_code == 0, result.output
+    assert "s3cret-pw" not in result.output
+    assert "postgres:***@127.0.0.1" in result.stdout
+
+
+def test_search_csv_neutralises_hidden_formulas(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'formula.db'}"
+    with open_archive(url) as archive:
+        setup_sources(archive)
+        titles = [" =1+1 perhekeskus", "\u200b＝HYPERLINK(1) perhekeskus", "\n＠SUM perhekeskus"]
+        store(archive, item_page(*(item(f"2024300-{n}", t) for n, t in enumerate(titles, 1))))
+    result = run("search", "perhekeskus", "--db", url, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 3 and all(r["title"].startswith("'") for r in rows), rows
