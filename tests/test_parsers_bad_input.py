@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -261,3 +263,33 @@ def test_classifiers_answer_unknown_for_a_bad_url() -> None:
     for classify in CLASSIFIERS.values():
         assert isinstance(classify("http://h.fi:notaport/kokous/1-2.HTM"), PageKind)
     assert CLASSIFIERS["dynasty"]("http://[::1/cgi/DREQUEST.PHP?page=meeting") is PageKind.UNKNOWN
+
+
+def test_pdf_oddities_are_not_logged_raw_to_stderr(tmp_path: Path) -> None:
+    """pypdf logged a font encoding's name, ESC included, to stderr (outside the CLI)."""
+    body = next((Path(__file__).resolve().parent.parent / "fixtures/pdf").glob("*.pdf"))
+    pdf = tmp_path / "odd.pdf"
+    pdf.write_bytes(body.read_bytes().replace(b"/WinAnsiEncoding", b"/Win#1b]0;pwned#07"))
+    code = (
+        "import sys; from parsers import minutes_pdf; "
+        "assert minutes_pdf.parse(open(sys.argv[1], 'rb').read(), 'https://x.fi/a.pdf').items"
+    )
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(pdf)], capture_output=True, cwd=root, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == b""
+
+
+def test_pdf_that_trips_a_pypdf_assertion_is_a_parse_error() -> None:
+    """Two bytes inserted into a real Oulu item PDF (a fuzz finding): pypdf's own
+    ``assert pdf is not None, "mypy"`` fails while reading a content stream."""
+    from parsers import tweb
+
+    path = Path(__file__).resolve().parent.parent / "fixtures/tweb/oulu/oulu_ktproxy2_35090068.pdf"
+    a = path.read_bytes()
+    body = a[:1742] + b"\x0b" + a[1742:22520] + b"\x01" + a[22520:]
+    url = "http://asiakirjat.ouka.fi/ktwebbin/ktproxy2.dll?doctype=3&docid=35090068"
+    with pytest.raises(ParseError, match="damaged PDF: AssertionError"):
+        tweb.parse(body, url)
