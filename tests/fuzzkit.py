@@ -34,7 +34,7 @@ _BAD_URLS = (
     "https://[zz]/x",
     "http://h.fi:-1/",
 )
-_NESTINGS = (b"[", b"{\"a\":", b"<div>", b"<b>", b"<table><tr><td>", b"<![CDATA[")
+_NESTINGS = (b"[", b'{"a":', b"<div>", b"<b>", b"<table><tr><td>", b"<![CDATA[")
 _CHARSET_RE = re.compile(rb"""(charset\s*=\s*["']?|encoding\s*=\s*["'])([A-Za-z0-9_.:-]*)""", re.I)
 _HREF_RE = re.compile(rb"""(href\s*=\s*["']?|<link>|"href"\s*:\s*"|"FileURI"\s*:\s*")""", re.I)
 _JSON_VALUE_RE = re.compile(rb""":\s*("[^"\\]*"|-?\d+|true|false|null)""")
@@ -90,16 +90,12 @@ def _flip(rng: random.Random, body: bytes, ctype: str | None) -> tuple[str, byte
     return f"flip {n} bytes", bytes(data), ctype
 
 
-def _truncate(
-    rng: random.Random, body: bytes, ctype: str | None
-) -> tuple[str, bytes, str | None]:
+def _truncate(rng: random.Random, body: bytes, ctype: str | None) -> tuple[str, bytes, str | None]:
     cut = rng.randrange(len(body) + 1)
     return f"cut at {cut}", body[:cut], ctype
 
 
-def _controls(
-    rng: random.Random, body: bytes, ctype: str | None
-) -> tuple[str, bytes, str | None]:
+def _controls(rng: random.Random, body: bytes, ctype: str | None) -> tuple[str, bytes, str | None]:
     data = body
     n = rng.randint(1, 6)
     for _ in range(n):
@@ -123,9 +119,7 @@ def _charset(rng: random.Random, body: bytes, ctype: str | None) -> tuple[str, b
     return f"declared charset {bogus!r}", new, ctype
 
 
-def _bad_link(
-    rng: random.Random, body: bytes, ctype: str | None
-) -> tuple[str, bytes, str | None]:
+def _bad_link(rng: random.Random, body: bytes, ctype: str | None) -> tuple[str, bytes, str | None]:
     bad = rng.choice(_BAD_URLS).encode()
     hits = list(_HREF_RE.finditer(body))
     if not hits:
@@ -134,9 +128,7 @@ def _bad_link(
     return f"link {bad!r}", body[: m.end()] + bad + body[m.end() :], ctype
 
 
-def _json_type(
-    rng: random.Random, body: bytes, ctype: str | None
-) -> tuple[str, bytes, str | None]:
+def _json_type(rng: random.Random, body: bytes, ctype: str | None) -> tuple[str, bytes, str | None]:
     hits = list(_JSON_VALUE_RE.finditer(body))
     if not hits:
         return _flip(rng, body, ctype)
@@ -179,9 +171,7 @@ def mutants(per_seed: int, seed: int = 12) -> Iterator[Mutant]:
     rng = random.Random(seed)
     for s in seeds():
         for n in range(per_seed):
-            mutate = MUTATORS[(n + rng.randrange(len(MUTATORS))) % len(MUTATORS)]
-            if n < len(MUTATORS):
-                mutate = MUTATORS[n]
+            mutate = MUTATORS[n] if n < len(MUTATORS) else rng.choice(MUTATORS)
             how, body, ctype = mutate(rng, s.body, s.content_type)
             if rng.random() < 0.15:  # a second mutation on top
                 how2, body, ctype = rng.choice(MUTATORS)(rng, body, ctype)
@@ -205,9 +195,10 @@ class Finding:
 
     def __str__(self) -> str:
         rel = self.mutant.seed.path.relative_to(FIXTURES)
-        return f"{self.entry} on {rel} ({self.mutant.how}): {type(self.error).__name__}: " + (
-            str(self.error).splitlines() or [""]
-        )[0][:200]
+        return (
+            f"{self.entry} on {rel} ({self.mutant.how}): {type(self.error).__name__}: "
+            + (str(self.error).splitlines() or [""])[0][:200]
+        )
 
 
 @dataclass
