@@ -25,6 +25,7 @@ from rich.text import Text
 
 from harvester.run import Progress, RunReport, SourceReport
 from harvester.sources import SourceConfigError, load_municipalities, load_sources
+from parsers.urls import BadUrl
 from storage.db import Archive, ArchiveError, open_archive, resolve_db_url
 from storage.docsearch import DocumentHit
 from storage.docview import DocumentView
@@ -162,6 +163,8 @@ def guarded(func: Callable[[], T]) -> T:
         fail(str(exc))
     except ArchiveError as exc:
         fail(str(exc), EXIT_ARCHIVE)
+    except BadUrl as exc:  # a URL typed on the command line (add, show)
+        fail(f"{exc.url}: {exc.reason}")
 
 
 def parse_date(value: str | None, option: str) -> date | None:

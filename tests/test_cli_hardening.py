@@ -159,3 +159,10 @@ def test_search_csv_neutralises_hidden_formulas(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 3 and all(r["title"].startswith("'") for r in rows), rows
+
+
+@pytest.mark.parametrize("command", ["show", "add"])
+def test_a_bad_url_typed_on_the_command_line_is_one_line(command: str, tmp_path: Path) -> None:
+    url = "http://h.fi:notaport/x"
+    line = one_error_line(run(command, url, "--db", f"sqlite:///{tmp_path / 'a.db'}"))
+    assert url in line
