@@ -166,3 +166,25 @@ def test_a_bad_url_typed_on_the_command_line_is_one_line(command: str, tmp_path:
     url = "http://h.fi:notaport/x"
     line = one_error_line(run(command, url, "--db", f"sqlite:///{tmp_path / 'a.db'}"))
     assert url in line
+
+
+def test_tables_and_markup_are_escaped_even_on_a_colour_terminal() -> None:
+    """status, sources, topics and links print rich tables: cells and titles pass through
+    SafeConsole.render_str too; rich's own colour codes still work."""
+    from rich.table import Table
+
+    from cli import SafeConsole
+
+    buffer = io.StringIO()
+    console = SafeConsole(
+        file=buffer, force_terminal=True, color_system="standard", width=200, highlight=False
+    )
+    table = Table("source", f"title {HOSTILE}", title=f"Sources {HOSTILE}")
+    table.add_row(f"kuopio{HOSTILE}", "[bold]x[/bold]")
+    console.print(table)
+    console.print(f"[bold]{HOSTILE}[/bold]")
+    text = buffer.getvalue()
+    assert "\x1b[1m" in text  # bold: rich's styling is untouched
+    for raw in ("\x1b[2J", "\x1b]0;", "\x07", "\x9b", "\x7f", "\r"):
+        assert raw not in text, raw
+    assert text.count("\\u001b[2J") == 4  # title, header, cell, line
