@@ -21,10 +21,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Table
+from rich.text import Text
 
 from harvester.run import Progress, RunReport, SourceReport
 from harvester.sources import SourceConfigError, load_municipalities, load_sources
 from parsers.records import ParseError
+from parsers.urls import BadUrl
 from storage.db import Archive, ArchiveError, open_archive, resolve_db_url
 from storage.docsearch import DocumentHit
 from storage.docview import DocumentView
@@ -45,8 +47,37 @@ app = typer.Typer(
     add_completion=False,
 )
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Control characters but newline and tab: C0 (ESC starts CSI/OSC sequences, CR rewrites
+# a line, BEL…), DEL, and C1 (U+009B is a one-character CSI on some terminals).
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character but newline and tab written as ``\\uXXXX``.
+
+    Titles, snippets, URLs and error reasons come from the pages harvested: printed raw,
+    ``ESC[2J`` clears the user's screen and ``ESC]0;…`` retitles the terminal. ``\\uXXXX``
+    is visible and, inside a JSON string, the same character.
+    """
+    if _CONTROL_RE.search(text) is None:
+        return text
+    return _CONTROL_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class SafeConsole(Console):
+    """A Console that escapes control characters in every string it renders.
+
+    Every str printed, every table cell and title passes through ``render_str``: the one
+    place the CLI's output is made safe for a terminal. Rich's own styling codes are
+    added after it, so colours still work.
+    """
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(escape_controls(text), **kwargs)
+
+
+out = SafeConsole(highlight=False, soft_wrap=True)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 # Exit codes (documented in the README).
 EXIT_OK = 0
@@ -134,6 +165,8 @@ def guarded(func: Callable[[], T]) -> T:
         fail(str(exc))
     except ArchiveError as exc:
         fail(str(exc), EXIT_ARCHIVE)
+    except BadUrl as exc:  # a URL typed on the command line (add, show)
+        fail(f"{exc.url}: {exc.reason}")
 
 
 def parse_date(value: str | None, option: str) -> date | None:
@@ -202,7 +235,7 @@ class ConsoleProgress(Progress):
         if self.log_file is not None:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S")
             with self.lock:
-                self.log_file.write(f"{stamp} {message}\n")
+                self.log_file.write(f"{stamp} {escape_controls(message)}\n")
                 self.log_file.flush()
 
     def log(self, message: str) -> None:
@@ -391,8 +424,8 @@ def print_hits(hits: list[SearchHit], fmt: str, documents: list[DocumentHit] | N
         sys.stdout.reconfigure(newline="")  # type: ignore[union-attr]
         writer = csv.DictWriter(sys.stdout, fieldnames=HIT_COLUMNS, lineterminator="\r\n")
         writer.writeheader()
-        for row in rows:
-            writer.writerow({k: neutralise(v) for k, v in row.items()})
+        for row in rows:  # to a terminal or pipe: control characters escaped too
+            writer.writerow({k: neutralise(escape_controls(v)) for k, v in row.items()})
         return
     if not rows:
         err.print("no matches")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from harvester.http import FetchError, PoliteClient
 from harvester.sources import load_municipalities
-from parsers import minutes_pdf, webpage
+from parsers import PARSERS
 from parsers.records import DocumentRecord, ParseError, ParseResult
 from parsers.urls import normalise_url
 from storage.db import Archive
@@ -49,7 +49,8 @@ def _is_pdf(body: bytes, content_type: str | None, name: str) -> bool:
 
 
 def _parse(body: bytes, url: str, content_type: str | None) -> ParseResult:
-    parse = minutes_pdf.parse if _is_pdf(body, content_type, url) else webpage.parse
+    # The guarded parsers: whatever the bytes, a ParseError (one line), never a traceback.
+    parse = PARSERS["pdf"] if _is_pdf(body, content_type, url) else PARSERS["webpage"]
     try:
         return parse(body, url, content_type)
     except ParseError as exc:

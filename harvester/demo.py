@@ -50,4 +50,5 @@ def run_demo(db_url: str | None, query: str, progress: Progress | None = None) -
                 hits = search_items(session, query, limit=5)
                 item = get_item(session, hits[0].item_id) if hits else None
                 documents = search_documents(session, query, limit=5)
-        return DemoResult(site.base_url, db_url or "", report, query, hits, item, documents)
+            shown = archive.url if db_url else ""  # password masked: the demo prints it
+        return DemoResult(site.base_url, shown, report, query, hits, item, documents)

@@ -36,7 +36,7 @@ from parsers.records import (
     Section,
     SectionKind,
 )
-from parsers.urls import normalise_url
+from parsers.urls import link_url, normalise_url
 
 K = SectionKind
 _GUID_RE = re.compile(r"\{[0-9A-Za-z-]{8,}\}")
@@ -209,30 +209,52 @@ def _parse_records(body: bytes, url: str) -> ParseResult:
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ParseError(url, f"not valid JSON ({type(e).__name__})") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise ParseError(url, "not valid JSON (a number too long)") from None
+    except RecursionError:  # json recurses per nesting level: [[[[… 100,000 deep
+        raise ParseError(url, "not valid JSON (nested too deeply)") from None
     records = data.get("records") if isinstance(data, dict) and "records" in data else [data]
     items: list[ItemRecord] = []
+    warnings = ["record only: the decision text is in its HTML document"]
     for r in records if isinstance(records, list) else []:
-        if not isinstance(r, dict) or not r.get("NativeId"):
+        if not isinstance(r, dict) or not _str(r.get("NativeId")):
             continue
-        self_link = next(
-            (x.get("href") for x in r.get("links") or [] if x.get("rel") == "self"), None
-        )
-        point = str(r.get("AgendaPoint") or "")
-        kind = {"päätös": MeetingKind.POYTAKIRJA, "esitys": MeetingKind.ESITYSLISTA}
-        items.append(
-            ItemRecord(
-                external_id=str(r["NativeId"]).upper(),
-                meeting_external_id=r.get("MeetingID") or None,
-                url=normalise_url(self_link) if self_link else url,
-                title=" ".join(str(r.get("Title") or "").split()),
-                meeting_date=_day(r.get("DateMeeting")),
-                meeting_kind=kind.get(str(r.get("Type") or "").lower()),
-                position=int(point) if point.isdigit() else None,
-                pdf_url=normalise_url(r["FileURI"]) if r.get("FileURI") else None,
-                language=str(r.get("Language") or "fi"),
-            )
-        )
+        items.append(_record(r, url, warnings))
     if not items:
         raise ParseError(url, "JSON without an Ahjo record (NativeId)")
-    warnings = ("record only: the decision text is in its HTML document",)
-    return ParseResult(PageKind.ITEM, items=tuple(items), warnings=warnings)
+    return ParseResult(PageKind.ITEM, items=tuple(items), warnings=tuple(warnings))
+
+
+def _str(value: Any) -> str | None:
+    """A JSON scalar as text; None for null, "", a list or an object (a field of the
+    wrong type is a field the record does not have)."""
+    if isinstance(value, dict | list) or value is None or value == "":
+        return None
+    return str(value)
+
+
+def _record(r: dict[str, Any], url: str, warnings: list[str]) -> ItemRecord:
+    """One Ahjo record; fields of the wrong JSON type are left out."""
+    links = r.get("links")
+    self_link = next(
+        (
+            _str(x.get("href"))
+            for x in (links if isinstance(links, list) else [])
+            if isinstance(x, dict) and x.get("rel") == "self"
+        ),
+        None,
+    )
+    file_uri = _str(r.get("FileURI"))
+    point = _str(r.get("AgendaPoint")) or ""
+    kind = {"päätös": MeetingKind.POYTAKIRJA, "esitys": MeetingKind.ESITYSLISTA}
+    return ItemRecord(
+        external_id=str(r["NativeId"]).upper(),
+        meeting_external_id=_str(r.get("MeetingID")),
+        url=(link_url(self_link, url, warnings) if self_link else None) or url,
+        title=" ".join((_str(r.get("Title")) or "").split()),
+        meeting_date=_day(r.get("DateMeeting")),
+        meeting_kind=kind.get((_str(r.get("Type")) or "").lower()),
+        position=int(point) if point.isdecimal() and len(point) < 10 else None,
+        pdf_url=link_url(file_uri, url, warnings) if file_uri else None,
+        language=_str(r.get("Language")) or "fi",
+    )

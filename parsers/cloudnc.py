@@ -35,8 +35,9 @@ from parsers.records import (
     ParseResult,
     Section,
     SectionKind,
+    with_warnings,
 )
-from parsers.urls import normalise_url
+from parsers.urls import link_url, normalise_url
 
 _LANG = r"/(?P<lang>[a-z]{2})-[A-Z]{2}"
 _BODY_LIST_RE = re.compile(rf"{_LANG}/Toimielimet/?", re.I)
@@ -115,10 +116,12 @@ def parse(body: bytes, url: str, content_type: str | None = None) -> ParseResult
         return ParseResult(kind, warnings=(f"not a known CloudNC page: {url}",))
     page = _Page.load(body, url, content_type)
     if kind is PageKind.ITEM:
-        return _parse_item(page)
-    if kind is PageKind.MEETING:
-        return _parse_meeting(page)
-    return _parse_list(page, kind)
+        result = _parse_item(page)
+    elif kind is PageKind.MEETING:
+        result = _parse_meeting(page)
+    else:
+        result = _parse_list(page, kind)
+    return with_warnings(result, page.warnings)  # bad links the page held
 
 
 # --- the page -------------------------------------------------------------------------
@@ -158,6 +161,7 @@ class _Page:
     def __init__(self, url: str, root: etree._Element) -> None:
         self.url = normalise_url(url)
         self.root = root
+        self.warnings: list[str] = []
         # Links first: the chrome and attachment boxes are dropped from the text below.
         self.anchors = list(self._anchors())
         for el in list(root.iter(*_CHROME)):
@@ -185,8 +189,8 @@ class _Page:
         for href, text in html.iter_links(self.root):
             if href.startswith(("mailto:", "javascript:", "#")):
                 continue
-            absolute = normalise_url(href, base=self.url)
-            if absolute.startswith(("http://", "https://")):
+            absolute = link_url(href, self.url, self.warnings)
+            if absolute is not None and absolute.startswith(("http://", "https://")):
                 yield absolute, text
 
     def h1(self) -> str | None:

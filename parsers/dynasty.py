@@ -27,8 +27,9 @@ from parsers.records import (
     ParseResult,
     Section,
     SectionKind,
+    with_warnings,
 )
-from parsers.urls import normalise_url
+from parsers.urls import link_url, normalise_url
 
 _STATIC_BODY_LIST = re.compile(r"/kokous/TELIMET\.HTM$", re.I)
 _STATIC_MEETING_LIST = re.compile(r"/kokous/TELIN-(?P<id>\d+)\.HTM$", re.I)
@@ -92,12 +93,14 @@ def parse(body: bytes, url: str, content_type: str | None = None) -> ParseResult
         return ParseResult(kind, warnings=(f"not a known Dynasty page: {url}",))
     page = _Page.load(body, url, content_type)
     if kind is PageKind.ITEM:
-        return _parse_item(page)
-    if kind is PageKind.MEETING:
-        return _parse_meeting(page)
-    if kind is PageKind.MEETING_LIST:
-        return _parse_list(page, kind)
-    return _parse_list(page, PageKind.BODY_LIST)
+        result = _parse_item(page)
+    elif kind is PageKind.MEETING:
+        result = _parse_meeting(page)
+    elif kind is PageKind.MEETING_LIST:
+        result = _parse_list(page, kind)
+    else:
+        result = _parse_list(page, PageKind.BODY_LIST)
+    return with_warnings(result, page.warnings)  # bad links the page held
 
 
 # --- the page -------------------------------------------------------------------------
@@ -109,6 +112,7 @@ class _Page:
     def __init__(self, url: str, root: etree._Element) -> None:
         self.url = url
         self.root = root
+        self.warnings: list[str] = []
         self.text = html.page_text(root)
         lines = self.text.blocks
         self.title = titleblock.find(lines, 0, self.text.end)
@@ -151,8 +155,8 @@ class _Page:
             href = a.get("href")
             if not href or href.startswith(("mailto:", "javascript:", "#")):
                 continue
-            absolute = normalise_url(href, base=self.url)
-            if not absolute.startswith(("http://", "https://")):
+            absolute = link_url(href, self.url, self.warnings)
+            if absolute is None or not absolute.startswith(("http://", "https://")):
                 continue
             row = next(a.iterancestors("tr"), None)
             yield absolute, html.plain(html.clean_text(a.text_content())), row

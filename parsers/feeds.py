@@ -14,10 +14,34 @@ from datetime import date
 
 import feedparser
 
+from parsers.html import text_codec
 from parsers.records import Link, PageKind, ParseError, ParseResult
-from parsers.urls import normalise_url
+from parsers.urls import link_url
 
 _BODY_DATE_RE = re.compile(r"(?P<body>.*\S)\s+(?P<date>\d{1,2}\.\d{1,2}\.\d{4})")
+_XML_ENCODING_RE = re.compile(rb"""^(\xef\xbb\xbf)?(\s*<\?xml[^>]*?encoding\s*=\s*["'])([^"']*)""")
+# UTF-16/32, with or without a BOM: there a NUL byte is part of a character.
+_WIDE_STARTS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\x00<", b"<\x00")
+
+
+def readable_feed(body: bytes) -> bytes:
+    """The feed as bytes feedparser reads without raising.
+
+    feedparser trusts the XML declaration: an encoding Python has no text codec for
+    ("undefined" raises UnicodeError, a NUL in the name ValueError) escapes from inside
+    it. Such a feed is decoded here (UTF-8, else windows-1252) and handed on as UTF-8.
+    A NUL byte is never XML, not even escaped: in an 8-bit feed it is dropped.
+    """
+    if b"\x00" in body and not body.startswith(_WIDE_STARTS):
+        body = body.replace(b"\x00", b"")
+    m = _XML_ENCODING_RE.match(body)
+    if m is None or text_codec(m.group(3).decode("latin-1")) is not None:
+        return body
+    try:
+        text = body[m.end() :].decode("utf-8")
+    except UnicodeDecodeError:
+        text = body[m.end() :].decode("cp1252", errors="replace")
+    return m.group(2) + b"utf-8" + text.encode("utf-8")
 
 
 def parse_date(text: str) -> date | None:
@@ -49,7 +73,7 @@ def parse_feed(
     """Links from a Dynasty feed; ParseError when no entry can be read at all."""
     if not body.strip():
         raise ParseError(url, "empty feed")
-    feed = feedparser.parse(body)
+    feed = feedparser.parse(readable_feed(body))
     bozo = bool(feed.get("bozo"))
     warnings: list[str] = []
     links: list[Link] = []
@@ -59,8 +83,8 @@ def parse_feed(
         if not raw_link:
             warnings.append(f"entry {n}: no link")
             continue
-        link = normalise_url(html.unescape(raw_link), base=url)
-        if link in seen:
+        link = link_url(html.unescape(raw_link), url, warnings)
+        if link is None or link in seen:
             continue
         seen.add(link)
         raw_title = html.unescape(entry.get("title") or "")

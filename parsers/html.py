@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
+from parsers.urls import link_url
+
 # A run of whitespace with a non-breaking space in it is how Word lays out a second
 # column ("Päätösehdotus&nbsp;&nbsp;&nbsp; Kaupunginjohtaja …"); it becomes one tab.
 COLUMN_BREAK = "\t"
@@ -23,6 +25,7 @@ COLUMN_BREAK = "\t"
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 _REGION_RE = re.compile(r"<!--\s*DATA_?BEGIN\s*-->(.*?)(?:<!--\s*DATA_?END\s*-->|\Z)", re.S | re.I)
+_XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _WS_RE = re.compile(r"[ \t\r\n\f\xa0\u2007\u202f]+")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -46,10 +49,26 @@ _EXCLUDED_CLASSES = frozenset({"navigation", "page-navigation", "tcDat", "attach
 _ROW_BLOCKS = frozenset({"p", "div", "table", "li", "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
-def _codec(name: str) -> str | None:
+def text_codec(name: str) -> str | None:
+    """Python's name of the text codec ``name`` labels; None when there is none.
+
+    A page names any charset it likes: ``undefined`` is a codec whose every decode
+    raises, ``hex`` and ``rot13`` decode bytes to bytes or str to str, and a NUL in the
+    name makes the lookup itself raise. None of them may decide how a page is read.
+    """
     try:
-        codec = codecs.lookup(name.strip().lower()).name
-    except LookupError:
+        info = codecs.lookup(name.strip().lower())
+        if not info._is_text_encoding:  # hex, base64, zlib, rot13: not charsets
+            return None
+        info.decode(b"")  # "undefined" raises here
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        return None
+    return info.name
+
+
+def _codec(name: str) -> str | None:
+    codec = text_codec(name)
+    if codec is None:
         return None
     # Browsers treat latin-1 labels as windows-1252; so do the servers' Word exports.
     return "cp1252" if codec in {"latin_1", "iso8859-1"} else codec
@@ -96,7 +115,7 @@ def decode(body: bytes, content_type: str | None = None) -> str:
     for charset in [*declared, "utf-8"]:
         try:
             return body.decode(charset).lstrip("\ufeff")
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # UnicodeError: a codec that cannot decode
             continue
     return body.decode("cp1252", errors="replace").lstrip("\ufeff")
 
@@ -111,8 +130,20 @@ def data_region(text: str) -> str | None:
     return m.group(1) if m else None
 
 
+def xml_safe(text: str) -> str:
+    """``text`` without the characters an lxml tree refuses to be given (C0 controls but
+    tab, newline and CR; U+FFFE, U+FFFF). The parser keeps them in the tree it builds,
+    but setting such a string back (``drop_tree``, rejoining lines) raises ValueError; a
+    vertical tab or form feed becomes a space, since it separated words.
+    """
+    if _XML_ILLEGAL_RE.search(text) is None:
+        return text
+    return _XML_ILLEGAL_RE.sub(lambda m: " " if m.group(0) in "\x0b\x0c" else "", text)
+
+
 def build_tree(markup: str) -> etree._Element | None:
     """An lxml tree of an HTML fragment or document; None when there is nothing to parse."""
+    markup = xml_safe(markup)
     if not markup.strip():
         return None
     try:
@@ -363,3 +394,12 @@ def iter_links(root: etree._Element) -> Iterator[tuple[str, str]]:
         href = a.get("href")
         if href:
             yield href, plain(clean_text(a.text_content()))
+
+
+def bad_links(root: etree._Element, base: str) -> list[str]:
+    """A warning for each <a href> under ``root`` that cannot be resolved against ``base``."""
+    warnings: list[str] = []
+    for href, _text in iter_links(root):
+        if not href.startswith(("mailto:", "javascript:", "#")):
+            link_url(href, base, warnings)
+    return warnings

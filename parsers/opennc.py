@@ -42,7 +42,7 @@ from parsers.records import (
     Section,
     SectionKind,
 )
-from parsers.urls import normalise_url
+from parsers.urls import link_url, normalise_url
 
 K = SectionKind
 HINT_BODY = "pykala_body"
@@ -165,8 +165,13 @@ def _load(body: bytes, url: str) -> list[dict[str, Any]]:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise ParseError(url, f"not valid JSON ({e.msg} at char {e.pos})") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise ParseError(url, "not valid JSON (a number too long)") from None
+    except RecursionError:  # json recurses per nesting level: [[[[… 100,000 deep
+        raise ParseError(url, "not valid JSON (nested too deeply)") from None
     if isinstance(data, dict) and "odata.error" in data:
-        message = data["odata.error"].get("message", {})
+        error = data["odata.error"]
+        message = error.get("message", {}) if isinstance(error, dict) else error
         reason = message.get("value") if isinstance(message, dict) else message
         raise ParseError(url, f"OData error: {reason}")
     if not isinstance(data, dict) or not isinstance(data.get("value"), list):
@@ -176,9 +181,14 @@ def _load(body: bytes, url: str) -> list[dict[str, Any]]:
 
 def _name(node: Mapping[str, Any]) -> str:
     """A node's Finnish name (LanguageId 1), else its first name."""
-    names = [n for n in node.get("Names") or [] if isinstance(n, dict)]
+    names = [n for n in _list(node.get("Names")) if isinstance(n, dict)]
     fi = next((n for n in names if n.get("LanguageId") == 1), names[0] if names else {})
     return " ".join(str(fi.get("Name") or "").split())
+
+
+def _list(value: Any) -> list[Any]:
+    """A JSON array, else empty: a field of the wrong type is a field not there."""
+    return value if isinstance(value, list) else []
 
 
 def _meeting_date(name: str) -> date | None:
@@ -191,7 +201,11 @@ def _ms_date(value: str) -> date | None:
     m = _MS_DATE_RE.search(value)
     if m is None:
         return None
-    return datetime.fromtimestamp(int(m.group("ms")) / 1000, UTC).astimezone(_HELSINKI).date()
+    try:
+        moment = datetime.fromtimestamp(int(m.group("ms")) / 1000, UTC)
+        return moment.astimezone(_HELSINKI).date()
+    except (OverflowError, OSError, ValueError):  # a year past 9999 or before 1
+        return None
 
 
 def _html_text(markup: str) -> str:
@@ -263,7 +277,7 @@ def _parse_contents(
     body = query.get(HINT_BODY) or None
     day: date | None = None
     for content in values:
-        for c in content.get("Classifications") or []:
+        for c in _list(content.get("Classifications")):
             if isinstance(c, dict) and str(c.get("NodeId")) == node_id:
                 day = day or _meeting_date(str(c.get("NodeName") or ""))
     links: list[Link] = []
@@ -285,17 +299,21 @@ def _parse_contents(
     )
 
 
-def _attachment(markup: str, base: str) -> Attachment | None:
-    """``<a href='download.aspx?ID=57432&GUID={…}'>x.pdf</a>`` → /download/noname/{GUID}/ID."""
+def _attachment(markup: str, base: str, warnings: list[str]) -> Attachment | None:
+    """``<a href='download.aspx?ID=57432&GUID={…}'>x.pdf</a>`` → /download/noname/{GUID}/ID.
+
+    None (and a warning) for a link that is not a URL: one bad link is not a bad item.
+    """
     root = html.build_tree(markup)
     if root is None:
         return None
     for href, text in html.iter_links(root):
-        q = parse_qs(urlsplit(href).query)
+        q = parse_qs(href.partition("?")[2].partition("#")[0])
         file_id, guid = (q.get("ID") or [""])[0], (q.get("GUID") or [""])[0]
         host = base.split("/api/", 1)[0]
         url = f"{host}/download/noname/{guid}/{file_id}" if file_id and guid else href
-        return Attachment(normalise_url(url, base=base + "/"), text)
+        absolute = link_url(url, base + "/", warnings)
+        return Attachment(absolute, text) if absolute is not None else None
     return None
 
 
@@ -305,6 +323,8 @@ def _history(value: str) -> str:
         entries = json.loads(value)
     except json.JSONDecodeError:
         return _html_text(value)
+    except (ValueError, RecursionError):  # a 5,000-digit number; [[[… nested too deeply
+        return ""
     parts: list[str] = []
     for e in entries if isinstance(entries, list) else []:
         if not isinstance(e, dict):
@@ -353,7 +373,9 @@ def _parse_properties(
 
     if "Name" not in props and "Article" not in props:
         # The meeting's cover page: participants and the agenda PDF, no decision text.
-        agenda = [a for t in props.get("AgendaAttachment", []) if (a := _attachment(t, base))]
+        agenda = [
+            a for t in props.get("AgendaAttachment", []) if (a := _attachment(t, base, warnings))
+        ]
         if meeting is None:
             return ParseResult(PageKind.MEETING, warnings=tuple(warnings))
         record = MeetingRecord(  # keyed and addressed like the meeting's contents list
@@ -387,7 +409,7 @@ def _parse_properties(
         if any(t.strip() for t in props[name]):
             warnings.append(f"unknown OpenNC property {name!r} ignored")
 
-    attachments = [a for t in props.get("Attachments", []) if (a := _attachment(t, base))]
+    attachments = [a for t in props.get("Attachments", []) if (a := _attachment(t, base, warnings))]
     diary = one("CaseNativeId") or None
     article = one("Article")
     title = one("Name")

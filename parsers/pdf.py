@@ -39,8 +39,10 @@ _DIGITS_RE = re.compile(r"\d+")
 _BULLET_RE = re.compile(r"[-–•*·]")
 _SENTENCE_END = (".", ":", "!", "?", ";")
 
-# pypdf logs every recoverable oddity of a damaged file; warnings are ours to report.
-logging.getLogger("pypdf").setLevel(logging.ERROR)
+# pypdf logs every recoverable oddity of a damaged file, errors too, with names taken from
+# the file (control characters and all) straight to stderr, past the CLI's escaping.
+# What matters is ours to report: a ParseError, Unreadable or a warning.
+logging.getLogger("pypdf").setLevel(logging.CRITICAL)
 
 
 class Unreadable(Exception):
@@ -91,6 +93,11 @@ def extract(body: bytes, url: str, *, headings: bool = False) -> PdfText:
         raise
     except (PyPdfError, PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
         reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise ParseError(url, f"truncated or damaged PDF: {reason}") from exc
+    except (RecursionError, IndexError, ZeroDivisionError, OverflowError, AssertionError) as exc:
+        # What pypdf raises on damage it does not check for: [[[… nested 100,000 deep,
+        # an object number past the xref table, a zero scale, its own `assert …, "mypy"`.
+        reason = type(exc).__name__
         raise ParseError(url, f"truncated or damaged PDF: {reason}") from exc
     if not pages:
         raise ParseError(url, "truncated or damaged PDF: no pages")

@@ -7,7 +7,7 @@ within its source); storage never invents identity from anything else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -141,10 +141,37 @@ class ParseResult:
     warnings: tuple[str, ...] = field(default=())
 
 
+def with_warnings(result: ParseResult, extra: list[str] | tuple[str, ...]) -> ParseResult:
+    """``result`` with ``extra`` warnings appended (each once)."""
+    if not extra:
+        return result
+    return replace(result, warnings=tuple(dict.fromkeys((*result.warnings, *extra))))
+
+
+MAX_REASON = 300  # characters of a ParseError reason; a page's own text may be in it
+
+
+def one_line(text: str, limit: int = MAX_REASON) -> str:
+    """``text`` on one line (whitespace collapsed), cut to ``limit`` characters with "…".
+
+    Reasons quote what a page sent (an OData message, a bad link); a page must not be
+    able to put a megabyte or a line break into a run's report.
+    """
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 class ParseError(Exception):
     """A page that cannot be parsed at all. Carries the URL and a one-line reason."""
 
     def __init__(self, url: str, reason: str) -> None:
+        reason = one_line(reason)
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+
+
+class ParserCrash(ParseError):
+    """An exception a parser did not expect, turned into a ParseError at the dispatch
+    boundary (parsers.PARSERS): the page fails, the run goes on. A parser bug; the fuzz
+    test (tests/test_parsers_fuzz.py) asserts none is raised."""

@@ -48,8 +48,9 @@ from parsers.records import (
     ParseResult,
     Section,
     SectionKind,
+    with_warnings,
 )
-from parsers.urls import normalise_url
+from parsers.urls import link_url, normalise_url
 
 _SEARCH_RE = re.compile(r"/(?:pk|epj)_tek(?:_tweb)?\.htm$", re.I)
 _MEETING_LIST_RE = re.compile(r"/(?:pk|epj)_kokl(?:_tweb)?\.htm$", re.I)
@@ -146,10 +147,12 @@ def parse(body: bytes, url: str, content_type: str | None = None) -> ParseResult
         return ParseResult(kind, warnings=(f"not a known Tweb page: {url}",))
     root = _tree(body, url, content_type)
     if kind is PageKind.BODY_LIST:
-        return _parse_search_form(root, url)
-    if kind is PageKind.MEETING_LIST:
-        return _parse_meeting_list(root, url)
-    return _parse_meeting(root, url)
+        result = _parse_search_form(root, url)
+    elif kind is PageKind.MEETING_LIST:
+        result = _parse_meeting_list(root, url)
+    else:
+        result = _parse_meeting(root, url)
+    return with_warnings(result, html.bad_links(root, url))  # _anchors skipped them
 
 
 # --- HTML pages -----------------------------------------------------------------------
@@ -208,8 +211,10 @@ def _body_of(label: str) -> str:
 def _anchors(row: etree._Element, base: str) -> Iterator[tuple[str, str, etree._Element]]:
     for a in row.iter("a"):
         href = a.get("href")
-        if href and not href.startswith(("javascript:", "mailto:", "#")):
-            yield normalise_url(href, base=base), _text(a), a
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        if (absolute := link_url(href, base, [])) is not None:  # parse() warns
+            yield absolute, _text(a), a
 
 
 def _data_rows(root: etree._Element) -> Iterator[etree._Element]:

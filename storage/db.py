@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,26 @@ class ArchiveError(Exception):
     """The archive cannot be opened or used; the message is one line, fit for a user."""
 
 
+_PASSWORD_OPTION_RE = re.compile(r"(?i)([?&](?:password|passwd|pass)=)[^&]*")
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password written ``***``, whether or not it parses.
+
+    SQLAlchemy's own masking needs a URL it can parse, and parses ``u:p@ss@host`` as the
+    password ``p`` on the host ``ss@host``: here everything between the user's colon and
+    the authority's last ``@`` is hidden, and a ``password=`` option too.
+    """
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        query_at = rest.find("?")
+        at = rest.rfind("@", 0, query_at if query_at >= 0 else len(rest))
+        colon = rest.find(":", 0, at)
+        if at >= 0 and colon >= 0 and "/" not in rest[:colon]:  # a user name has no "/"
+            rest = f"{rest[:colon]}:***{rest[at:]}"
+    return _PASSWORD_OPTION_RE.sub(r"\1***", f"{scheme}{sep}{rest}")
+
+
 def default_db_url() -> str:
     """A SQLite file in the user's data directory (created if missing)."""
     data_dir = Path(platformdirs.user_data_dir("pykala"))
@@ -49,7 +70,7 @@ class Archive:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.url: str = engine.url.render_as_string(hide_password=True)
+        self.url: str = mask_url(engine.url.render_as_string(hide_password=True))
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @property
@@ -128,11 +149,14 @@ def open_archive(url: str | None = None) -> Archive:
     an unreachable server or a file that cannot be opened.
     """
     resolved = resolve_db_url(url)
+    shown = mask_url(resolved)
     try:
         parsed = make_url(resolved)
     except ArgumentError as exc:
-        raise ArchiveError(f"cannot open archive {resolved}: not a database URL") from exc
-    shown = parsed.render_as_string(hide_password=True)
+        raise ArchiveError(f"cannot open archive {shown}: not a database URL") from exc
+    except ValueError as exc:  # make_url's int() of a port such as "notaport"
+        raise ArchiveError(f"cannot open archive {shown}: bad URL ({_one_line(exc)})") from exc
+    shown = mask_url(parsed.render_as_string(hide_password=True))
     try:
         engine = _create_engine(parsed)
     except NoSuchModuleError as exc:
@@ -141,7 +165,8 @@ def open_archive(url: str | None = None) -> Archive:
         raise ArchiveError(
             f"cannot open archive {shown}: database driver not installed ({exc})"
         ) from exc
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError, TypeError) as exc:
+        # ValueError: a URL option of the wrong type (?timeout=abc, ?check_same_thread=maybe)
         raise ArchiveError(f"cannot open archive {shown}: {_one_line(exc)}") from exc
     try:
         migrate(engine)

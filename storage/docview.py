@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from parsers.urls import normalise_url
+from parsers.urls import BadUrl, normalise_url
 
 from . import models
 from .queries import utc
@@ -47,7 +48,8 @@ class DocumentView:
 def _find(session: Session, key: str) -> models.Document | None:
     keys = {key}
     if key.startswith(("http://", "https://")):
-        keys.add(normalise_url(key))
+        with suppress(BadUrl):  # not a URL pykala could have stored: looked up as typed
+            keys.add(normalise_url(key))
     return session.scalars(
         select(models.Document)
         .where(or_(models.Document.external_id.in_(keys), models.Document.url.in_(keys)))

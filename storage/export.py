@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -16,13 +17,12 @@ from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from parsers.records import SectionKind
 
 from . import models
+from .db import mask_url
 from .filters import ItemFilters, filter_clauses, meeting_date_column
 
 ExportRow = dict[str, str | None]
@@ -67,6 +67,12 @@ TOPIC_COLUMNS: tuple[Column, ...] = (
 META_SUFFIX = ".meta.json"
 BATCH = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets skip what comes before a formula character: spaces and line breaks,
+# control characters, zero-width spaces and a BOM; and read the fullwidth ＝＋－＠ as
+# = + - @. So a cell is a formula when one follows any run of those.
+_FORMULA_RE = re.compile(
+    "[\\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff]*[=+\\-@\uff1d\uff0b\uff0d\uff20]"
+)
 _TEXT_KINDS = (SectionKind.PAATOSEHDOTUS, SectionKind.PAATOS, SectionKind.ESITTELIJA)
 
 
@@ -223,7 +229,9 @@ def export_fieldnames(filters: ItemFilters | None = None) -> list[str]:
 
 def neutralise(cell: str) -> str:
     """Prefix ' to a cell a spreadsheet would run as a formula (CSV injection)."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    if cell.startswith(FORMULA_STARTS) or _FORMULA_RE.match(cell):
+        return "'" + cell
+    return cell
 
 
 def write_csv(
@@ -299,10 +307,7 @@ def export_meta(
         select(func.max(models.HarvestRun.finished)).where(models.HarvestRun.status != "running")
     )
     last_fetch = session.scalar(select(func.max(models.Page.fetched_at)))
-    try:
-        shown_url = make_url(archive_url).render_as_string(hide_password=True)
-    except ArgumentError:
-        shown_url = archive_url
+    shown_url = mask_url(archive_url)  # whether or not SQLAlchemy can parse it
     meta: dict[str, Any] = {
         "command": command,
         "query": query,

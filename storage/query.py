@@ -25,10 +25,17 @@ from parsers.diary import find_diary_number, normalise_diary_number
 from .db import ArchiveError
 
 MAX_ATOMS = 32  # words + phrases; more is not a search, and would make a huge FTS query
+# Bounds checked before any database sees the query, so both answer alike. The longest
+# Finnish words and diary numbers are well under 100 characters; PostgreSQL refuses a
+# tsquery word of 2,048 bytes, and a 100 kB query is not a search.
+MAX_QUERY_CHARS = 1000
+MAX_WORD_CHARS = 100
+_SHOWN = 40  # characters of a query quoted back in an error
 # Helsinki (Ahjo) case ids: "HEL 2020-008126"; the shared diary pattern does not cover them.
 _HEL_RE = re.compile(r"HEL\s?\d{4}-\d{6}", re.I)
 _TOKEN_RE = re.compile(r'-*"[^"]*(?:"|$)|[^\s"]+')
 _HAS_TEXT = re.compile(r"[^\W_]")
+_WORD_RE = re.compile(r'[^\s"]+')
 
 
 class SearchQueryError(ArchiveError):
@@ -62,14 +69,36 @@ def diary_number_query(query: str) -> str | None:
     return normalise_diary_number(found) if found else None
 
 
+def shown(query: str) -> str:
+    """The query quoted for an error message: its beginning only, on one line."""
+    line = " ".join(query.split())
+    return repr(line if len(line) <= _SHOWN else line[:_SHOWN] + "…")
+
+
 def _nothing(query: str) -> SearchQueryError:
     return SearchQueryError(
-        f"nothing to search for in {query!r}: use words made of letters or digits"
+        f"nothing to search for in {shown(query)}: use words made of letters or digits"
     )
 
 
+def check_length(query: str) -> None:
+    """SearchQueryError (one short line) for a query or a word past the bounds."""
+    longest = max(_WORD_RE.findall(query), key=len, default="")
+    if len(longest) > MAX_WORD_CHARS:
+        raise SearchQueryError(
+            f"word too long in the query: {len(longest):,} characters (at most "
+            f"{MAX_WORD_CHARS}): {shown(longest)}"
+        )
+    if len(query) > MAX_QUERY_CHARS:
+        raise SearchQueryError(
+            f"query too long: {len(query):,} characters (at most {MAX_QUERY_CHARS:,})"
+        )
+
+
 def parse_query(query: str) -> ParsedQuery:
-    """Parse ``query``; SearchQueryError (one line) when it has no word to look for."""
+    """Parse ``query``; SearchQueryError (one line) when it has no word to look for, or
+    is too long."""
+    check_length(query)
     clauses: list[list[Atom]] = []
     excluded: list[Atom] = []
     join_next = False  # the previous tokens were a positive atom and OR

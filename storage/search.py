@@ -60,7 +60,7 @@ from linking.finnish import TOKEN_RE as _ANALYSER_TOKEN
 from . import models
 from .filters import ItemFilters, filter_clauses, meeting_date_column, section_kind
 from .index import ID_MASK, SECTION_SHIFT, SECTION_SLOTS, index_tokens, section_code
-from .query import Atom, ParsedQuery, SearchQueryError, parse_query
+from .query import Atom, ParsedQuery, SearchQueryError, parse_query, shown
 
 __all__ = [
     "QueryPlan",
@@ -176,7 +176,7 @@ def plan_query(analyzer: FinnishAnalyzer, parsed: ParsedQuery, query: str) -> Qu
             clauses.append(compiled)
     if not clauses:
         raise SearchQueryError(
-            f"nothing to search for in {query!r}: use words made of letters or digits"
+            f"nothing to search for in {shown(query)}: use words made of letters or digits"
         )
     excluded = [(a, c) for a in parsed.excluded if (c := _compile_atom(analyzer, a))]
     return QueryPlan(
@@ -655,7 +655,8 @@ def search_items(
                 if len(rows) >= limit:
                     break
     except OperationalError as exc:  # defensive: the compiler should never allow this
-        raise SearchQueryError(f"the search index rejected {query!r}: {exc.orig}") from exc
+        reason = " ".join(str(exc.orig).split())[:200]
+        raise SearchQueryError(f"the search index rejected {shown(query)}: {reason}") from exc
     missing = [r[0] for r in rows if r[0] not in texts]
     texts.update(_texts(session, missing, kind))
     matcher = _Matcher(analyzer, *plan.highlight_terms())

@@ -91,3 +91,31 @@ def test_cli_add(tmp_path: Path) -> None:
     assert "inserted: sha256:" in result.stdout and "Keski-Suomen SOTE2020" in result.stdout
     missing = CliRunner().invoke(app, ["add", str(tmp_path / "nope.pdf"), "--db", db])
     assert missing.exit_code != 0 and "cannot read" in missing.output
+
+
+HOSTILE_FILES = {  # issue 12: the seven inputs that raised something other than ParseError
+    "undefined-charset.html": b"<html><head><meta charset='undefined'></head><body><h1>T\xe4</h1>"
+    b"<p>Teksti</p></body></html>",
+    "bad-port.html": b"<html><body><h1>T</h1><p><a href='http://h.fi:notaport/'>x</a></p></body>",
+    "bogus-encoding.xml": b"<?xml version='1.0' encoding='undefined'?><rss><channel><item>"
+    b"<title>x</title></item></channel></rss>",
+    "nul.xml": b"<?xml version='1.0' encoding='iso-\x008859-1'?><rss><channel><item>"
+    b"<title>x\x00</title></item></channel></rss>",
+    "control.html": b"<html><body><h1>T</h1><p>x<nav>n</nav>tail\x01 here</p></body></html>",
+    "ahjo-list.json": b'{"NativeId": "x", "links": [["a"]], "MeetingID": []}',
+    "nested.json": b"[" * 100_000 + b"]" * 100_000,
+    "nested.pdf": b"%PDF-1.4\n1 0 obj\n" + b"[" * 100_000 + b"\nendobj\n%%EOF",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_FILES))
+def test_cli_add_of_hostile_bytes_is_never_a_traceback(name: str, tmp_path: Path) -> None:
+    path = tmp_path / name
+    path.write_bytes(HOSTILE_FILES[name])
+    result = CliRunner().invoke(app, ["add", str(path), "--db", f"sqlite:///{tmp_path / 'a.db'}"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    if result.exit_code != 0:
+        errors = [line for line in result.stderr.splitlines() if line.startswith("pykala:")]
+        assert result.exit_code == 2 and len(errors) == 1, result.output
+        assert errors[0].startswith("pykala: error: ")

@@ -18,6 +18,7 @@ from storage.export import (
     FIELDNAMES,
     ExportRow,
     iter_export_rows,
+    neutralise,
     write_csv,
     write_jsonl,
 )
@@ -128,3 +129,51 @@ def test_export_streams_in_batches(filled: Archive, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr("storage.export.BATCH", 2)
     rows = _rows(filled)
     assert len(rows) == 3 and all(r["paatosehdotus"] for r in rows)
+
+
+# Issue 12: what spreadsheets skip before a formula character, and fullwidth forms.
+HIDDEN_FORMULAS = {
+    "space": " =1+1",
+    "spaces and tab": "  \t+A1",
+    "line feed": "\n=HYPERLINK(1)",
+    "carriage return and line feed": "\r\n-1",
+    "no-break space": "\xa0@SUM(A1)",
+    "ideographic space": "\u3000=1",
+    "NUL": "\x00=1",
+    "escape": "\x1b=1",
+    "C1 control": "\x85+1",
+    "zero-width space": "\u200b=1",
+    "byte-order mark": "\ufeff=1",
+    "word joiner": "\u2060@x",
+    "fullwidth equals": "＝1+1",
+    "fullwidth plus": "＋1",
+    "fullwidth minus": "－1",
+    "fullwidth at": "＠SUM(A1)",
+    "space and fullwidth equals": " ＝HYPERLINK(1)",
+    "zero-width space and fullwidth at": "\u200b＠x",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HIDDEN_FORMULAS))
+def test_neutralise_sees_a_formula_behind_blanks_controls_and_fullwidth_forms(name: str) -> None:
+    cell = HIDDEN_FORMULAS[name]
+    assert neutralise(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["", "Kuopio", " Kuopio", "2-1", "a=1", "\u200b§ 48", "a＝1"])
+def test_neutralise_leaves_text_alone(cell: str) -> None:
+    assert neutralise(cell) == cell
+
+
+def test_csv_export_neutralises_hidden_formulas(archive: Archive) -> None:
+    setup_sources(archive)
+    # NUL aside: PostgreSQL refuses it in text (cleaned before storage, not here).
+    cells = [c for c in HIDDEN_FORMULAS.values() if "\x00" not in c]
+    titles = {f"2024200-{n}": title for n, title in enumerate(cells, 1)}
+    store(archive, item_page(*(item(i, t) for i, t in titles.items())))
+    out = io.StringIO(newline="")
+    write_csv(_rows(archive), out)
+    back = {r["item_id"]: r["title"] for r in csv.DictReader(io.StringIO(out.getvalue()[1:]))}
+    for external_id in titles:
+        stored = back[f"kuopio:{external_id}"]
+        assert stored.startswith("'"), repr(stored)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from inspect import unwrap
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,8 @@ def item(name: str, url: str = DECISION) -> tuple[ItemRecord, tuple[str, ...]]:
 
 
 def test_registry() -> None:
-    assert PARSERS["ahjo"] is ahjo.parse and CLASSIFIERS["ahjo"] is ahjo.classify
+    assert unwrap(PARSERS["ahjo"]) is ahjo.parse
+    assert unwrap(CLASSIFIERS["ahjo"]) is ahjo.classify
 
 
 def test_decision_with_esitys_and_kasittely() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +132,164 @@ def test_utf8_page_served_as_latin1_still_decodes() -> None:
     assert html.decode(body, "text/html; charset=iso-8859-1") == "<p>Jätehuolto ja ympäristö</p>"
     cp1252 = "<p>Jätehuolto</p>".encode("cp1252")
     assert html.decode(cp1252, "text/html; charset=iso-8859-1") == "<p>Jätehuolto</p>"
+
+
+# --- issue 12: only ParseError (or warnings), whatever the bytes ----------------------
+
+MEETING_URL = "https://x.oncloudos.com/cgi/DREQUEST.PHP?page=meeting&id=2024221"
+AHJO_URL = "https://ahjo.example.fi/ahjorest/v1/records/{0A1B2C3D-0000-1111-2222-333344445555}"
+OPENNC_URL = "http://mikkeli.cloudnc.fi/api/opennc/v1/Nodes?$format=json"
+NESTED_JSON = b"[" * 100_000 + b"]" * 100_000
+
+
+def test_undefined_charset_in_content_type_falls_back() -> None:
+    """`charset=undefined` names a codec that raises UnicodeError on every decode."""
+    html = page("<p>§ 3</p><p>Kävelytie</p><p><b>Päätös</b>&nbsp;&nbsp;Hyväksyttiin.</p>")
+    for ctype in ("text/html; charset=undefined", "text/html; charset=hex", "text/html; charset=x"):
+        (item,) = dynasty.parse(html.encode(), ITEM_URL, ctype).items
+        assert item.title == "Kävelytie"  # the item is kept, decoded as UTF-8
+
+
+def test_link_with_non_numeric_port_is_a_warning_not_a_failed_page() -> None:
+    body = page(
+        "<a href='http://x.oncloudos.com:notaport/cgi/DREQUEST.PHP?page=meetingitem&id=2024221-1'>"
+        "bad</a><a href='http://[::1/cgi/DREQUEST.PHP?page=meetingitem&id=2024221-2'>bad</a>"
+        "<a href='/cgi/DREQUEST.PHP?page=meetingitem&id=2024221-3'>Kolmas asia</a>"
+    )
+    result = dynasty.parse(body.encode(), MEETING_URL)
+    assert [link.title for link in result.links] == ["Kolmas asia"]
+    bad = [w for w in result.warnings if w.startswith("bad link skipped")]
+    assert len(bad) == 2 and "notaport" in bad[0]
+
+
+def test_feed_whose_xml_declaration_names_a_bogus_encoding_is_read() -> None:
+    for name in (b"undefined", b"hex", b"no-such-charset"):
+        body = KOKKOLA_FEED.replace(b"iso-8859-1", name, 1)
+        assert name in body
+        result = dynasty.parse(body, FEED_URL)
+        assert len(result.links) == 2
+
+
+def test_feed_containing_nul_is_read() -> None:
+    at = KOKKOLA_FEED.index(b"8859")  # inside the encoding name: feedparser's ValueError
+    for body in (
+        KOKKOLA_FEED[:at] + b"\x00" + KOKKOLA_FEED[at:],
+        KOKKOLA_FEED.replace(b"<item>", b"<item>\x00"),
+    ):
+        result = dynasty.parse(body, FEED_URL)
+        assert len(result.links) == 2 and all("\x00" not in (x.title or "") for x in result.links)
+
+
+def test_control_character_in_a_web_page_is_dropped() -> None:
+    """lxml keeps a control byte in the tree but raises ValueError when it is set back
+    (webpage.parse drops <nav> and its tail is rejoined)."""
+    from parsers import webpage
+
+    body = b"<html><body><h1>Otsikko\x01</h1><p>x<nav>n</nav>loppu\x01 \x0bteksti\x1b[2J</p></body>"
+    (doc,) = webpage.parse(body, "https://www.example.fi/lape/").documents
+    assert doc.title == "Otsikko"
+    assert "loppu teksti[2J" in doc.text and "\x1b" not in doc.text
+
+
+def test_ahjo_record_with_a_list_where_an_object_is_expected() -> None:
+    from parsers import ahjo
+
+    record = {
+        "NativeId": "{0A1B2C3D-0000-1111-2222-333344445555}",
+        "links": [["self", "https://x/"], {"rel": "self", "href": ["not", "a", "string"]}],
+        "MeetingID": ["a list"],
+        "Title": {"an": "object"},
+        "AgendaPoint": "²",  # str.isdigit() is true, int() raises
+        "FileURI": "http://h.fi:notaport/x.pdf",
+    }
+    result = ahjo.parse(json.dumps(record).encode(), AHJO_URL)
+    (item,) = result.items
+    assert item.meeting_external_id is None and item.title == "" and item.position is None
+    assert item.pdf_url is None and any("notaport" in w for w in result.warnings)
+    with pytest.raises(ParseError, match="JSON without an Ahjo record"):
+        ahjo.parse(b'[["NativeId"]]', AHJO_URL)
+
+
+@pytest.mark.parametrize("body", [NESTED_JSON, b'{"value": [' + b"9" * 5000 + b"]}"])
+def test_deeply_nested_or_huge_json_is_a_parse_error(body: bytes) -> None:
+    from parsers import ahjo, opennc
+
+    for parse, url in ((ahjo.parse, AHJO_URL), (opennc.parse, OPENNC_URL)):
+        with pytest.raises(ParseError, match="not valid JSON"):
+            parse(body, url)
+
+
+def test_opennc_odata_error_of_the_wrong_type_is_a_parse_error() -> None:
+    from parsers import opennc
+
+    with pytest.raises(ParseError, match="OData error"):
+        opennc.parse(b'{"odata.error": ["boom"]}', OPENNC_URL)
+
+
+def test_pdf_nested_too_deeply_is_a_parse_error() -> None:
+    from parsers import minutes_pdf
+
+    pdf = (Path(__file__).resolve().parent.parent / "fixtures/pdf").glob("*.pdf")
+    body = next(iter(pdf)).read_bytes()
+    at = body.index(b"obj") + 3
+    with pytest.raises(ParseError, match="damaged PDF"):
+        minutes_pdf.parse(body[:at] + b"[" * 100_000 + body[at:], "https://x.fi/a.pdf")
+
+
+def test_parse_error_reason_is_one_short_line() -> None:
+    error = ParseError("https://x/", "first\nsecond " + "x" * 5000)
+    assert "\n" not in error.reason and len(error.reason) <= 300
+
+
+def test_dispatch_guard_turns_any_other_exception_into_a_parse_error() -> None:
+    from parsers import PARSERS, guard_parser
+    from parsers.records import ParserCrash, ParseResult
+
+    def buggy(body: bytes, url: str, content_type: str | None = None) -> ParseResult:
+        raise ValueError("line one\nline two")
+
+    with pytest.raises(ParserCrash) as info:
+        guard_parser(buggy)(b"x", ITEM_URL, None)
+    assert info.value.reason == "parser crashed: ValueError: line one"
+    assert isinstance(info.value, ParseError) and info.value.url == ITEM_URL
+    with pytest.raises(ParseError) as plain:  # a ParseError passes through unchanged
+        PARSERS["dynasty"](b"", ITEM_URL, None)
+    assert not isinstance(plain.value, ParserCrash)
+
+
+def test_classifiers_answer_unknown_for_a_bad_url() -> None:
+    from parsers import CLASSIFIERS
+
+    for classify in CLASSIFIERS.values():
+        assert isinstance(classify("http://h.fi:notaport/kokous/1-2.HTM"), PageKind)
+    assert CLASSIFIERS["dynasty"]("http://[::1/cgi/DREQUEST.PHP?page=meeting") is PageKind.UNKNOWN
+
+
+def test_pdf_oddities_are_not_logged_raw_to_stderr(tmp_path: Path) -> None:
+    """pypdf logged a font encoding's name, ESC included, to stderr (outside the CLI)."""
+    body = next((Path(__file__).resolve().parent.parent / "fixtures/pdf").glob("*.pdf"))
+    pdf = tmp_path / "odd.pdf"
+    pdf.write_bytes(body.read_bytes().replace(b"/WinAnsiEncoding", b"/Win#1b]0;pwned#07"))
+    code = (
+        "import sys; from parsers import minutes_pdf; "
+        "assert minutes_pdf.parse(open(sys.argv[1], 'rb').read(), 'https://x.fi/a.pdf').items"
+    )
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(pdf)], capture_output=True, cwd=root, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == b""
+
+
+def test_pdf_that_trips_a_pypdf_assertion_is_a_parse_error() -> None:
+    """Two bytes inserted into a real Oulu item PDF (a fuzz finding): pypdf's own
+    ``assert pdf is not None, "mypy"`` fails while reading a content stream."""
+    from parsers import tweb
+
+    path = Path(__file__).resolve().parent.parent / "fixtures/tweb/oulu/oulu_ktproxy2_35090068.pdf"
+    a = path.read_bytes()
+    body = a[:1742] + b"\x0b" + a[1742:22520] + b"\x01" + a[22520:]
+    url = "http://asiakirjat.ouka.fi/ktwebbin/ktproxy2.dll?doctype=3&docid=35090068"
+    with pytest.raises(ParseError, match="damaged PDF: AssertionError"):
+        tweb.parse(body, url)

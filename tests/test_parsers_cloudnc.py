@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from inspect import unwrap
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,10 @@ def seed() -> ItemRecord:
 
 
 def test_registry() -> None:
-    assert PARSERS["cloudnc"] is cloudnc.parse and CLASSIFIERS["cloudnc"] is cloudnc.classify
-    assert PARSERS["opennc"] is opennc.parse and CLASSIFIERS["opennc"] is opennc.classify
+    assert unwrap(PARSERS["cloudnc"]) is cloudnc.parse
+    assert unwrap(CLASSIFIERS["cloudnc"]) is cloudnc.classify
+    assert unwrap(PARSERS["opennc"]) is opennc.parse
+    assert unwrap(CLASSIFIERS["opennc"]) is opennc.classify
 
 
 @pytest.mark.parametrize(

@@ -25,9 +25,7 @@ depends_on: str | Sequence[str] | None = None
 # Plain ALTER TABLE on both databases: a batch (table copy) on SQLite would break the
 # triggers on item (migration 0009).
 def upgrade() -> None:
-    op.add_column(
-        "item", sa.Column("quality_flags", sa.Text(), nullable=False, server_default="")
-    )
+    op.add_column("item", sa.Column("quality_flags", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
