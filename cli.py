@@ -116,6 +116,14 @@ SourcesOption = Annotated[
         dir_okay=False,
     ),
 ]
+QualityOption = Annotated[
+    str | None,
+    typer.Option(
+        help="ok: leave out items the parser read doubtfully (no title, the body's name or a "
+        "handling line as title, minutes with no proposal and no decision); doubtful: only "
+        "those.",
+    ),
+]
 MunicipalityOption = Annotated[
     str | None, typer.Option(help="Only this municipality (Statistics Finland code or name).")
 ]
@@ -865,6 +873,14 @@ def reparse(
     raise typer.Exit(report.exit_status or (EXIT_OK if linked else EXIT_PARTIAL))
 
 
+def _quality(value: str | None) -> str | None:
+    from storage.filters import QUALITIES
+
+    if value is not None and value not in QUALITIES:
+        fail(f"--quality must be {' or '.join(QUALITIES)}, not {value!r}")
+    return value
+
+
 @app.command()
 def search(
     query: Annotated[
@@ -896,6 +912,7 @@ def search(
     topic: Annotated[
         str | None, typer.Option(help="Only items (and documents) of this topic.")
     ] = None,
+    quality: QualityOption = None,
     kind: Annotated[
         str,
         typer.Option(
@@ -931,13 +948,14 @@ def search(
             ("until", until),
             ("county", county),
             ("section", section),
+            ("quality", quality),
         )
         if value
     ]
     if kind == "document" and item_only:
         fail(
             f"{', '.join(item_only)} cannot select documents (they have no body, section, "
-            "meeting date or county); use --kind item or all"
+            "meeting date, county or quality flags); use --kind item or all"
         )
     try:
         wanted_section = section_kind(section) if section else None
@@ -949,6 +967,7 @@ def search(
         county=county,
         section=wanted_section,
         topic=topic,
+        quality=_quality(quality),
     )
     with archive_for(db) as archive, archive.session() as session:
         hits = (
@@ -1131,6 +1150,7 @@ def export(
         str | None,
         typer.Option(help="Only members of this topic; adds topic_score and topic_terms."),
     ] = None,
+    quality: QualityOption = None,
     topics_file: TopicsOption = None,
 ) -> None:
     """Export items, one row each (columns: see the README's codebook).
@@ -1152,7 +1172,9 @@ def export(
     writers: dict[str, Callable[..., Any]] = {"csv": write_csv, "jsonl": write_jsonl}
     if fmt not in writers:
         fail(f"--format must be csv or jsonl, not {fmt!r}")
-    filters = replace(make_filters(municipality, body, since, until), topic=topic)
+    filters = replace(
+        make_filters(municipality, body, since, until), topic=topic, quality=_quality(quality)
+    )
     columns = export_fieldnames(filters)
     with archive_for(db) as archive:
         if topic:

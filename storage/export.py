@@ -53,6 +53,13 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
     Column("pdf_url", "URL of the item's PDF, when published"),
     Column("first_seen", "When pykala first stored the item, ISO 8601 UTC"),
     Column("last_changed", "When pykala last saw the item's content change, ISO 8601 UTC"),
+    Column(
+        "quality_flags",
+        "What the parser could not find on the item's page, space-separated (README, 'Pages "
+        "read badly are never silent'): no_title, title_is_body_name, title_is_history, "
+        "no_body_name, no_meeting_date, no_paragraph, no_diary_number, no_proposal, "
+        "no_decision, no_proposal_or_decision, no_text; empty when none",
+    ),
 )
 FIELDNAMES = [c.name for c in EXPORT_COLUMNS]
 # Added after EXPORT_COLUMNS when an export is restricted to a topic (--topic).
@@ -136,6 +143,7 @@ def iter_export_rows(session: Session, filters: ItemFilters | None = None) -> It
             models.Item.pdf_url,
             models.Item.first_seen,
             models.Item.last_changed,
+            models.Item.quality_flags,
             models.Source.name.label("source"),
             models.Source.municipality_code,
             models.Municipality.name_fi.label("municipality"),
@@ -180,6 +188,7 @@ def iter_export_rows(session: Session, filters: ItemFilters | None = None) -> It
                 "pdf_url": item.pdf_url,
                 "first_seen": _iso_utc(item.first_seen),
                 "last_changed": _iso_utc(item.last_changed),
+                "quality_flags": item.quality_flags,
             }
             if topic_ids is not None:
                 row.update(topics.get(item.id, {"topic_score": None, "topic_terms": None}))

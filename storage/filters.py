@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from parsers.quality import DOUBTFUL
 from parsers.records import SectionKind
 
 from . import models
@@ -33,6 +34,7 @@ class ItemFilters:
     county: str | None = None  # hyvinvointialue: name, or its beginning ("Pohjois-Savon")
     section: str | None = None  # SectionKind value ("paatos"); search matches inside it
     topic: str | None = None  # topic name (linking.topics): items that are its members
+    quality: str | None = None  # "ok": no doubtful quality flag; "doubtful": at least one
 
 
 def fold_name(text: str) -> str:
@@ -98,9 +100,24 @@ def meeting_date_column() -> ColumnElement[date]:
     return func.coalesce(models.Item.meeting_date, models.Meeting.date)
 
 
+QUALITIES = ("ok", "doubtful")
+
+
+def doubtful_clause() -> ColumnElement[bool]:
+    """Items with at least one doubtful quality flag (parsers.quality.DOUBTFUL)."""
+    padded = literal(" ") + models.Item.quality_flags + literal(" ")
+    return or_(*(padded.like(f"% {flag} %") for flag in sorted(DOUBTFUL)))
+
+
 def filter_clauses(session: Session, filters: ItemFilters) -> list[ColumnElement[bool]]:
     """WHERE clauses on Item (and an outer-joined Meeting) for ``filters``."""
     clauses: list[ColumnElement[bool]] = []
+    if filters.quality == "doubtful":
+        clauses.append(doubtful_clause())
+    elif filters.quality == "ok":
+        clauses.append(~doubtful_clause())
+    elif filters.quality is not None:
+        raise FilterError(f"quality must be ok or doubtful, not {filters.quality!r}")
     if filters.municipality:
         source_ids = _source_ids(session, filters.municipality)
         clauses.append(models.Item.source_id.in_(source_ids) if source_ids else false())

@@ -191,3 +191,43 @@ def test_the_baseline_is_the_previous_run_when_this_run_changed_every_item(
     assert second.sources[0].collapsed == [
         "diary_number in 0% of 30 new items (was 100% of 30 earlier)"
     ]
+
+
+def test_search_and_export_can_leave_out_or_show_doubtful_items(
+    archive: Archive, archive_url: str, tmp_path: Path
+) -> None:
+    from tests.storagekit import item, item_page, setup_sources, store
+
+    setup_sources(archive)
+    good = item("2024101-3", "Perhekeskuksen toimintamalli")
+    bad = item("2024101-4", "Kaupunginhallitus", paatos="Perhekeskus hyväksyttiin.")
+    store(archive, item_page(good))
+    store(archive, item_page(bad))
+
+    def export(*args: str) -> list[str]:
+        out = tmp_path / "out.csv"
+        result = CliRunner().invoke(
+            app, ["export", "--db", archive_url, "--output", str(out), *args]
+        )
+        assert result.exit_code == 0, result.output
+        rows = out.read_text(encoding="utf-8-sig").splitlines()[1:]
+        return sorted(r.split(",", 1)[0] for r in rows)
+
+    assert export() == ["kuopio:2024101-3", "kuopio:2024101-4"]
+    assert export("--quality", "ok") == ["kuopio:2024101-3"]
+    assert export("--quality", "doubtful") == ["kuopio:2024101-4"]
+    header = (tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.endswith(",quality_flags")
+
+    def search(*args: str) -> str:
+        result = CliRunner().invoke(
+            app, ["search", "perhekeskus", "--db", archive_url, "--format", "csv", *args]
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "2024101-4" in search() and "2024101-3" in search()
+    assert "2024101-4" not in search("--quality", "ok")
+    assert "2024101-3" not in search("--quality", "doubtful")
+    wrong = CliRunner().invoke(app, ["search", "x", "--db", archive_url, "--quality", "bad"])
+    assert wrong.exit_code == 2 and "--quality must be ok or doubtful" in wrong.output
