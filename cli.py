@@ -1315,7 +1315,7 @@ def update_linking(
     threshold: float | None = None,
 ) -> None:
     """Store the topics, score new and changed items, rebuild links when needed."""
-    from linking.finnish import VoikkoUnavailable
+    from analysis.finnish import VoikkoUnavailable
     from linking.membership import topic_definition
     from linking.topics import TopicError
     from linking.update import update_archive
@@ -1346,7 +1346,7 @@ def refresh_linking_after_run(archive: Archive, *, quiet: bool) -> bool:
     The harvested pages are committed by then, so a failure here (Voikko missing, a bad
     topics file) is one line and a partial-failure exit, never a lost harvest.
     """
-    from linking.finnish import VoikkoUnavailable
+    from analysis.finnish import VoikkoUnavailable
     from linking.topics import TopicError
     from linking.update import update_archive
 

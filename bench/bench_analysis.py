@@ -12,7 +12,7 @@ import re
 import time
 from pathlib import Path
 
-from linking.finnish import FinnishAnalyzer
+from analysis.finnish import FinnishAnalyzer
 
 SEEDS = Path("/work/shared/seeds")
 _WORD_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)*")

@@ -24,7 +24,7 @@ from typing import Any
 from bench_search import ITEM_COLS, WORK, fixture_items, item_tuple, sources_and_municipalities
 from sqlalchemy import func, select, text
 
-from linking.finnish import get_analyzer
+from analysis.finnish import get_analyzer
 from linking.links import DEFAULT_K, SIMILAR, document_terms, rebuild_links, update_links
 from linking.topics import analyse_item
 from storage import models

@@ -40,8 +40,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from analysis.finnish import get_analyzer
 from harvester.sources import load_municipalities, load_sources
-from linking.finnish import get_analyzer
 from parsers.records import ItemRecord, MeetingKind, PageKind, ParseResult, Section, SectionKind
 from storage.db import Archive, open_archive
 from storage.index import SECTION_SLOTS, item_rows, rank_key, section_code

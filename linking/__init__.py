@@ -1,6 +1,9 @@
-"""Text analysis and (later) cross-municipality linking of agenda items."""
+"""Topics and links across municipalities: which decisions belong together.
 
-from linking.finnish import (
+The Finnish analysis they use lives in ``analysis`` (below storage).
+"""
+
+from analysis.finnish import (
     AnalyzedText,
     FinnishAnalyzer,
     VoikkoUnavailable,

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from linking.finnish import FinnishAnalyzer
+from analysis.finnish import FinnishAnalyzer
 from linking.topics import CompiledTopic, analyse_document, score_item
 from storage import models
 

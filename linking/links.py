@@ -27,7 +27,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from linking.finnish import WordAnalysis
+from analysis.finnish import WordAnalysis
 from linking.topics import TITLE, AnalysedSection
 from storage import models
 from storage.filters import meeting_date_column

@@ -25,8 +25,8 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from analysis.finnish import FinnishAnalyzer, get_analyzer
 from linking.documents import document_member_counts, refresh_documents
-from linking.finnish import FinnishAnalyzer, get_analyzer
 from linking.links import document_terms
 from linking.topics import (
     CompiledTopic,

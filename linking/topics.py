@@ -14,7 +14,7 @@ replaces the shipped one)::
     [topic.weights]
     title = 3.0
 
-A term is a query word or phrase, analysed with ``linking.finnish`` like a search query:
+A term is a query word or phrase, analysed with ``analysis.finnish`` like a search query:
 a term word matches a document word when one of its lemmas is a lemma or compound part of
 the document word, so ``perhekeskus`` matches "Perhekeskustoimintamallin" but neither
 "Perhehoidon" nor "Kauppakeskuksen". A phrase matches consecutive document words.
@@ -39,7 +39,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from linking.finnish import FinnishAnalyzer, WordAnalysis, terms_match
+from analysis.finnish import FinnishAnalyzer, WordAnalysis, terms_match
 
 SHIPPED_TOPICS = Path(__file__).parent / "data" / "topics.toml"
 TITLE = "title"  # the section kind given to an item's title

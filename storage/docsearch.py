@@ -18,7 +18,7 @@ from sqlalchemy import Integer, cast, column, false, func, literal, literal_colu
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
-from linking.finnish import get_analyzer
+from analysis.finnish import get_analyzer
 
 from . import models
 from .filters import fold_name

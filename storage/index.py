@@ -1,6 +1,6 @@
 """The Finnish search index: lemmas and compound parts per item and per section kind.
 
-Every word of a title or section is analysed by ``linking.finnish`` into its lemmas
+Every word of a title or section is analysed by ``analysis.finnish`` into its lemmas
 (all Voikko analyses) and compound parts; what is indexed is those terms, never the
 raw words. A query word matches when one of its lemmas equals an indexed lemma or part
 (DESIGN.md §4), so no stemming, prefix or trigram rule is needed on the database side.
@@ -42,14 +42,14 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 # The analyser's tokenizer, hyphen folding and look-ahead (see _analyse).
-from linking.finnish import (
+from analysis.finnish import (
     ELISION_LOOKAHEAD,
     HYPHENS,
     FinnishAnalyzer,
     WordAnalysis,
     get_analyzer,
 )
-from linking.finnish import TOKEN_RE as _ANALYSER_TOKEN
+from analysis.finnish import TOKEN_RE as _ANALYSER_TOKEN
 from parsers.records import SectionKind
 
 TOKEN = re.compile(r"[^\W_]+")

@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 
 # The analyser's own tokenizer and look-ahead, so that snippets find elided compounds
 # exactly where the analyser does (see _elided_match).
-from linking.finnish import (
+from analysis.finnish import (
     ELISION_LOOKAHEAD,
     HYPHENS,
     FinnishAnalyzer,
@@ -55,7 +55,7 @@ from linking.finnish import (
     get_analyzer,
     terms_match,
 )
-from linking.finnish import TOKEN_RE as _ANALYSER_TOKEN
+from analysis.finnish import TOKEN_RE as _ANALYSER_TOKEN
 
 from . import models
 from .filters import ItemFilters, filter_clauses, meeting_date_column, section_kind

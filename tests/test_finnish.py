@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from linking.finnish import (
+from analysis.finnish import (
     INSTALL_HINT,
     FinnishAnalyzer,
     VoikkoUnavailable,

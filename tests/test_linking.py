@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from linking.finnish import get_analyzer
+from analysis.finnish import get_analyzer
 from linking.links import (
     SAME_CASE,
     SIMILAR,
