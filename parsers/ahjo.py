@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from parsers import html, sections
+from parsers import headings, html
 from parsers.diary import normalise_diary_number
 from parsers.records import (
     ItemRecord,
@@ -150,7 +150,7 @@ def _parse_html(body: bytes, url: str, content_type: str | None) -> ParseResult:
             found.append(("", [el]))
     item_sections: list[Section] = []
     for heading, els in found:
-        kind_ = sections.heading_kind(heading) or (K.SELOSTUS if not heading else K.OTHER)
+        kind_ = headings.heading_kind(heading) or (K.SELOSTUS if not heading else K.OTHER)
         item_sections.append(Section(kind_, heading, _block_text(els)))
     # "Esittelijä" prints the office and the name on two lines: that is the presenter.
     esittelija = next((s for s in item_sections if s.kind is K.ESITTELIJA), None)

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from parsers import casem, html, opennc, sections
+from parsers import casem, headings, html, opennc, sections
 from parsers.diary import find_diary_number, normalise_diary_number
 from parsers.feeds import parse_date
 from parsers.records import (
@@ -221,7 +221,7 @@ def _title_index(page: _Page) -> int | None:
             and not (
                 block.link
                 or find_diary_number(text)
-                or sections.split_heading(block) is not None
+                or headings.split_heading(block) is not None
                 or len(text) > 300
             )
         ):

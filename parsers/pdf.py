@@ -26,9 +26,9 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
 from parsers.diary import find_diary_number
+from parsers.headings import heading_kind
 from parsers.html import COLUMN_BREAK, Block
 from parsers.records import ParseError
-from parsers.sections import heading_kind
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # MS Office 97-2003 (.doc, .xls)
 _ZIP = b"PK\x03\x04"  # .docx and friends

@@ -10,8 +10,8 @@ source's own history.
 from __future__ import annotations
 
 from parsers import titleblock
+from parsers.itemhead import HISTORY_RE
 from parsers.records import ItemRecord, MeetingKind, SectionKind
-from parsers.sections import HISTORY_RE
 
 NO_TITLE = "no_title"
 TITLE_IS_BODY = "title_is_body_name"  # the body's name was taken for the title

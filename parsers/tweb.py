@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 
-from parsers import html, pdf, sections
+from parsers import headings, html, itemhead, pdf, sections
 from parsers.diary import normalise_diary_number
 from parsers.feeds import parse_date
 from parsers.records import (
@@ -402,9 +402,9 @@ def _own_meeting_line(
     Päätöshistoria box are one block with the heading, so they never match."""
     found: tuple[str, date | None, str | None] | None = None
     for block in blocks:
-        if sections.split_heading(block) is not None:
+        if headings.split_heading(block) is not None:
             continue
-        m = sections.HISTORY_RE.fullmatch(html.plain(block.text))
+        m = itemhead.HISTORY_RE.fullmatch(html.plain(block.text))
         if m is None or len(m.group("body").split()) > 6:
             continue
         par = m.group("p1") or m.group("p2")

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from parsers import PARSERS
+from parsers.itemhead import HISTORY_RE
 from parsers.records import ItemRecord, SectionKind
-from parsers.sections import HISTORY_RE
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TRUTHS = sorted(FIXTURES.glob("*/devset/*.truth.json"))

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from parsers import html, sections
+from parsers import headings, html, sections
 from parsers.diary import find_diary_number, normalise_diary_number
 from parsers.feeds import split_title
 from parsers.records import SectionKind
@@ -83,7 +83,7 @@ def test_word_style_and_comments_are_not_text() -> None:
     ],
 )
 def test_heading_table(heading: str, kind: SectionKind | None) -> None:
-    assert sections.heading_kind(heading) is kind
+    assert headings.heading_kind(heading) is kind
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_heading_table(heading: str, kind: SectionKind | None) -> None:
     ],
 )
 def test_presenter_line(line: str, presenter: bool) -> None:
-    assert sections.looks_like_presenter(line) is presenter
+    assert headings.looks_like_presenter(line) is presenter
 
 
 def test_heading_and_text_on_one_line_and_proposal_on_next() -> None:
