@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
+from harvester.http import DEFAULT_TOTAL_TIMEOUT
 from harvester.run import Progress, RunReport, SourceReport
 from harvester.sources import SourceConfigError, load_municipalities, load_sources
 from storage.db import Archive, ArchiveError, open_archive, resolve_db_url
@@ -663,6 +664,15 @@ LogFileOption = Annotated[
         dir_okay=False,
     ),
 ]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        help="Seconds one request may take in all (connect, headers, the whole body); a "
+        "page still arriving after that fails as timed out and is retried next run.",
+        min=0.1,
+    ),
+]
 QuietOption = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="Print only problems (for cron: silent when all is well)."),
@@ -726,6 +736,7 @@ def harvest(
     delay: Annotated[
         float, typer.Option(help="Seconds between two requests to the same host.")
     ] = 1.0,
+    timeout: TimeoutOption = DEFAULT_TOTAL_TIMEOUT,
     failure_threshold: Annotated[
         float,
         typer.Option(
@@ -765,7 +776,7 @@ def harvest(
         log_file_for(log_file) as log,
         archive_for(db) as archive,
         run_lock_for(archive),
-        PoliteClient(Politeness(min_interval=delay)) as client,
+        PoliteClient(Politeness(min_interval=delay, total_timeout=timeout)) as client,
         ConsoleProgress(quiet=quiet, log=log) as progress,
     ):
         progress.write_log(f"harvest of {len(configs)} sources into {archive.url} starts")
