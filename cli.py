@@ -1038,8 +1038,18 @@ def add(
     region: Annotated[
         str | None, typer.Option(help="Its maakunta, e.g. Pohjois-Savo (overrides the text).")
     ] = None,
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="Also fetch a URL whose host is loopback, private, link-local or "
+            "unique-local (refused by default: internal services, cloud metadata).",
+        ),
+    ] = False,
 ) -> None:
-    """Add a programme page, slide deck or other document by hand (searchable like items)."""
+    """Add a programme page, slide deck or other document by hand (searchable like items).
+
+    A FILE must be a regular file; it is read from its resolved path."""
     from harvester.add import AddError, add_document, is_url
     from harvester.http import PoliteClient
 
@@ -1052,6 +1062,7 @@ def add(
                     client=client if is_url(target) else None,
                     municipality=municipality,
                     region=region,
+                    allow_private=allow_private,
                 )
             )
         except AddError as exc:
@@ -1060,6 +1071,7 @@ def add(
         err.print(f"pykala: warning: {warning}", markup=False)
     place = ", ".join(p for p in (added.municipality_code, added.region) if p) or "no region"
     out.print(f"{added.outcome}: {added.document_id} — {added.title} ({place})", markup=False)
+    out.print(f"stored {added.size} bytes read from {added.origin}", markup=False)
 
 
 @app.command()

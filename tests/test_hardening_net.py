@@ -7,6 +7,7 @@ the internet. Timings are asserted with generous bounds only.
 
 from __future__ import annotations
 
+import os
 import shutil
 import ssl
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from harvester.add import AddError, check_public
 from harvester.fixturesite import Fault, ServedSite, serve
 from harvester.http import FetchError, PoliteClient, Politeness
 from harvester.run import harvest
@@ -24,6 +26,8 @@ from harvester.sources import load_sources
 from harvester.synthsite import serve_synthetic_sites
 from storage import models
 from storage.db import Archive
+from tests.test_add import DECK, LAPE
+from tests.test_cli import ROOT, assert_one_line_error, pykala
 
 
 class Pages(ServedSite):
@@ -118,3 +122,69 @@ def test_a_redirect_from_https_to_http_on_the_same_host_is_refused(
         assert caught.value.reason == "redirect from https to http refused"
         assert client.get(f"{https_url}/hop").body == b"<html>moved</html>"  # https → https
     assert secure.requests.count("/page") == 1  # the http URL was never asked for
+
+
+# -- pykala add: public addresses only, regular files only ------------------------------
+
+NOT_PUBLIC = [
+    ("127.0.0.1", "loopback"),
+    ("::1", "loopback"),
+    ("::ffff:127.0.0.1", "loopback"),
+    ("10.1.2.3", "private"),
+    ("172.16.0.1", "private"),
+    ("192.168.1.1", "private"),
+    ("169.254.169.254", "link-local (cloud metadata"),
+    ("fe80::1%eth0", "link-local"),
+    ("fd00:ec2::254", "unique-local"),
+    ("100.64.0.1", "not public"),
+    ("0.0.0.0", "unspecified"),
+]
+
+
+@pytest.mark.parametrize(("address", "kind"), NOT_PUBLIC)
+def test_add_refuses_a_host_with_any_non_public_address(address: str, kind: str) -> None:
+    with pytest.raises(AddError) as caught:
+        # One public address does not make the host safe: every address is checked.
+        check_public("https://intra.example/x", lambda host: ["93.184.216.34", address])
+    message = str(caught.value)
+    assert message.startswith(f"refusing https://intra.example/x: intra.example is {address}")
+    assert f"a {kind}" in message and "--allow-private" in message
+    assert "\n" not in message
+
+
+def test_add_accepts_public_addresses() -> None:
+    check_public("https://kunta.example/", lambda host: ["93.184.216.34", "2606:4700::6810:84e5"])
+
+
+def test_cli_add_refuses_loopback_unless_allowed(tmp_path: Path) -> None:
+    site = Pages({"/lape/": LAPE.read_bytes()})
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    with serve(site):
+        refused = pykala("add", f"{site.base_url}/lape/", "--db", db)
+        line = assert_one_line_error(refused, 2)
+        assert "127.0.0.1 is 127.0.0.1, a loopback address" in line
+        by_name = pykala("add", site.base_url.replace("127.0.0.1", "localhost") + "/", "--db", db)
+        assert "a loopback address" in assert_one_line_error(by_name, 2)
+        assert site.requests == []  # refused before anything was sent
+        allowed = pykala("add", f"{site.base_url}/lape/", "--db", db, "--allow-private")
+    assert allowed.returncode == 0, allowed.stderr
+    assert f"stored {len(LAPE.read_bytes())} bytes read from {site.base_url}/lape/" in allowed.stdout
+
+
+def test_cli_add_reads_only_regular_files_and_says_which(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for target, kind in (
+        (tmp_path, "a directory"),
+        (fifo, "a FIFO"),  # opening it for reading would block forever
+        (Path("/dev/zero"), "a character device"),  # reading it would never end
+    ):
+        line = assert_one_line_error(pykala("add", str(target), "--db", db), 2)
+        assert f"cannot read {target}: {kind}" in line
+    link = tmp_path / "deck.pdf"
+    link.symlink_to(DECK)
+    relative = os.path.relpath(link, ROOT)  # ../../tmp/…/deck.pdf, as a user might type it
+    added = pykala("add", relative, "--db", db)
+    assert added.returncode == 0, added.stderr
+    assert f"stored {DECK.stat().st_size} bytes read from {DECK.resolve()}" in added.stdout
