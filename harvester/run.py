@@ -86,6 +86,7 @@ class SourceReport:
     failed: int = 0  # pages that could not be fetched or parsed
     pages: int = 0  # pages fetched (or read from the archive, for a reparse)
     skipped: int = 0  # pages robots.txt disallows
+    robots_reason: str | None = None  # why robots.txt refused the first page it refused
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unreachable: str | None = None  # the one line for a source that could not be reached
@@ -108,6 +109,12 @@ class SourceReport:
         return self.unreachable is None and self.items == 0 and self.links == 0
 
     @property
+    def blocked_by_robots(self) -> bool:
+        """Nothing fetched because robots.txt refused every page tried (the site asks us
+        to stay away, or its robots.txt fails): a different fix from a broken source."""
+        return self.yielded_nothing and self.pages == 0 and self.skipped > 0
+
+    @property
     def failure_rate(self) -> float:
         tried = self.pages + self.failed
         return self.failed / tried if tried else 0.0
@@ -125,6 +132,8 @@ class SourceReport:
         flags: list[str] = []
         if self.unreachable is not None:
             flags.append("unreachable")
+        elif self.blocked_by_robots:
+            flags.append("blocked by robots.txt")
         elif self.yielded_nothing:
             flags.append("no items")
         if self.failing:
@@ -212,7 +221,12 @@ class RunReport:
         """
         lines = [f"{s.name}: {s.unreachable}" for s in self.sources if s.unreachable]
         for s in self.sources:
-            if s.yielded_nothing:
+            if s.blocked_by_robots:
+                lines.append(
+                    f"{s.name}: no items: robots.txt refused every page tried "
+                    f"({s.skipped} skipped; {s.robots_reason})"
+                )
+            elif s.yielded_nothing:
                 lines.append(f"{s.name}: no items found ({s.pages} pages fetched)")
             if s.failing:
                 lines.append(
@@ -430,6 +444,7 @@ def _fetch_failed(
         if exc.kind == "robots":  # the site asked us not to: skipped, not failed
             page_done(session, source.name, task.url)
             report.skipped += 1
+            report.robots_reason = report.robots_reason or exc.reason
             report.warnings.append(f"skipped ({exc.reason}): {task.url}")
             return
         report.failed += 1
