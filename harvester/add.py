@@ -3,12 +3,13 @@
 A URL is fetched with the polite client (robots.txt, User-Agent, retries) when its host
 resolves to public addresses only (``allow_private`` lifts that: loopback, private,
 link-local with the cloud metadata service, unique-local); a file is read when it is a
-regular file (not a directory, device or FIFO), found by its resolved path. The bytes are stored raw first, in their own transaction, so a document the
-parsers cannot read is still kept for a later ``reparse``-style retry. A PDF (by its
-bytes or content type) goes to the PDF parser, anything else to the web-page parser;
-both give a DocumentRecord. The document's key is its URL, or "sha256:<hex>" for a file.
-``municipality`` (a code) and ``region`` (a maakunta name) override what the parser found;
-a municipality also supplies its region when neither the flag nor the document gives one.
+regular file (not a directory, device or FIFO), found by its resolved path. The bytes are
+stored raw first, in their own transaction, so a document the parsers cannot read is
+still kept for a later ``reparse``-style retry. A PDF (by its bytes or content type) goes
+to the PDF parser, anything else to the web-page parser; both give a DocumentRecord.
+The document's key is its URL, or "sha256:<hex>" for a file. ``municipality`` (a code)
+and ``region`` (a maakunta name) override what the parser found; a municipality also
+supplies its region when neither the flag nor the document gives one.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ The transport is injectable (``httpx.MockTransport`` in unit tests) and so are t
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import importlib.metadata
 import random
@@ -105,7 +106,8 @@ class FetchError(Exception):
     """A URL that could not be fetched; ``reason`` is one line, ``kind`` a category.
 
     kind: "connect" (DNS, refused, unreachable), "timeout", "http" (an error status),
-    "too_large", "robots", "redirect", "protocol" (broken or truncated response).
+    "too_large", "robots", "redirect", "protocol" (broken or truncated response), "archive"
+    (fetched, but the database refused to store it).
     """
 
     def __init__(
@@ -474,10 +476,8 @@ class _Deadline:
 
 def _shut_down(sock: socket.socket) -> None:
     """Wake any read blocked on ``sock`` (close() alone would not); the pool drops it."""
-    try:
+    with contextlib.suppress(OSError):  # already closed
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:  # already closed
-        pass
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

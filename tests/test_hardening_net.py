@@ -90,9 +90,11 @@ def tls(tmp_path: Path) -> Iterator[tuple[ssl.SSLContext, ssl.SSLContext]]:
         pytest.skip("openssl is needed to make a test certificate")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
-        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
         check=True,
         capture_output=True,
     )
@@ -168,7 +170,8 @@ def test_cli_add_refuses_loopback_unless_allowed(tmp_path: Path) -> None:
         assert site.requests == []  # refused before anything was sent
         allowed = pykala("add", f"{site.base_url}/lape/", "--db", db, "--allow-private")
     assert allowed.returncode == 0, allowed.stderr
-    assert f"stored {len(LAPE.read_bytes())} bytes read from {site.base_url}/lape/" in allowed.stdout
+    size = len(LAPE.read_bytes())
+    assert f"stored {size} bytes read from {site.base_url}/lape/" in allowed.stdout
 
 
 def test_cli_add_reads_only_regular_files_and_says_which(tmp_path: Path) -> None:
