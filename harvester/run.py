@@ -3,7 +3,8 @@
 Per page, the raw response and what was parsed from it are committed in one transaction,
 so a run killed at any moment leaves nothing half-saved and the next run finishes the work.
 Nothing here raises for a bad page or an unreachable source: every problem becomes one line
-in the RunReport and the run goes on. Only a broken archive (the database itself) stops it.
+in the RunReport and the run goes on; a page whose rows the database refuses fails like a
+fetch and stays queued. Only a broken archive (the database itself) stops it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 from sqlalchemy.orm import Session
 
 from harvester.crawl import RETRY_RANK, Frontier, Task
@@ -499,12 +500,35 @@ def _store(
         body=fetched.body,
         page_kind=task.kind,
     )
-    with run.gate, _storage_errors(), run.archive.session() as session:
-        result = _store_page(session, source, task, fetched, page, parse, report, run)
-        if result is not None:
-            new = frontier.take_links(result.links, task.kind)
-            queue_pages(session, source.name, [(t.url, t.kind) for t in new], fetched.fetched_at)
-        page_done(session, source.name, task.url)
+    try:
+        with run.gate, _storage_errors(), run.archive.session() as session:
+            result = _store_page(session, source, task, fetched, page, parse, report, run)
+            if result is not None:
+                new = frontier.take_links(result.links, task.kind)
+                queue_pages(
+                    session, source.name, [(t.url, t.kind) for t in new], fetched.fetched_at
+                )
+            page_done(session, source.name, task.url)
+    except ArchiveError as exc:
+        if not _row_refused(exc.__cause__):
+            raise  # the archive itself failed (disk full, connection lost): the run stops
+        # Rolled back whole; it fails like a fetch and stays queued for the next run.
+        report.pages -= 1
+        why = _first_line(exc.__cause__ or exc)
+        refused = FetchError(task.url, f"archive refused the page ({why})", "archive")
+        _fetch_failed(run, source, task, refused, report)
+
+
+def _row_refused(cause: BaseException | None) -> bool:
+    """True when the database refused this page's rows, not when it failed as a whole.
+
+    DataError (a value it cannot store), IntegrityError (a constraint), or an error while
+    binding a value (StatementError that is not from the driver). OperationalError (disk
+    full, locked, connection lost) and the rest mean the archive is in trouble.
+    """
+    if isinstance(cause, DataError | IntegrityError):
+        return True
+    return isinstance(cause, StatementError) and not isinstance(cause, DBAPIError)
 
 
 def _store_page(
