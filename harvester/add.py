@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harvester.http import FetchError, PoliteClient
+from harvester.run import too_large_to_parse
 from harvester.sources import load_municipalities
 from parsers import minutes_pdf, webpage
 from parsers.records import DocumentRecord, ParseError, ParseResult
@@ -144,6 +145,9 @@ def _is_pdf(body: bytes, content_type: str | None, name: str) -> bool:
 
 
 def _parse(body: bytes, url: str, content_type: str | None) -> ParseResult:
+    too_large = too_large_to_parse(body, content_type)
+    if too_large is not None:
+        raise AddError(f"cannot read {url}: {too_large}")
     parse = minutes_pdf.parse if _is_pdf(body, content_type, url) else webpage.parse
     try:
         return parse(body, url, content_type)

@@ -60,6 +60,10 @@ GIVE_UP_AFTER = 3  # connection failures in a row before a source is abandoned
 MAX_ATTEMPTS = 5  # runs in a row a page may fail before it leaves the queue
 DEFAULT_FAILURE_THRESHOLD = 0.2  # a source with a larger share of failed pages is flagged
 DEFAULT_WORKERS = 32  # hosts harvested at the same time (threads mostly wait on the network)
+# A text page (HTML, XML, JSON) larger than this is stored raw but not parsed: parse trees
+# take 30-40 times the bytes (a 19 MB page took 775 MB), and no real page of minutes comes
+# near it. PDFs are bounded by the fetch cap (Politeness.max_bytes) only.
+MAX_PARSE_BYTES = 5 * 1024 * 1024
 
 
 class Progress:
@@ -628,6 +632,12 @@ def _parse_and_save(
     report: SourceReport,
     progress: Progress,
 ) -> ParseResult | None:
+    too_large = too_large_to_parse(body, content_type)
+    if too_large is not None:
+        save_parse_error(session, page_id, too_large)
+        report.failed += 1
+        report.error(f"cannot parse {url}: {too_large}", progress)
+        return None
     try:
         result = parse(body, url, content_type)
     except ParseError as exc:
@@ -649,6 +659,18 @@ def _parse_and_save(
         )
     )
     return result
+
+
+def too_large_to_parse(body: bytes, content_type: str | None) -> str | None:
+    """Why a text page is too large to parse (checked before parsing), or None."""
+    if len(body) <= MAX_PARSE_BYTES or _looks_like_pdf(body, content_type):
+        return None
+    size, limit = len(body) / 1024 / 1024, MAX_PARSE_BYTES / 1024 / 1024
+    return f"page too large to parse ({size:.1f} MB of text; the limit is {limit:g} MB)"
+
+
+def _looks_like_pdf(body: bytes, content_type: str | None) -> bool:
+    return b"%PDF-" in body[:1024] or "pdf" in (content_type or "").lower()
 
 
 # -- reparse -----------------------------------------------------------------------------

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -62,3 +67,26 @@ def canonical_dump(archive: Archive) -> dict[str, Any]:
             )
         )
     return {"items": sorted(items), "meetings": meetings, "bodies": bodies, "pages": pages}
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def harvest_in_child(sources: str, tmp: Path, *extra: str) -> tuple[dict[str, Any], int, float]:
+    """`pykala harvest` of ``sources`` (TOML text) into a SQLite archive in ``tmp``, in a
+    child process: (its --report-json, its exit code, its own peak RSS in MiB via wait4)."""
+    path = tmp / "sources.toml"
+    path.write_text(sources, encoding="utf-8")
+    report = tmp / "report.json"
+    args = ["harvest", "--db", f"sqlite:///{tmp / 'a.db'}", "--sources", str(path)]
+    args += ["--quiet", "--delay", "0", "--report-json", str(report), *extra]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cli import app; app()", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYKALA_DB": ""},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's rusage, no other child's
+    proc.returncode = code = os.waitstatus_to_exitcode(status)
+    return json.loads(report.read_text("utf-8")), code, usage.ru_maxrss / 1024

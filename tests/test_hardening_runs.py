@@ -16,15 +16,16 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 import harvester.run as run_module
-from harvester.fixturesite import SITE_DIR, FixtureSite, load_site, serve_fixture_site
+from harvester.fixturesite import SITE_DIR, Fault, FixtureSite, load_site, serve_fixture_site
 from harvester.http import PoliteClient, Politeness
 from harvester.run import harvest
 from harvester.sources import SourceConfig, load_sources
-from harvester.synthsite import serve_synthetic_sites
+from harvester.synthsite import big_page, serve_synthetic_sites
 from storage import models
 from storage.clean import clean_text
 from storage.db import Archive
 from storage.upsert import save_parse
+from tests.harvestkit import harvest_in_child
 from tests.test_cli import assert_one_line_error, pykala
 
 
@@ -135,3 +136,38 @@ def test_clean_text_keeps_tab_and_newline_and_breaks_lines_where_controls_did() 
     )
     plain = "Päätösehdotus § 48"
     assert clean_text(plain) is plain
+
+
+# -- memory bounded per page ------------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+def test_a_text_page_above_the_parse_limit_fails_before_parsing(
+    sqlite_archive: Archive, tmp_path: Path
+) -> None:
+    with serve_synthetic_sites(1) as (site,):
+        huge = site.item_ids()[0]
+        site.faults.add(Fault(f"*meetingitem&id={huge}", body=big_page(6 * MB)))
+        path = tmp_path / "sources.toml"
+        path.write_text(site.source_toml(), encoding="utf-8")
+        with PoliteClient(Politeness(min_interval=0)) as client:
+            report = harvest(sqlite_archive, load_sources(path), client)
+    url = f"{site.cgi_url}?page=meetingitem&id={huge}"
+    assert report.error_lines() == [
+        f"synth1: cannot parse {url}: page too large to parse (6.0 MB of text; the limit is 5 MB)"
+    ]
+    assert report.sources[0].inserted == 47
+    with sqlite_archive.session() as session:  # kept raw, for a reparse with a larger limit
+        assert session.scalar(select(models.RawPage.size).order_by(models.RawPage.size.desc()))
+
+
+def test_peak_memory_of_a_harvest_with_19_mb_pages_stays_under_300_mb(tmp_path: Path) -> None:
+    with serve_synthetic_sites(1) as (site,):
+        body = big_page(19 * MB)  # just under the 20 MB fetch cap
+        for item in site.item_ids()[:3]:
+            site.faults.add(Fault(f"*meetingitem&id={item}", body=body))
+        report, _, peak_mib = harvest_in_child(site.source_toml(), tmp_path)
+    assert sum("too large to parse" in e for e in report["errors"]) == 3
+    assert report["sources"]["synth1"]["inserted"] == 45
+    assert peak_mib < 300, f"peak RSS {peak_mib:.0f} MiB"
