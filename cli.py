@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
@@ -24,7 +24,7 @@ from rich.table import Table
 from harvester.http import DEFAULT_TOTAL_TIMEOUT
 from harvester.run import Progress, RunReport, SourceReport
 from harvester.sources import SourceConfigError, load_municipalities, load_sources
-from storage.db import Archive, ArchiveError, open_archive, resolve_db_url
+from storage.db import Archive, ArchiveError, connect_archive, resolve_db_url
 from storage.docsearch import DocumentHit
 from storage.docview import DocumentView
 from storage.filters import ItemFilters
@@ -111,13 +111,20 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 @contextmanager
-def archive_for(db: str | None) -> Iterator[Archive]:
+def archive_for(db: str | None, *, locked: bool = False) -> Iterator[Archive]:
+    """The migrated archive; ``locked``: hold its run lock, taken before migrating (so a
+    second first run on a new archive exits 4, not 3 over half-created tables)."""
     try:
-        archive = open_archive(resolve_db_url(db))
+        archive = connect_archive(resolve_db_url(db))
     except ArchiveError as exc:
         fail(str(exc), EXIT_ARCHIVE)
     try:
-        yield archive
+        with run_lock_for(archive) if locked else nullcontext():
+            try:
+                archive.migrate()
+            except ArchiveError as exc:
+                fail(str(exc), EXIT_ARCHIVE)
+            yield archive
     finally:
         archive.close()
 
@@ -702,6 +709,8 @@ def run_lock_for(archive: Archive) -> Iterator[None]:
             yield
     except ArchiveLocked as exc:
         fail(str(exc), EXIT_LOCKED)
+    except ArchiveError as exc:  # cannot even take the lock: no lock file, no server
+        fail(str(exc), EXIT_ARCHIVE)
 
 
 def write_report_json(path: Path, report: RunReport, archive_url: str) -> None:
@@ -774,8 +783,7 @@ def harvest(
         fail("--delay must not be negative")
     with (
         log_file_for(log_file) as log,
-        archive_for(db) as archive,
-        run_lock_for(archive),
+        archive_for(db, locked=True) as archive,
         PoliteClient(Politeness(min_interval=delay, total_timeout=timeout)) as client,
         ConsoleProgress(quiet=quiet, log=log) as progress,
     ):
@@ -809,8 +817,7 @@ def reparse(
 
     with (
         log_file_for(log_file) as log,
-        archive_for(db) as archive,
-        run_lock_for(archive),
+        archive_for(db, locked=True) as archive,
         ConsoleProgress(quiet=quiet, log=log) as progress,
     ):
         report = guarded(lambda: run_reparse(archive, progress=progress))

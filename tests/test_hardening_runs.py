@@ -7,11 +7,16 @@ lock before migrating, and a run row that always gets its end state.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, create_engine, event, func, inspect, select
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
@@ -23,10 +28,10 @@ from harvester.sources import SourceConfig, load_sources
 from harvester.synthsite import big_page, serve_synthetic_sites
 from storage import models
 from storage.clean import clean_text
-from storage.db import Archive
+from storage.db import Archive, open_archive
 from storage.upsert import save_parse
 from tests.harvestkit import harvest_in_child
-from tests.test_cli import assert_one_line_error, pykala
+from tests.test_cli import ROOT, assert_one_line_error, pykala
 
 
 def test_credentials_in_a_source_url_are_refused_and_never_printed(tmp_path: Path) -> None:
@@ -171,3 +176,127 @@ def test_peak_memory_of_a_harvest_with_19_mb_pages_stays_under_300_mb(tmp_path: 
     assert sum("too large to parse" in e for e in report["errors"]) == 3
     assert report["sources"]["synth1"]["inserted"] == 45
     assert peak_mib < 300, f"peak RSS {peak_mib:.0f} MiB"
+
+
+# -- migrations: all or nothing; the run lock before them --------------------------------
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_a_migration_that_fails_between_two_ddl_statements_leaves_nothing_behind(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'archive.db'}"
+    created: list[str] = []
+
+    def fail_on_the_third_table(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("CREATE TABLE"):
+            created.append(statement)
+            if len(created) == 3:  # harvest_run, municipality, … already created
+                raise OSError(28, "No space left on device (simulated)")
+
+    event.listen(Engine, "before_cursor_execute", fail_on_the_third_table)
+    try:
+        with pytest.raises(OSError, match="simulated"):
+            open_archive(url)
+    finally:
+        event.remove(Engine, "before_cursor_execute", fail_on_the_third_table)
+    assert len(created) == 3
+    assert _tables(url) == set()  # rolled back whole: no table, no alembic_version
+    with open_archive(url) as archive:  # and the next command simply migrates
+        assert archive.dialect == "sqlite"
+    assert {"harvest_run", "item", "alembic_version"} <= _tables(url)
+
+
+def test_killing_the_first_command_during_its_migration_never_breaks_the_archive(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "archive.db"
+    url = f"sqlite:///{db}"
+    # SIGKILL (no cleanup) at moments spread over the migration: it starts when the file
+    # appears. Whatever the moment, the archive is either untouched or fully migrated.
+    for delay in (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5):
+        db.unlink(missing_ok=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from cli import app; app()", "status", "--db", url],
+            cwd=ROOT,
+            env={**os.environ, "PYKALA_DB": ""},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while not db.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        tables = _tables(url)
+        assert tables == set() or "alembic_version" in tables, (delay, sorted(tables))
+        result = pykala("status", "--db", url)
+        assert result.returncode == 0, (delay, result.stderr)
+
+
+def _hold_lock(url: str) -> subprocess.Popen[str]:
+    """Another process holding the archive's run lock without migrating it."""
+    code = (
+        "import sys, time\n"
+        "from storage.db import connect_archive\n"
+        "from storage.lock import run_lock\n"
+        "archive = connect_archive(sys.argv[1])\n"
+        "with run_lock(archive):\n"
+        "    print('locked', flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, url], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_the_run_lock_is_taken_before_migrating(archive_url: str, tmp_path: Path) -> None:
+    holder = _hold_lock(archive_url)
+    try:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(
+            '[[source]]\nname = "x"\nplatform = "webpage"\nbase_url = "http://127.0.0.1:9/"\n',
+            encoding="utf-8",
+        )
+        result = pykala("harvest", "--db", archive_url, "--sources", str(sources))
+        assert_one_line_error(result, 4)
+        assert "another pykala run is using" in result.stderr
+        assert _tables(archive_url) == set()  # it did not touch the schema
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_two_simultaneous_first_runs_on_a_new_archive_one_exits_4(
+    archive_url: str, tmp_path: Path
+) -> None:
+    with serve_synthetic_sites(1) as (site,):
+        site.faults.add(Fault("*meetingitem*", delay=0.05))  # a run of a few seconds
+        sources = tmp_path / "sources.toml"
+        sources.write_text(site.source_toml(), encoding="utf-8")
+        args = ["harvest", "--db", archive_url, "--sources", str(sources), "--delay", "0"]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", "from cli import app; app()", *args, "--quiet"],
+                cwd=ROOT,
+                env={**os.environ, "PYKALA_DB": ""},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outcomes = sorted((p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs)
+    assert [code for code, _ in outcomes] == [0, 4], outcomes
+    assert "another pykala run is using" in outcomes[1][1]
+    assert "Traceback" not in outcomes[1][1]
