@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import asdict
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
@@ -22,7 +23,7 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from harvester.http import DEFAULT_TOTAL_TIMEOUT
-from harvester.run import Progress, RunReport, SourceReport
+from harvester.run import Progress, RunAborted, RunReport, SourceReport
 from harvester.sources import SourceConfigError, load_municipalities, load_sources
 from storage.db import Archive, ArchiveError, connect_archive, resolve_db_url
 from storage.docsearch import DocumentHit
@@ -52,12 +53,14 @@ EXIT_PARTIAL = 1  # the run finished but some sources or pages failed
 EXIT_USAGE = 2  # bad command line, bad configuration or a bad query
 EXIT_ARCHIVE = 3  # the archive cannot be opened
 EXIT_LOCKED = 4  # another run holds the archive's lock
+EXIT_INTERRUPTED = 130  # SIGINT or SIGTERM (128 + SIGINT, as shells report it)
 
 EXIT_CODES_HELP = (
     "Exit codes (for cron): 0 every source harvested; 1 partial failure (a source "
     "unreachable, yielding nothing or failing more than --failure-threshold of its pages: "
     "see the summary); 2 bad command line or configuration; 3 the archive cannot be "
-    "opened; 4 another pykala run holds the archive's lock."
+    "opened (or failed during the run: disk full, server gone); 4 another pykala run holds "
+    "the archive's lock; 130 interrupted (SIGINT/SIGTERM; the run is recorded as such)."
 )
 
 T = TypeVar("T")
@@ -721,6 +724,40 @@ def write_report_json(path: Path, report: RunReport, archive_url: str) -> None:
         fail(f"--report-json: cannot write {path}: {exc.strerror}")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # the run stops the way Ctrl-C stops it, and is recorded
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGTERM (systemd stop, kill) ends a run like SIGINT: recorded, not just killed; an
+    interrupt outside the run (migration, linking) is one line and exit 130."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    except KeyboardInterrupt:
+        fail("interrupted", EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def end_aborted_run(
+    aborted: RunAborted,
+    *,
+    quiet: bool,
+    progress: ConsoleProgress,
+    report_json: Path | None,
+    archive_url: str,
+) -> NoReturn:
+    """Report a run that could not finish (its first error line says why), write its JSON
+    report when the disk still allows it, and exit 130 (interrupted) or 3 (archive)."""
+    print_report(aborted.report, quiet=quiet, progress=progress)
+    if report_json is not None:
+        with suppress(typer.Exit):  # the message is printed; the exit code below wins
+            write_report_json(report_json, aborted.report, archive_url)
+    raise typer.Exit(EXIT_INTERRUPTED if aborted.interrupted else EXIT_ARCHIVE)
+
+
 @app.command(epilog=EXIT_CODES_HELP)
 def harvest(
     db: DbOption = None,
@@ -782,23 +819,33 @@ def harvest(
     if delay < 0:
         fail("--delay must not be negative")
     with (
+        interruptible(),
         log_file_for(log_file) as log,
         archive_for(db, locked=True) as archive,
         PoliteClient(Politeness(min_interval=delay, total_timeout=timeout)) as client,
         ConsoleProgress(quiet=quiet, log=log) as progress,
     ):
         progress.write_log(f"harvest of {len(configs)} sources into {archive.url} starts")
-        report = guarded(
-            lambda: run_harvest(
-                archive,
-                configs,
-                client,
-                progress=progress,
-                max_pages=max_pages,
-                full=full,
-                failure_threshold=failure_threshold,
+        try:
+            report = guarded(
+                lambda: run_harvest(
+                    archive,
+                    configs,
+                    client,
+                    progress=progress,
+                    max_pages=max_pages,
+                    full=full,
+                    failure_threshold=failure_threshold,
+                )
             )
-        )
+        except RunAborted as aborted:
+            end_aborted_run(
+                aborted,
+                quiet=quiet,
+                progress=progress,
+                report_json=report_json,
+                archive_url=archive.url,
+            )
         print_report(report, quiet=quiet, progress=progress)
         linked = refresh_linking_after_run(archive, quiet=quiet)
         if report_json is not None:
@@ -816,11 +863,17 @@ def reparse(
     from harvester.run import reparse as run_reparse
 
     with (
+        interruptible(),
         log_file_for(log_file) as log,
         archive_for(db, locked=True) as archive,
         ConsoleProgress(quiet=quiet, log=log) as progress,
     ):
-        report = guarded(lambda: run_reparse(archive, progress=progress))
+        try:
+            report = guarded(lambda: run_reparse(archive, progress=progress))
+        except RunAborted as aborted:
+            end_aborted_run(
+                aborted, quiet=quiet, progress=progress, report_json=None, archive_url=archive.url
+            )
         print_report(report, quiet=quiet, progress=progress)
         linked = refresh_linking_after_run(archive, quiet=quiet)
     raise typer.Exit(report.exit_status or (EXIT_OK if linked else EXIT_PARTIAL))

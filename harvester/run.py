@@ -66,6 +66,20 @@ DEFAULT_WORKERS = 32  # hosts harvested at the same time (threads mostly wait on
 MAX_PARSE_BYTES = 5 * 1024 * 1024
 
 
+class RunAborted(Exception):
+    """A run that could not finish (interrupted, or the archive failed); ``report`` holds
+    what it did, and its run row says so when the archive could still be written."""
+
+    def __init__(self, report: RunReport, cause: BaseException) -> None:
+        super().__init__(report.end_reason)
+        self.report = report
+        self.cause = cause
+
+    @property
+    def interrupted(self) -> bool:
+        return self.report.ended == "interrupted"
+
+
 class Progress:
     """Callbacks for a progress display (the CLI subclasses this with rich); all no-ops."""
 
@@ -190,6 +204,15 @@ class RunReport:
     finished: datetime | None = None
     sources: list[SourceReport] = field(default_factory=list)
     run_id: int | None = None  # the harvest_run row
+    # How a run that did not finish ended: "interrupted" (SIGINT/SIGTERM) or "aborted"
+    # (the archive failed: disk full, database gone; or an unexpected error), and why.
+    ended: str | None = None
+    end_reason: str | None = None
+
+    @property
+    def status(self) -> str:
+        """The run row's end state: ok, failed (some sources), interrupted or aborted."""
+        return self.ended or ("ok" if self.exit_status == 0 else "failed")
 
     @property
     def failed_sources(self) -> list[SourceReport]:
@@ -219,12 +242,14 @@ class RunReport:
         return {k: sum(getattr(s, k) for s in self.sources) for k in keys}
 
     def error_lines(self, per_source: int | None = None) -> list[str]:
-        """Every problem as "<source>: <message>", unreachable sources first.
+        """Every problem as "<source>: <message>", unreachable sources first (and first of
+        all, why the run did not finish).
 
         ``per_source`` keeps the first N page errors of each source and says how many more
         there were (a sample site or a broken server can give hundreds of 404s).
         """
-        lines = [f"{s.name}: {s.unreachable}" for s in self.sources if s.unreachable]
+        lines = [f"run {self.ended}: {self.end_reason}"] if self.ended else []
+        lines += [f"{s.name}: {s.unreachable}" for s in self.sources if s.unreachable]
         for s in self.sources:
             if s.blocked_by_robots:
                 lines.append(
@@ -247,6 +272,8 @@ class RunReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "status": self.status,
+            "end_reason": self.end_reason,
             "started": self.started.isoformat(),
             "finished": self.finished.isoformat() if self.finished else None,
             "duration_s": round(self.duration, 3),
@@ -352,15 +379,41 @@ def harvest(
         max_workers=max(1, min(workers, len(by_host))), thread_name_prefix="harvest"
     )
     try:
-        for future in [pool.submit(work, group) for group in by_host.values()]:
-            future.result()  # re-raises a worker's ArchiveError
-    except BaseException:
-        run.stop.set()  # the other workers stop after their current page
-        raise
-    finally:
-        pool.shutdown(wait=True)
-    _finish(archive, report)
+        try:
+            for future in [pool.submit(work, group) for group in by_host.values()]:
+                future.result()  # re-raises a worker's ArchiveError
+        except BaseException:
+            run.stop.set()  # the other workers stop after their current page
+            raise
+        finally:
+            pool.shutdown(wait=True)
+        _finish(archive, report)
+    except (KeyboardInterrupt, Exception) as exc:  # SIGINT/SIGTERM, disk full, a bug
+        raise _aborted(archive, report, exc) from exc
     return report
+
+
+def _aborted(archive: Archive, report: RunReport, exc: BaseException) -> RunAborted:
+    """Record how a run ended that could not finish, as far as the archive still lets us."""
+    if isinstance(exc, KeyboardInterrupt):
+        report.ended, report.end_reason = "interrupted", "stopped by a signal (SIGINT/SIGTERM)"
+    else:
+        report.ended, report.end_reason = "aborted", _abort_reason(exc)
+    with contextlib.suppress(Exception):  # a full disk may refuse this too: the report stays
+        _finish(archive, report)
+    report.finished = report.finished or datetime.now(UTC)
+    return RunAborted(report, exc)
+
+
+def _abort_reason(exc: BaseException) -> str:
+    if isinstance(exc, ArchiveError):
+        return str(exc)
+    if isinstance(exc, SQLAlchemyError):
+        return f"archive error: {_first_line(exc)}"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return f"{type(exc).__name__}: {_first_line(exc)}"
 
 
 def _harvest_source(run: _Run, source: SourceConfig, report: SourceReport) -> None:
@@ -686,50 +739,59 @@ def reparse(
     """
     progress = progress or Progress()
     report = RunReport(kind="reparse", started=datetime.now(UTC))
-    with _storage_errors():
-        with archive.session() as session:
-            report.run_id = start_run(session, report.started)
-        by_source: dict[str, SourceReport] = {}
-        with archive.session() as session:
-            platforms = {
-                name: platform
-                for name, platform in session.execute(
-                    select(models.Source.name, models.Source.platform)
-                )
-            }
-            for n, page in enumerate(iter_pages(session, source_name), start=1):
-                source_report = by_source.get(page.source_name)
-                if source_report is None:
-                    source_report = by_source[page.source_name] = SourceReport(page.source_name)
-                    report.sources.append(source_report)
-                    progress.on_source(page.source_name, len(by_source), 0)
-                progress.on_page(page.source_name, page.url, n, 0)
-                source_report.pages += 1
-                parse = PARSERS[platforms.get(page.source_name, "dynasty")]
-                try:
-                    _parse_and_save(
-                        session,
-                        page.source_name,
-                        page.page_id,
-                        page.url,
-                        page.body,
-                        page.content_type,
-                        datetime.now(UTC),
-                        parse,
-                        source_report,
-                        progress,
-                    )
-                    session.commit()
-                except SQLAlchemyError as exc:
-                    session.rollback()
-                    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-                        raise
-                    source_report.failed += 1
-                    source_report.error(f"cannot save {page.url}: {_first_line(exc)}", progress)
-    for source_report in report.sources:
-        progress.on_source_done(source_report)
-    _finish(archive, report)
+    with _storage_errors(), archive.session() as session:
+        report.run_id = start_run(session, report.started)
+    try:
+        with _storage_errors():
+            _reparse_pages(archive, report, progress, source_name)
+        for source_report in report.sources:
+            progress.on_source_done(source_report)
+        _finish(archive, report)
+    except (KeyboardInterrupt, Exception) as exc:  # SIGINT/SIGTERM, disk full, a bug
+        raise _aborted(archive, report, exc) from exc
     return report
+
+
+def _reparse_pages(
+    archive: Archive, report: RunReport, progress: Progress, source_name: str | None
+) -> None:
+    by_source: dict[str, SourceReport] = {}
+    with archive.session() as session:
+        platforms = {
+            name: platform
+            for name, platform in session.execute(
+                select(models.Source.name, models.Source.platform)
+            )
+        }
+        for n, page in enumerate(iter_pages(session, source_name), start=1):
+            source_report = by_source.get(page.source_name)
+            if source_report is None:
+                source_report = by_source[page.source_name] = SourceReport(page.source_name)
+                report.sources.append(source_report)
+                progress.on_source(page.source_name, len(by_source), 0)
+            progress.on_page(page.source_name, page.url, n, 0)
+            source_report.pages += 1
+            parse = PARSERS[platforms.get(page.source_name, "dynasty")]
+            try:
+                _parse_and_save(
+                    session,
+                    page.source_name,
+                    page.page_id,
+                    page.url,
+                    page.body,
+                    page.content_type,
+                    datetime.now(UTC),
+                    parse,
+                    source_report,
+                    progress,
+                )
+                session.commit()
+            except SQLAlchemyError as exc:
+                session.rollback()
+                if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                    raise
+                source_report.failed += 1
+                source_report.error(f"cannot save {page.url}: {_first_line(exc)}", progress)
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -744,7 +806,7 @@ def _finish(archive: Archive, report: RunReport) -> None:
             session,
             report.run_id,
             finished=report.finished,
-            status="ok" if report.exit_status == 0 else "failed",
+            status=report.status,
             counts={s.name: s.as_dict() for s in report.sources},
             errors=report.error_lines(),
         )

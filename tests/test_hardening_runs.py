@@ -7,6 +7,8 @@ lock before migrating, and a run row that always gets its end state.
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import signal
 import subprocess
@@ -17,10 +19,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, event, func, inspect, select
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 import harvester.run as run_module
+from cli import app
 from harvester.fixturesite import SITE_DIR, Fault, FixtureSite, load_site, serve_fixture_site
 from harvester.http import PoliteClient, Politeness
 from harvester.run import harvest
@@ -29,7 +33,7 @@ from harvester.synthsite import big_page, serve_synthetic_sites
 from storage import models
 from storage.clean import clean_text
 from storage.db import Archive, open_archive
-from storage.upsert import save_parse
+from storage.upsert import save_page, save_parse
 from tests.harvestkit import harvest_in_child
 from tests.test_cli import ROOT, assert_one_line_error, pykala
 
@@ -300,3 +304,113 @@ def test_two_simultaneous_first_runs_on_a_new_archive_one_exits_4(
     assert [code for code, _ in outcomes] == [0, 4], outcomes
     assert "another pykala run is using" in outcomes[1][1]
     assert "Traceback" not in outcomes[1][1]
+
+
+# -- a run always ends recorded ---------------------------------------------------------
+
+
+def _runs(url: str) -> list[tuple[str, Any, Any]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    models.HarvestRun.status, models.HarvestRun.finished, models.HarvestRun.counts
+                )
+            ).all()
+            return [(r[0], r[1], r[2]) for r in rows]
+    finally:
+        engine.dispose()
+
+
+def _pages_stored(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(models.Page)).scalar() or 0)
+    except Exception:  # the schema is not there yet
+        return 0
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_run_is_recorded_with_its_counts_and_report(
+    archive_url: str, tmp_path: Path, signum: int
+) -> None:
+    with serve_synthetic_sites(1) as (site,):
+        site.faults.add(Fault("*meetingitem*", delay=0.2))  # slow enough to interrupt
+        sources = tmp_path / "sources.toml"
+        sources.write_text(site.source_toml(), encoding="utf-8")
+        report = tmp_path / "report.json"
+        proc = subprocess.Popen(
+            [
+                *(sys.executable, "-c", "from cli import app; app()", "harvest"),
+                *("--db", archive_url, "--sources", str(sources), "--delay", "0"),
+                *("--quiet", "--report-json", str(report)),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYKALA_DB": ""},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while _pages_stored(archive_url) < 8 and time.monotonic() < deadline:
+            assert proc.poll() is None
+            time.sleep(0.05)
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "run interrupted: stopped by a signal (SIGINT/SIGTERM)" in stderr
+    written = json.loads(report.read_text("utf-8"))
+    assert written["status"] == "interrupted"
+    assert written["totals"]["pages"] >= 8
+    [(status, finished, counts)] = _runs(archive_url)
+    assert status == "interrupted" and finished is not None
+    assert counts["synth1"]["pages"] == written["totals"]["pages"]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        OperationalError("INSERT …", {}, Exception("database or disk is full")),
+        OSError(errno.ENOSPC, "No space left on device"),
+    ],
+    ids=["database-full", "enospc"],
+)
+def test_a_run_that_fills_the_disk_is_recorded_and_reported(
+    archive_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: Exception
+) -> None:
+    real_save_page = save_page
+    saved: list[int] = []
+
+    def filling_save_page(session: Session, page: Any) -> int:
+        if len(saved) == 5:
+            raise failure
+        saved.append(1)
+        return real_save_page(session, page)
+
+    monkeypatch.setattr(run_module, "save_page", filling_save_page)
+    report = tmp_path / "report.json"
+    with serve_synthetic_sites(1) as (site,):
+        sources = tmp_path / "sources.toml"
+        sources.write_text(site.source_toml(), encoding="utf-8")
+        result = CliRunner().invoke(
+            app,
+            [
+                *("harvest", "--db", archive_url, "--sources", str(sources), "--delay", "0"),
+                *("--quiet", "--report-json", str(report)),
+            ],
+        )
+    assert result.exit_code == 3, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    why = "database or disk is full" if "database" in str(failure) else "No space left"
+    written = json.loads(report.read_text("utf-8"))
+    assert written["status"] == "aborted" and why in written["end_reason"]
+    assert written["errors"][0].startswith("run aborted: ")
+    [(status, finished, counts)] = _runs(archive_url)
+    assert status == "aborted" and finished is not None
+    # Six pages fetched; the sixth could not be stored (the run row and report agree).
+    assert counts["synth1"]["pages"] == written["totals"]["pages"] == 6
