@@ -5,7 +5,9 @@
 
 memory: a generated Dynasty site whose item pages include ``--pages`` pages of ``--mb`` MB
 of HTML (under the 20 MB fetch cap), harvested by `pykala harvest` in a child process;
-its peak RSS from wait4 (goal: at most 300 MB), the pages failed as too large to parse.
+its own peak RSS (goal: at most 300 MB; taken through a small intermediate process, since
+wait4 would also count this process's memory), the pages failed as too large to parse.
+``--no-parse-limit``: the same with every page parsed (the behaviour before issue 12).
 drip: a page sent one byte per second; how long the client takes to give it up with a
 deadline of D seconds (goal: at most D + 1 s), and how much longer a whole
 `pykala harvest --timeout D` of the site takes than the same harvest without the drip.
@@ -14,10 +16,6 @@ deadline of D seconds (goal: at most D + 1 s), and how much longer a whole
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,39 +24,30 @@ from typing import Any
 from harvester.fixturesite import Fault
 from harvester.http import FetchError, PoliteClient, Politeness
 from harvester.synthsite import SyntheticSite, big_page, serve_synthetic_sites
+from tests.harvestkit import harvest_in_child
 
-ROOT = Path(__file__).resolve().parents[1]
+# "Before": the same harvest with the parse limit lifted (every page parsed).
+NO_PARSE_LIMIT = "import harvester.run; harvester.run.MAX_PARSE_BYTES = 1 << 40"
 MB = 1024 * 1024
 
 
-def run_harvest(site: SyntheticSite, tmp: Path, *extra: str) -> tuple[dict[str, Any], float, float]:
-    """`pykala harvest` of ``site`` in a child: (report, wall seconds, peak RSS in MiB)."""
-    sources = tmp / "sources.toml"
-    sources.write_text(site.source_toml(), encoding="utf-8")
-    report = tmp / "report.json"
-    args = ["harvest", "--db", f"sqlite:///{tmp / 'a.db'}", "--sources", str(sources)]
-    args += ["--quiet", "--delay", "0", "--report-json", str(report), *extra]
+def run_harvest(
+    site: SyntheticSite, tmp: Path, *extra: str, prelude: str = ""
+) -> tuple[dict[str, Any], float, float]:
+    """`pykala harvest` of ``site`` in a child: (report, wall seconds, its peak RSS in MiB,
+    measured through a small intermediate process: see tests.harvestkit.MEASURED_SPAWN)."""
     start = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli import app; app()", *args],
-        cwd=ROOT,
-        env={**os.environ, "PYKALA_DB": ""},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, nobody else's
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    took = time.monotonic() - start
-    return json.loads(report.read_text("utf-8")), took, usage.ru_maxrss / 1024
+    report, _, peak = harvest_in_child(site.source_toml(), tmp, *extra, prelude=prelude)
+    return report, time.monotonic() - start, peak
 
 
-def memory(pages: int, mb: float) -> None:
+def memory(pages: int, mb: float, no_limit: bool) -> None:
     with tempfile.TemporaryDirectory() as d, serve_synthetic_sites(1) as (site,):
         site.log_requests = False
         body = big_page(int(mb * MB))
         for item in site.item_ids()[:pages]:
             site.faults.add(Fault(f"*meetingitem&id={item}", body=body))
-        report, took, rss = run_harvest(site, Path(d))
+        report, took, rss = run_harvest(site, Path(d), prelude=NO_PARSE_LIMIT if no_limit else "")
         source = report["sources"][site.name]
         too_large = sum("too large to parse" in e for e in report["errors"])
         print(
@@ -104,11 +93,12 @@ def main() -> None:
     m = sub.add_parser("memory")
     m.add_argument("--pages", type=int, default=10)
     m.add_argument("--mb", type=float, default=19.0)
+    m.add_argument("--no-parse-limit", action="store_true", help="before: parse every page")
     dr = sub.add_parser("drip")
     dr.add_argument("--deadline", type=float, default=5.0)
     args = parser.parse_args()
     if args.what == "memory":
-        memory(args.pages, args.mb)
+        memory(args.pages, args.mb, args.no_parse_limit)
     else:
         drip(args.deadline)
 

@@ -72,21 +72,41 @@ def canonical_dump(archive: Archive) -> dict[str, Any]:
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def harvest_in_child(sources: str, tmp: Path, *extra: str) -> tuple[dict[str, Any], int, float]:
+# wait4's ru_maxrss of a child counts the memory of whoever spawned it (Linux records the
+# pre-exec address space's high-water mark): spawned from a big pytest or bench process, a
+# 10 MB child reads as 300 MB. So a small interpreter spawns the command and reports the
+# command's own peak and exit code.
+MEASURED_SPAWN = (
+    "import os, sys\n"
+    "pid = os.posix_spawn(sys.executable, [sys.executable, *sys.argv[1:]], dict(os.environ))\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "print(usage.ru_maxrss, os.waitstatus_to_exitcode(status))\n"
+)
+
+
+def run_measured(args: list[str], cwd: Path) -> tuple[int, float]:
+    """Run ``python *args`` in ``cwd``: (exit code, its own peak RSS in MiB)."""
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURED_SPAWN, *args],
+        cwd=cwd,
+        env={**os.environ, "PYKALA_DB": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return int(out[1]), int(out[0]) / 1024
+
+
+def harvest_in_child(
+    sources: str, tmp: Path, *extra: str, prelude: str = ""
+) -> tuple[dict[str, Any], int, float]:
     """`pykala harvest` of ``sources`` (TOML text) into a SQLite archive in ``tmp``, in a
-    child process: (its --report-json, its exit code, its own peak RSS in MiB via wait4)."""
+    child process: (its --report-json, its exit code, its own peak RSS in MiB).
+    ``prelude``: Python run in the child first (a benchmark's "before" setting)."""
     path = tmp / "sources.toml"
     path.write_text(sources, encoding="utf-8")
     report = tmp / "report.json"
     args = ["harvest", "--db", f"sqlite:///{tmp / 'a.db'}", "--sources", str(path)]
     args += ["--quiet", "--delay", "0", "--report-json", str(report), *extra]
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli import app; app()", *args],
-        cwd=ROOT,
-        env={**os.environ, "PYKALA_DB": ""},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's rusage, no other child's
-    proc.returncode = code = os.waitstatus_to_exitcode(status)
-    return json.loads(report.read_text("utf-8")), code, usage.ru_maxrss / 1024
+    code, peak = run_measured(["-c", f"{prelude}\nfrom cli import app; app()", *args], ROOT)
+    return json.loads(report.read_text("utf-8")), code, peak
