@@ -1158,7 +1158,11 @@ def demo(
     from harvester.demo import run_demo
 
     with ConsoleProgress(quiet=False) as progress:
-        result = guarded(lambda: run_demo(db, query, progress))
+        try:
+            result = guarded(lambda: run_demo(db, query, progress))
+        except RunAborted as exc:
+            code = EXIT_INTERRUPTED if exc.interrupted else EXIT_ARCHIVE
+            fail(f"run {exc.report.ended}: {exc}", code)
     err.print(f"Served the fixture site at {result.site_url} and harvested it:")
     print_report(result.report, quiet=False)
     out.print(f"\n[bold]pykala search {result.query}[/bold]")
