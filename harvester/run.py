@@ -559,6 +559,7 @@ def _store(
         body=fetched.body,
         page_kind=task.kind,
     )
+    counted = _counts(report)
     try:
         with run.gate, _storage_errors(), run.archive.session() as session:
             result = _store_page(session, source, task, fetched, page, parse, report, run)
@@ -571,11 +572,24 @@ def _store(
     except ArchiveError as exc:
         if not _row_refused(exc.__cause__):
             raise  # the archive itself failed (disk full, connection lost): the run stops
-        # Rolled back whole; it fails like a fetch and stays queued for the next run.
+        # Rolled back whole (what it counted too); it fails like a fetch and stays queued.
+        _restore_counts(report, counted)
         report.pages -= 1
         why = _first_line(exc.__cause__ or exc)
         refused = FetchError(task.url, f"archive refused the page ({why})", "archive")
         _fetch_failed(run, source, task, refused, report)
+
+
+_COUNTED = ("inserted", "updated", "unchanged", "failed", "links")
+
+
+def _counts(report: SourceReport) -> tuple[int, ...]:
+    return tuple(getattr(report, name) for name in _COUNTED)
+
+
+def _restore_counts(report: SourceReport, counts: tuple[int, ...]) -> None:
+    for name, value in zip(_COUNTED, counts, strict=True):
+        setattr(report, name, value)
 
 
 def _row_refused(cause: BaseException | None) -> bool:
