@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import asdict
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
@@ -23,11 +24,12 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 from rich.text import Text
 
-from harvester.run import Progress, RunReport, SourceReport
+from harvester.http import DEFAULT_TOTAL_TIMEOUT
+from harvester.run import Progress, RunAborted, RunReport, SourceReport
 from harvester.sources import SourceConfigError, load_municipalities, load_sources
 from parsers.records import ParseError
 from parsers.urls import BadUrl
-from storage.db import Archive, ArchiveError, open_archive, resolve_db_url
+from storage.db import Archive, ArchiveError, connect_archive, resolve_db_url
 from storage.docsearch import DocumentHit
 from storage.docview import DocumentView
 from storage.filters import ItemFilters
@@ -85,12 +87,14 @@ EXIT_PARTIAL = 1  # the run finished but some sources or pages failed
 EXIT_USAGE = 2  # bad command line, bad configuration or a bad query
 EXIT_ARCHIVE = 3  # the archive cannot be opened
 EXIT_LOCKED = 4  # another run holds the archive's lock
+EXIT_INTERRUPTED = 130  # SIGINT or SIGTERM (128 + SIGINT, as shells report it)
 
 EXIT_CODES_HELP = (
     "Exit codes (for cron): 0 every source harvested; 1 partial failure (a source "
     "unreachable, yielding nothing or failing more than --failure-threshold of its pages: "
     "see the summary); 2 bad command line or configuration; 3 the archive cannot be "
-    "opened; 4 another pykala run holds the archive's lock."
+    "opened (or failed during the run: disk full, server gone); 4 another pykala run holds "
+    "the archive's lock; 130 interrupted (SIGINT/SIGTERM; the run is recorded as such)."
 )
 
 T = TypeVar("T")
@@ -152,13 +156,20 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 @contextmanager
-def archive_for(db: str | None) -> Iterator[Archive]:
+def archive_for(db: str | None, *, locked: bool = False) -> Iterator[Archive]:
+    """The migrated archive; ``locked``: hold its run lock, taken before migrating (so a
+    second first run on a new archive exits 4, not 3 over half-created tables)."""
     try:
-        archive = open_archive(resolve_db_url(db))
+        archive = connect_archive(resolve_db_url(db))
     except ArchiveError as exc:
         fail(str(exc), EXIT_ARCHIVE)
     try:
-        yield archive
+        with run_lock_for(archive) if locked else nullcontext():
+            try:
+                archive.migrate()
+            except ArchiveError as exc:
+                fail(str(exc), EXIT_ARCHIVE)
+            yield archive
     finally:
         archive.close()
 
@@ -728,6 +739,15 @@ LogFileOption = Annotated[
         dir_okay=False,
     ),
 ]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        help="Seconds one request may take in all (connect, headers, the whole body); a "
+        "page still arriving after that fails as timed out and is retried next run.",
+        min=0.1,
+    ),
+]
 QuietOption = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="Print only problems (for cron: silent when all is well)."),
@@ -757,6 +777,8 @@ def run_lock_for(archive: Archive) -> Iterator[None]:
             yield
     except ArchiveLocked as exc:
         fail(str(exc), EXIT_LOCKED)
+    except ArchiveError as exc:  # cannot even take the lock: no lock file, no server
+        fail(str(exc), EXIT_ARCHIVE)
 
 
 def write_report_json(path: Path, report: RunReport, archive_url: str) -> None:
@@ -765,6 +787,40 @@ def write_report_json(path: Path, report: RunReport, archive_url: str) -> None:
         path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
     except OSError as exc:
         fail(f"--report-json: cannot write {path}: {exc.strerror}")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # the run stops the way Ctrl-C stops it, and is recorded
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGTERM (systemd stop, kill) ends a run like SIGINT: recorded, not just killed; an
+    interrupt outside the run (migration, linking) is one line and exit 130."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    except KeyboardInterrupt:
+        fail("interrupted", EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def end_aborted_run(
+    aborted: RunAborted,
+    *,
+    quiet: bool,
+    progress: ConsoleProgress,
+    report_json: Path | None,
+    archive_url: str,
+) -> NoReturn:
+    """Report a run that could not finish (its first error line says why), write its JSON
+    report when the disk still allows it, and exit 130 (interrupted) or 3 (archive)."""
+    print_report(aborted.report, quiet=quiet, progress=progress)
+    if report_json is not None:
+        with suppress(typer.Exit):  # the message is printed; the exit code below wins
+            write_report_json(report_json, aborted.report, archive_url)
+    raise typer.Exit(EXIT_INTERRUPTED if aborted.interrupted else EXIT_ARCHIVE)
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -791,6 +847,7 @@ def harvest(
     delay: Annotated[
         float, typer.Option(help="Seconds between two requests to the same host.")
     ] = 1.0,
+    timeout: TimeoutOption = DEFAULT_TOTAL_TIMEOUT,
     failure_threshold: Annotated[
         float,
         typer.Option(
@@ -827,24 +884,33 @@ def harvest(
     if delay < 0:
         fail("--delay must not be negative")
     with (
+        interruptible(),
         log_file_for(log_file) as log,
-        archive_for(db) as archive,
-        run_lock_for(archive),
-        PoliteClient(Politeness(min_interval=delay)) as client,
+        archive_for(db, locked=True) as archive,
+        PoliteClient(Politeness(min_interval=delay, total_timeout=timeout)) as client,
         ConsoleProgress(quiet=quiet, log=log) as progress,
     ):
         progress.write_log(f"harvest of {len(configs)} sources into {archive.url} starts")
-        report = guarded(
-            lambda: run_harvest(
-                archive,
-                configs,
-                client,
-                progress=progress,
-                max_pages=max_pages,
-                full=full,
-                failure_threshold=failure_threshold,
+        try:
+            report = guarded(
+                lambda: run_harvest(
+                    archive,
+                    configs,
+                    client,
+                    progress=progress,
+                    max_pages=max_pages,
+                    full=full,
+                    failure_threshold=failure_threshold,
+                )
             )
-        )
+        except RunAborted as aborted:
+            end_aborted_run(
+                aborted,
+                quiet=quiet,
+                progress=progress,
+                report_json=report_json,
+                archive_url=archive.url,
+            )
         print_report(report, quiet=quiet, progress=progress)
         linked = refresh_linking_after_run(archive, quiet=quiet)
         if report_json is not None:
@@ -862,12 +928,17 @@ def reparse(
     from harvester.run import reparse as run_reparse
 
     with (
+        interruptible(),
         log_file_for(log_file) as log,
-        archive_for(db) as archive,
-        run_lock_for(archive),
+        archive_for(db, locked=True) as archive,
         ConsoleProgress(quiet=quiet, log=log) as progress,
     ):
-        report = guarded(lambda: run_reparse(archive, progress=progress))
+        try:
+            report = guarded(lambda: run_reparse(archive, progress=progress))
+        except RunAborted as aborted:
+            end_aborted_run(
+                aborted, quiet=quiet, progress=progress, report_json=None, archive_url=archive.url
+            )
         print_report(report, quiet=quiet, progress=progress)
         linked = refresh_linking_after_run(archive, quiet=quiet)
     raise typer.Exit(report.exit_status or (EXIT_OK if linked else EXIT_PARTIAL))
@@ -1214,8 +1285,18 @@ def add(
     region: Annotated[
         str | None, typer.Option(help="Its maakunta, e.g. Pohjois-Savo (overrides the text).")
     ] = None,
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="Also fetch a URL whose host is loopback, private, link-local or "
+            "unique-local (refused by default: internal services, cloud metadata).",
+        ),
+    ] = False,
 ) -> None:
-    """Add a programme page, slide deck or other document by hand (searchable like items)."""
+    """Add a programme page, slide deck or other document by hand (searchable like items).
+
+    A FILE must be a regular file; it is read from its resolved path."""
     from harvester.add import AddError, add_document, is_url
     from harvester.http import PoliteClient
 
@@ -1228,6 +1309,7 @@ def add(
                     client=client if is_url(target) else None,
                     municipality=municipality,
                     region=region,
+                    allow_private=allow_private,
                 )
             )
         except AddError as exc:
@@ -1236,6 +1318,7 @@ def add(
         err.print(f"pykala: warning: {warning}", markup=False)
     place = ", ".join(p for p in (added.municipality_code, added.region) if p) or "no region"
     out.print(f"{added.outcome}: {added.document_id} — {added.title} ({place})", markup=False)
+    out.print(f"stored {added.size} bytes read from {added.origin}", markup=False)
 
 
 @app.command()
@@ -1265,7 +1348,11 @@ def demo(
     from harvester.demo import run_demo
 
     with ConsoleProgress(quiet=False) as progress:
-        result = guarded(lambda: run_demo(db, query, progress))
+        try:
+            result = guarded(lambda: run_demo(db, query, progress))
+        except RunAborted as exc:
+            code = EXIT_INTERRUPTED if exc.interrupted else EXIT_ARCHIVE
+            fail(f"run {exc.report.ended}: {exc}", code)
     err.print(f"Served the fixture site at {result.site_url} and harvested it:")
     print_report(result.report, quiet=False)
     out.print(f"\n[bold]pykala search {result.query}[/bold]")

@@ -1,22 +1,32 @@
 """``pykala add URL|FILE``: put one document that is not minutes into the archive by hand.
 
-A URL is fetched with the polite client (robots.txt, User-Agent, retries); a file is
-read. The bytes are stored raw first, in their own transaction, so a document the
-parsers cannot read is still kept for a later ``reparse``-style retry. A PDF (by its
-bytes or content type) goes to the PDF parser, anything else to the web-page parser;
-both give a DocumentRecord. The document's key is its URL, or "sha256:<hex>" for a file.
-``municipality`` (a code) and ``region`` (a maakunta name) override what the parser found;
-a municipality also supplies its region when neither the flag nor the document gives one.
+A URL is fetched with the polite client (robots.txt, User-Agent, retries) when its host
+resolves to public addresses only (``allow_private`` lifts that: loopback, private,
+link-local with the cloud metadata service, unique-local); a file is read when it is a
+regular file (not a directory, device or FIFO), found by its resolved path. The bytes are
+stored raw first, in their own transaction, so a document the parsers cannot read is
+still kept for a later ``reparse``-style retry. A PDF (by its bytes or content type) goes
+to the PDF parser, anything else to the web-page parser; both give a DocumentRecord.
+The document's key is its URL, or "sha256:<hex>" for a file. ``municipality`` (a code)
+and ``region`` (a maakunta name) override what the parser found; a municipality also
+supplies its region when neither the flag nor the document gives one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import os
+import socket
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from harvester.http import FetchError, PoliteClient
+from harvester.run import too_large_to_parse
 from harvester.sources import load_municipalities
 from parsers import PARSERS
 from parsers.records import DocumentRecord, ParseError, ParseResult
@@ -37,10 +47,96 @@ class Added:
     municipality_code: str | None
     region: str | None
     warnings: tuple[str, ...]
+    origin: str = ""  # the URL fetched or the resolved path of the file read
+    size: int = 0  # bytes stored raw
 
 
 def is_url(target: str) -> bool:
     return target.startswith(("http://", "https://"))
+
+
+Resolver = Callable[[str], list[str]]
+
+
+def resolve_host(host: str) -> list[str]:
+    """Every address ``host`` resolves to (IPv4 and IPv6)."""
+    infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def _not_public(address: str) -> str | None:
+    """What kind of non-public address ``address`` is, or None for a public one."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local (cloud metadata lives at 169.254.169.254)"
+    if isinstance(ip, ipaddress.IPv6Address) and ip in ipaddress.IPv6Network("fc00::/7"):
+        return "unique-local"
+    if ip.is_unspecified:
+        return "unspecified (this host)"
+    if ip.is_private:
+        return "private"
+    if ip.is_multicast or ip.is_reserved or not ip.is_global:
+        return "not public"
+    return None
+
+
+def check_public(url: str, resolve: Resolver = resolve_host) -> None:
+    """AddError unless every address of the URL's host is public (no internal services)."""
+    host = urlsplit(url).hostname
+    if not host:
+        raise AddError(f"cannot fetch {url}: no host name")
+    try:
+        addresses = resolve(host)
+    except (OSError, UnicodeError) as exc:
+        raise AddError(f"cannot fetch {url}: cannot resolve {host} ({exc})") from None
+    for address in addresses:
+        kind = _not_public(address)
+        if kind is not None:
+            raise AddError(
+                f"refusing {url}: {host} is {address}, a {kind} address "
+                "(add --allow-private to fetch it anyway)"
+            )
+
+
+def read_regular_file(target: str) -> tuple[bytes, Path]:
+    """The bytes of the regular file ``target`` names, and its resolved path.
+
+    A directory, device, FIFO or socket is refused before it is opened (reading one could
+    block or never end); the check is repeated on the open file in case it was swapped.
+    """
+    try:
+        path = Path(target).expanduser().resolve(strict=True)
+        mode = path.stat().st_mode
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+        raise AddError(f"cannot read {target}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise AddError(f"cannot read {target}: {_file_kind(mode)} {path}, not a regular file")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        with os.fdopen(fd, "rb") as handle:
+            opened = os.fstat(handle.fileno()).st_mode
+            if not stat.S_ISREG(opened):
+                raise AddError(f"cannot read {target}: {path} is not a regular file")
+            return handle.read(), path
+    except OSError as exc:
+        raise AddError(f"cannot read {target}: {exc.strerror or exc}") from None
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return f"{name}:"
+    return "not a file:"
 
 
 def _is_pdf(body: bytes, content_type: str | None, name: str) -> bool:
@@ -49,6 +145,9 @@ def _is_pdf(body: bytes, content_type: str | None, name: str) -> bool:
 
 
 def _parse(body: bytes, url: str, content_type: str | None) -> ParseResult:
+    too_large = too_large_to_parse(body, content_type)
+    if too_large is not None:
+        raise AddError(f"cannot read {url}: {too_large}")
     # The guarded parsers: whatever the bytes, a ParseError (one line), never a traceback.
     parse = PARSERS["pdf"] if _is_pdf(body, content_type, url) else PARSERS["webpage"]
     try:
@@ -73,8 +172,14 @@ def add_document(
     client: PoliteClient | None = None,
     municipality: str | None = None,
     region: str | None = None,
+    allow_private: bool = False,
+    resolve: Resolver = resolve_host,
 ) -> Added:
-    """Fetch or read ``target``, store it raw, parse it and upsert the document."""
+    """Fetch or read ``target``, store it raw, parse it and upsert the document.
+
+    A URL whose host is not public is refused unless ``allow_private``; a path must name
+    a regular file.
+    """
     munis = load_municipalities()
     if municipality is not None and municipality not in munis:
         raise AddError(f"unknown municipality code {municipality!r}")
@@ -83,18 +188,18 @@ def add_document(
         if client is None:
             raise AddError("a URL needs an HTTP client")
         url = normalise_url(target)
+        if not allow_private:
+            check_public(url, resolve)
         try:
             fetched = client.get(url)
         except FetchError as exc:
             raise AddError(f"cannot fetch {url}: {exc.reason}") from None
         body, content_type, parse_url = fetched.body, fetched.content_type, url
+        origin = url
     else:
-        path = Path(target)
-        try:
-            body = path.read_bytes()
-        except OSError as exc:
-            raise AddError(f"cannot read {target}: {exc.strerror or exc}") from None
-        url, content_type, parse_url = None, None, path.resolve().as_uri()
+        body, path = read_regular_file(target)
+        url, content_type, parse_url = None, None, path.as_uri()
+        origin = str(path)
     seen_at = datetime.now(UTC)
     with archive.session() as session:  # raw first: kept even if parsing fails below
         raw_id = save_raw(session, body)
@@ -118,4 +223,6 @@ def add_document(
         municipality_code=record.municipality_code,
         region=record.region,
         warnings=result.warnings,
+        origin=origin,
+        size=len(body),
     )

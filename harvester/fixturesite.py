@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import re
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -88,6 +89,7 @@ class Fault:
     redirect: str | None = None  # answer 302 with this Location (another host, a loop)
     reset: bool = False  # reset the connection (TCP RST) without any answer
     drip: float = 0.0  # send the body in 8 chunks this many seconds apart (a slow server)
+    trickle: float = 0.0  # send the body one byte at a time, this many seconds apart
     times: int | None = None  # apply to the first N matching requests only
     hits: int = 0  # how many requests it has been applied to
 
@@ -369,7 +371,25 @@ class _Handler(BaseHTTPRequestHandler):
             return
         truncate = fault.truncate if fault is not None else None
         drip = fault.drip if fault is not None else 0.0
+        if fault is not None and fault.trickle:
+            self._trickle(body, ctype, fault.trickle)
+            return
         self._send(200, body, ctype, {"ETag": etag}, truncate=truncate, drip=drip)
+
+    def _trickle(self, body: bytes, content_type: str, every: float) -> None:
+        """A byte at a time, ``every`` seconds apart, until the client hangs up."""
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.close_connection = True
+        try:
+            for n in range(len(body)):
+                self.wfile.write(body[n : n + 1])
+                self.wfile.flush()
+                time.sleep(every)
+        except OSError:  # the client gave up: that is the point
+            return
 
     def _send(
         self,
@@ -428,12 +448,17 @@ def serve_fixture_site(
 
 
 @contextmanager
-def serve(site: ServedSite, host: str = "127.0.0.1") -> Iterator[ServedSite]:
-    """Serve ``site`` on a free port of ``host`` for the ``with`` block (sets base_url)."""
+def serve(
+    site: ServedSite, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None
+) -> Iterator[ServedSite]:
+    """Serve ``site`` on a free port of ``host`` for the ``with`` block (sets base_url);
+    over HTTPS with ``tls`` (a server context holding a certificate for ``host``)."""
     server = _Server((host, 0), _Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     server.site = site
     address, port = server.server_address[:2]
-    site.base_url = f"http://{address!s}:{port}"
+    site.base_url = f"{'https' if tls else 'http'}://{address!s}:{port}"
     thread = threading.Thread(
         target=server.serve_forever, args=(0.05,), name="fixture-site", daemon=True
     )

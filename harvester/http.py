@@ -3,8 +3,10 @@
 One request at a time per host with a minimum interval, a User-Agent that says who we are,
 robots.txt obeyed, retries with exponential backoff and jitter on transient failures
 (connection errors, timeouts, 429, 5xx) honouring Retry-After, conditional GET, a response
-size cap and redirects followed on the same host only. Every failure becomes a FetchError
-with a one-line reason a person can read in a report.
+size cap, a total deadline per request (connect, headers and every body byte: a server
+dripping a byte at a time cannot hold a worker) and redirects followed on the same host
+only, never from https to http. Every failure becomes a FetchError with a one-line reason
+a person can read in a report.
 
 The transport is injectable (``httpx.MockTransport`` in unit tests) and so are the clock,
 ``sleep`` and the jitter source, so tests measure politeness without waiting for it.
@@ -12,9 +14,12 @@ The transport is injectable (``httpx.MockTransport`` in unit tests) and so are t
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import importlib.metadata
 import random
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -36,6 +41,7 @@ USER_AGENT = f"pykala/{VERSION} (+https://github.com/pykala/pykala)"
 ROBOTS_AGENT = "pykala"  # the token robots.txt rules are matched against
 
 _REDIRECTS = {301, 302, 303, 307, 308}
+DEFAULT_TOTAL_TIMEOUT = 30.0  # seconds for one request, all of it (README: --timeout)
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,11 @@ class Politeness:
     retry_after_cap: float = 300.0  # a longer Retry-After is cut to this
     max_bytes: int = 20 * 1024 * 1024
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
+    read_timeout: float = 30.0  # one socket read
+    # One attempt as a whole: connect, headers and the whole body. Not retried in the same
+    # run (the page stays queued): a slow server would otherwise hold its worker `tries`
+    # times as long.
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT
     max_redirects: int = 5
     obey_robots: bool = True
     crawl_delay_cap: float = 30.0  # robots.txt Crawl-delay is honoured up to this
@@ -96,7 +106,8 @@ class FetchError(Exception):
     """A URL that could not be fetched; ``reason`` is one line, ``kind`` a category.
 
     kind: "connect" (DNS, refused, unreachable), "timeout", "http" (an error status),
-    "too_large", "robots", "redirect", "protocol" (broken or truncated response).
+    "too_large", "robots", "redirect", "protocol" (broken or truncated response), "archive"
+    (fetched, but the database refused to store it).
     """
 
     def __init__(
@@ -152,6 +163,7 @@ class PoliteClient:
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
         user_agent: str = USER_AGENT,
+        verify: ssl.SSLContext | bool = True,  # tests: trust a loopback HTTPS server
     ) -> None:
         self.politeness = p = politeness or Politeness()
         self._clock = clock
@@ -164,6 +176,7 @@ class PoliteClient:
             headers={"User-Agent": user_agent},
             timeout=httpx.Timeout(p.read_timeout, connect=p.connect_timeout),
             follow_redirects=False,  # we follow them ourselves, same host only
+            verify=verify,
         )
 
     def __enter__(self) -> PoliteClient:
@@ -196,6 +209,8 @@ class PoliteClient:
                 if not same_host(target, url):
                     host = urlsplit(target).netloc
                     raise FetchError(url, f"redirected to another host ({host})", "redirect")
+                if _downgrades(current, target):
+                    raise FetchError(url, "redirect from https to http refused", "redirect")
                 current = target
                 continue
             if status == 304 and validators is not None:
@@ -327,43 +342,142 @@ class PoliteClient:
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
+        total = self.politeness.total_timeout
+        deadline = _Deadline(total)
         try:
-            with self._http.stream(
-                "POST" if form is not None else "GET",
-                url,
-                headers=headers,
-                data=dict(form) if form is not None else None,
-            ) as response:
+            with (
+                deadline,
+                self._http.stream(
+                    "POST" if form is not None else "GET",
+                    url,
+                    headers=headers,
+                    data=dict(form) if form is not None else None,
+                    timeout=self._timeout_within(total),
+                    extensions={"trace": deadline.trace},
+                ) as response,
+            ):
+                deadline.watch(response)
                 status = response.status_code
                 resp_headers = {k.lower(): v for k, v in response.headers.items()}
                 if status == 429 or status >= 500:
                     wait = parse_retry_after(resp_headers.get("retry-after"), datetime.now(UTC))
                     raise _Retryable(f"HTTP {status}", "http", wait, status)
-                body = self._read_capped(url, response) if 200 <= status < 300 else b""
+                body = self._read_capped(url, response, deadline) if 200 <= status < 300 else b""
                 return str(response.url), status, resp_headers, body
-        except httpx.TimeoutException:
-            raise _Retryable("timed out", "timeout") from None
-        except httpx.ConnectError as exc:
-            raise _Retryable(describe_connect_error(exc), "connect") from None
-        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-            raise _Retryable(describe_protocol_error(exc), "protocol") from None
-        except httpx.HTTPError as exc:  # anything else httpx can throw: one line, no traceback
-            raise FetchError(url, f"{type(exc).__name__}: {exc}", "protocol") from None
+        except httpx.HTTPError as exc:
+            if deadline.passed():  # the watchdog cut the connection, or a read ran out of time
+                raise deadline.error(url) from None
+            raise _retryable_or_fetch_error(url, exc) from None
 
-    def _read_capped(self, url: str, response: httpx.Response) -> bytes:
+    def _timeout_within(self, total: float) -> httpx.Timeout:
+        """httpx's per-phase timeouts, none longer than the whole request may take."""
+        p = self.politeness
+        return httpx.Timeout(
+            min(p.read_timeout, total),
+            connect=min(p.connect_timeout, total),
+            pool=total,
+        )
+
+    def _read_capped(
+        self, url: str, response: httpx.Response, deadline: _Deadline | None = None
+    ) -> bytes:
         cap = self.politeness.max_bytes
         too_large = FetchError(url, f"response larger than {format_size(cap)}", "too_large")
         declared = response.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > cap:
             raise too_large
-        chunks: list[bytes] = []
-        size = 0
+        # One growing buffer, not a list of chunks: each chunk is freed at once, so a
+        # 20 MB body read in thousands of small reads does not fragment the heap.
+        buffer = bytearray()
         for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > cap:
+            if len(buffer) + len(chunk) > cap:
                 raise too_large  # stop reading: leaving the block closes the connection
-            chunks.append(chunk)
-        return b"".join(chunks)
+            if deadline is not None and deadline.passed():
+                raise deadline.error(url)
+            buffer += chunk
+        return bytes(buffer)
+
+
+def _retryable_or_fetch_error(url: str, exc: httpx.HTTPError) -> Exception:
+    """An httpx failure as a retryable attempt or, for the unexpected, a FetchError."""
+    if isinstance(exc, httpx.TimeoutException):
+        return _Retryable("timed out", "timeout")
+    if isinstance(exc, httpx.ConnectError):
+        return _Retryable(describe_connect_error(exc), "connect")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return _Retryable(describe_protocol_error(exc), "protocol")
+    # Anything else httpx can throw: one line, no traceback.
+    return FetchError(url, f"{type(exc).__name__}: {exc}", "protocol")
+
+
+def _downgrades(current: str, target: str) -> bool:
+    """True for a redirect from https to plain http (the same host included)."""
+    return urlsplit(current).scheme == "https" and urlsplit(target).scheme != "https"
+
+
+class _Deadline:
+    """The total time one request may take, enforced by a watchdog.
+
+    httpx's timeouts limit each socket read, not the response: a server sending one byte
+    every few seconds never trips them. The watchdog shuts the request's socket down when
+    the time is up, which wakes a blocked read at once; ``passed()`` between chunks catches
+    a steady drip without waiting for the watchdog. The socket comes from httpcore's trace
+    (a new connection) or the response (a reused one, whose wait for the headers httpx's
+    read timeout, capped at the total, already bounds).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._ends = time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def trace(self, event: str, info: dict[str, object]) -> None:
+        if event.endswith("connect_tcp.complete"):
+            self._arm(info.get("return_value"))
+
+    def watch(self, response: httpx.Response) -> None:
+        self._arm(response.extensions.get("network_stream"))
+
+    def passed(self) -> bool:
+        if time.monotonic() >= self._ends:
+            self.expired = True
+        return self.expired
+
+    def error(self, url: str) -> FetchError:
+        return FetchError(url, f"timed out (no complete answer in {self.seconds:g} s)", "timeout")
+
+    def _arm(self, stream: object) -> None:
+        get_extra_info = getattr(stream, "get_extra_info", None)
+        found = get_extra_info("socket") if get_extra_info is not None else None
+        if not isinstance(found, socket.socket):
+            return
+        with self._lock:
+            self._socket = found
+            if self.expired:
+                _shut_down(found)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            if self._socket is not None:
+                _shut_down(self._socket)
+
+
+def _shut_down(sock: socket.socket) -> None:
+    """Wake any read blocked on ``sock`` (close() alone would not); the pool drops it."""
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

@@ -3,12 +3,14 @@
 Per page, the raw response and what was parsed from it are committed in one transaction,
 so a run killed at any moment leaves nothing half-saved and the next run finishes the work.
 Nothing here raises for a bad page or an unreachable source: every problem becomes one line
-in the RunReport and the run goes on. Only a broken archive (the database itself) stops it.
+in the RunReport and the run goes on; a page whose rows the database refuses fails like a
+fetch and stays queued. Only a broken archive (the database itself) stops it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import threading
 import time
@@ -21,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 from sqlalchemy.orm import Session
 
 from harvester.crawl import RETRY_RANK, Frontier, Task
@@ -60,6 +62,24 @@ GIVE_UP_AFTER = 3  # connection failures in a row before a source is abandoned
 MAX_ATTEMPTS = 5  # runs in a row a page may fail before it leaves the queue
 DEFAULT_FAILURE_THRESHOLD = 0.2  # a source with a larger share of failed pages is flagged
 DEFAULT_WORKERS = 32  # hosts harvested at the same time (threads mostly wait on the network)
+# A text page (HTML, XML, JSON) larger than this is stored raw but not parsed: parse trees
+# take 30-40 times the bytes (a 19 MB page took 775 MB), and no real page of minutes comes
+# near it. PDFs are bounded by the fetch cap (Politeness.max_bytes) only.
+MAX_PARSE_BYTES = 5 * 1024 * 1024
+
+
+class RunAborted(Exception):
+    """A run that could not finish (interrupted, or the archive failed); ``report`` holds
+    what it did, and its run row says so when the archive could still be written."""
+
+    def __init__(self, report: RunReport, cause: BaseException) -> None:
+        super().__init__(report.end_reason)
+        self.report = report
+        self.cause = cause
+
+    @property
+    def interrupted(self) -> bool:
+        return self.report.ended == "interrupted"
 
 
 class Progress:
@@ -87,6 +107,7 @@ class SourceReport:
     failed: int = 0  # pages that could not be fetched or parsed
     pages: int = 0  # pages fetched (or read from the archive, for a reparse)
     skipped: int = 0  # pages robots.txt disallows
+    robots_reason: str | None = None  # why robots.txt refused the first page it refused
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unreachable: str | None = None  # the one line for a source that could not be reached
@@ -111,6 +132,12 @@ class SourceReport:
         return self.unreachable is None and self.items == 0 and self.links == 0
 
     @property
+    def blocked_by_robots(self) -> bool:
+        """Nothing fetched because robots.txt refused every page tried (the site asks us
+        to stay away, or its robots.txt fails): a different fix from a broken source."""
+        return self.yielded_nothing and self.pages == 0 and self.skipped > 0
+
+    @property
     def failure_rate(self) -> float:
         tried = self.pages + self.failed
         return self.failed / tried if tried else 0.0
@@ -128,6 +155,8 @@ class SourceReport:
         flags: list[str] = []
         if self.unreachable is not None:
             flags.append("unreachable")
+        elif self.blocked_by_robots:
+            flags.append("blocked by robots.txt")
         elif self.yielded_nothing:
             flags.append("no items")
         if self.failing:
@@ -183,6 +212,15 @@ class RunReport:
     finished: datetime | None = None
     sources: list[SourceReport] = field(default_factory=list)
     run_id: int | None = None  # the harvest_run row
+    # How a run that did not finish ended: "interrupted" (SIGINT/SIGTERM) or "aborted"
+    # (the archive failed: disk full, database gone; or an unexpected error), and why.
+    ended: str | None = None
+    end_reason: str | None = None
+
+    @property
+    def status(self) -> str:
+        """The run row's end state: ok, failed (some sources), interrupted or aborted."""
+        return self.ended or ("ok" if self.exit_status == 0 else "failed")
 
     @property
     def failed_sources(self) -> list[SourceReport]:
@@ -212,14 +250,21 @@ class RunReport:
         return {k: sum(getattr(s, k) for s in self.sources) for k in keys}
 
     def error_lines(self, per_source: int | None = None) -> list[str]:
-        """Every problem as "<source>: <message>", unreachable sources first.
+        """Every problem as "<source>: <message>", unreachable sources first (and first of
+        all, why the run did not finish).
 
         ``per_source`` keeps the first N page errors of each source and says how many more
         there were (a sample site or a broken server can give hundreds of 404s).
         """
-        lines = [f"{s.name}: {s.unreachable}" for s in self.sources if s.unreachable]
+        lines = [f"run {self.ended}: {self.end_reason}"] if self.ended else []
+        lines += [f"{s.name}: {s.unreachable}" for s in self.sources if s.unreachable]
         for s in self.sources:
-            if s.yielded_nothing:
+            if s.blocked_by_robots:
+                lines.append(
+                    f"{s.name}: no items: robots.txt refused every page tried "
+                    f"({s.skipped} skipped; {s.robots_reason})"
+                )
+            elif s.yielded_nothing:
                 lines.append(f"{s.name}: no items found ({s.pages} pages fetched)")
             if s.failing:
                 lines.append(
@@ -236,6 +281,8 @@ class RunReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "status": self.status,
+            "end_reason": self.end_reason,
             "started": self.started.isoformat(),
             "finished": self.finished.isoformat() if self.finished else None,
             "duration_s": round(self.duration, 3),
@@ -306,6 +353,7 @@ def harvest(
     Raises ArchiveError only when the archive itself fails (database gone, disk full).
     """
     progress = progress or Progress()
+    return_large_buffers_to_the_system()
     enabled = [s for s in sources if s.enabled]
     report = RunReport(kind="harvest", started=datetime.now(UTC))
     with _storage_errors(), archive.session() as session:
@@ -341,15 +389,41 @@ def harvest(
         max_workers=max(1, min(workers, len(by_host))), thread_name_prefix="harvest"
     )
     try:
-        for future in [pool.submit(work, group) for group in by_host.values()]:
-            future.result()  # re-raises a worker's ArchiveError
-    except BaseException:
-        run.stop.set()  # the other workers stop after their current page
-        raise
-    finally:
-        pool.shutdown(wait=True)
-    _finish(archive, report)
+        try:
+            for future in [pool.submit(work, group) for group in by_host.values()]:
+                future.result()  # re-raises a worker's ArchiveError
+        except BaseException:
+            run.stop.set()  # the other workers stop after their current page
+            raise
+        finally:
+            pool.shutdown(wait=True)
+        _finish(archive, report)
+    except (KeyboardInterrupt, Exception) as exc:  # SIGINT/SIGTERM, disk full, a bug
+        raise _aborted(archive, report, exc) from exc
     return report
+
+
+def _aborted(archive: Archive, report: RunReport, exc: BaseException) -> RunAborted:
+    """Record how a run ended that could not finish, as far as the archive still lets us."""
+    if isinstance(exc, KeyboardInterrupt):
+        report.ended, report.end_reason = "interrupted", "stopped by a signal (SIGINT/SIGTERM)"
+    else:
+        report.ended, report.end_reason = "aborted", _abort_reason(exc)
+    with contextlib.suppress(Exception):  # a full disk may refuse this too: the report stays
+        _finish(archive, report)
+    report.finished = report.finished or datetime.now(UTC)
+    return RunAborted(report, exc)
+
+
+def _abort_reason(exc: BaseException) -> str:
+    if isinstance(exc, ArchiveError):
+        return str(exc)
+    if isinstance(exc, SQLAlchemyError):
+        return f"archive error: {_first_line(exc)}"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return f"{type(exc).__name__}: {_first_line(exc)}"
 
 
 def _harvest_source(run: _Run, source: SourceConfig, report: SourceReport) -> None:
@@ -438,6 +512,7 @@ def _fetch_failed(
         if exc.kind == "robots":  # the site asked us not to: skipped, not failed
             page_done(session, source.name, task.url)
             report.skipped += 1
+            report.robots_reason = report.robots_reason or exc.reason
             report.warnings.append(f"skipped ({exc.reason}): {task.url}")
             return
         report.failed += 1
@@ -492,12 +567,49 @@ def _store(
         body=fetched.body,
         page_kind=task.kind,
     )
-    with run.gate, _storage_errors(), run.archive.session() as session:
-        result = _store_page(session, source, task, fetched, page, parse, report, run)
-        if result is not None:
-            new = frontier.take_links(result.links, task.kind)
-            queue_pages(session, source.name, [(t.url, t.kind) for t in new], fetched.fetched_at)
-        page_done(session, source.name, task.url)
+    counted = _counts(report)
+    try:
+        with run.gate, _storage_errors(), run.archive.session() as session:
+            result = _store_page(session, source, task, fetched, page, parse, report, run)
+            if result is not None:
+                new = frontier.take_links(result.links, task.kind)
+                queue_pages(
+                    session, source.name, [(t.url, t.kind) for t in new], fetched.fetched_at
+                )
+            page_done(session, source.name, task.url)
+    except ArchiveError as exc:
+        if not _row_refused(exc.__cause__):
+            raise  # the archive itself failed (disk full, connection lost): the run stops
+        # Rolled back whole (what it counted too); it fails like a fetch and stays queued.
+        _restore_counts(report, counted)
+        report.pages -= 1
+        why = _first_line(exc.__cause__ or exc)
+        refused = FetchError(task.url, f"archive refused the page ({why})", "archive")
+        _fetch_failed(run, source, task, refused, report)
+
+
+_COUNTED = ("inserted", "updated", "unchanged", "failed", "links")
+
+
+def _counts(report: SourceReport) -> tuple[int, ...]:
+    return tuple(getattr(report, name) for name in _COUNTED)
+
+
+def _restore_counts(report: SourceReport, counts: tuple[int, ...]) -> None:
+    for name, value in zip(_COUNTED, counts, strict=True):
+        setattr(report, name, value)
+
+
+def _row_refused(cause: BaseException | None) -> bool:
+    """True when the database refused this page's rows, not when it failed as a whole.
+
+    DataError (a value it cannot store), IntegrityError (a constraint), or an error while
+    binding a value (StatementError that is not from the driver). OperationalError (disk
+    full, locked, connection lost) and the rest mean the archive is in trouble.
+    """
+    if isinstance(cause, DataError | IntegrityError):
+        return True
+    return isinstance(cause, StatementError) and not isinstance(cause, DBAPIError)
 
 
 def _store_page(
@@ -597,6 +709,12 @@ def _parse_and_save(
     report: SourceReport,
     progress: Progress,
 ) -> ParseResult | None:
+    too_large = too_large_to_parse(body, content_type)
+    if too_large is not None:
+        save_parse_error(session, page_id, too_large)
+        report.failed += 1
+        report.error(f"cannot parse {url}: {too_large}", progress)
+        return None
     try:
         result = parse(body, url, content_type)
     except ParseError as exc:
@@ -620,6 +738,33 @@ def _parse_and_save(
     return result
 
 
+def return_large_buffers_to_the_system() -> None:
+    """Make glibc give every buffer of 1 MB or more its own mapping, unmapped when freed.
+
+    By default glibc raises that threshold to the largest block freed so far (up to
+    32 MB), after which 20 MB page bodies come from the heap, where freed space is kept
+    and fragments: peak memory then depended on how a server's bytes happened to arrive.
+    A fixed threshold keeps it at what the pages need. No-op off glibc.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 1024 * 1024)
+
+
+_M_MMAP_THRESHOLD = -3  # glibc malloc.h
+
+
+def too_large_to_parse(body: bytes, content_type: str | None) -> str | None:
+    """Why a text page is too large to parse (checked before parsing), or None."""
+    if len(body) <= MAX_PARSE_BYTES or _looks_like_pdf(body, content_type):
+        return None
+    size, limit = len(body) / 1024 / 1024, MAX_PARSE_BYTES / 1024 / 1024
+    return f"page too large to parse ({size:.1f} MB of text; the limit is {limit:g} MB)"
+
+
+def _looks_like_pdf(body: bytes, content_type: str | None) -> bool:
+    return b"%PDF-" in body[:1024] or "pdf" in (content_type or "").lower()
+
+
 # -- reparse -----------------------------------------------------------------------------
 
 
@@ -633,50 +778,59 @@ def reparse(
     """
     progress = progress or Progress()
     report = RunReport(kind="reparse", started=datetime.now(UTC))
-    with _storage_errors():
-        with archive.session() as session:
-            report.run_id = start_run(session, report.started)
-        by_source: dict[str, SourceReport] = {}
-        with archive.session() as session:
-            platforms = {
-                name: platform
-                for name, platform in session.execute(
-                    select(models.Source.name, models.Source.platform)
-                )
-            }
-            for n, page in enumerate(iter_pages(session, source_name), start=1):
-                source_report = by_source.get(page.source_name)
-                if source_report is None:
-                    source_report = by_source[page.source_name] = SourceReport(page.source_name)
-                    report.sources.append(source_report)
-                    progress.on_source(page.source_name, len(by_source), 0)
-                progress.on_page(page.source_name, page.url, n, 0)
-                source_report.pages += 1
-                parse = PARSERS[platforms.get(page.source_name, "dynasty")]
-                try:
-                    _parse_and_save(
-                        session,
-                        page.source_name,
-                        page.page_id,
-                        page.url,
-                        page.body,
-                        page.content_type,
-                        datetime.now(UTC),
-                        parse,
-                        source_report,
-                        progress,
-                    )
-                    session.commit()
-                except SQLAlchemyError as exc:
-                    session.rollback()
-                    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-                        raise
-                    source_report.failed += 1
-                    source_report.error(f"cannot save {page.url}: {_first_line(exc)}", progress)
-    for source_report in report.sources:
-        progress.on_source_done(source_report)
-    _finish(archive, report)
+    with _storage_errors(), archive.session() as session:
+        report.run_id = start_run(session, report.started)
+    try:
+        with _storage_errors():
+            _reparse_pages(archive, report, progress, source_name)
+        for source_report in report.sources:
+            progress.on_source_done(source_report)
+        _finish(archive, report)
+    except (KeyboardInterrupt, Exception) as exc:  # SIGINT/SIGTERM, disk full, a bug
+        raise _aborted(archive, report, exc) from exc
     return report
+
+
+def _reparse_pages(
+    archive: Archive, report: RunReport, progress: Progress, source_name: str | None
+) -> None:
+    by_source: dict[str, SourceReport] = {}
+    with archive.session() as session:
+        platforms = {
+            name: platform
+            for name, platform in session.execute(
+                select(models.Source.name, models.Source.platform)
+            )
+        }
+        for n, page in enumerate(iter_pages(session, source_name), start=1):
+            source_report = by_source.get(page.source_name)
+            if source_report is None:
+                source_report = by_source[page.source_name] = SourceReport(page.source_name)
+                report.sources.append(source_report)
+                progress.on_source(page.source_name, len(by_source), 0)
+            progress.on_page(page.source_name, page.url, n, 0)
+            source_report.pages += 1
+            parse = PARSERS[platforms.get(page.source_name, "dynasty")]
+            try:
+                _parse_and_save(
+                    session,
+                    page.source_name,
+                    page.page_id,
+                    page.url,
+                    page.body,
+                    page.content_type,
+                    datetime.now(UTC),
+                    parse,
+                    source_report,
+                    progress,
+                )
+                session.commit()
+            except SQLAlchemyError as exc:
+                session.rollback()
+                if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                    raise
+                source_report.failed += 1
+                source_report.error(f"cannot save {page.url}: {_first_line(exc)}", progress)
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -700,7 +854,7 @@ def _finish(archive: Archive, report: RunReport) -> None:
             session,
             report.run_id,
             finished=report.finished,
-            status="ok" if report.exit_status == 0 else "failed",
+            status=report.status,
             counts={s.name: s.as_dict() for s in report.sources},
             errors=report.error_lines(),
         )

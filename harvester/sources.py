@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from harvester.platforms import NO_MUNICIPALITY, PLATFORMS
 
@@ -35,6 +36,21 @@ MUNICIPALITIES_CSV = DATA_DIR / "municipalities.csv"
 _REQUIRED = ("name", "platform", "base_url", "municipality")
 _OPTIONAL = ("enabled", "start_urls")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # typed on the command line
+
+
+CREDENTIALS_REFUSED = (
+    "credentials (user:password@) are not allowed in a URL: pykala neither stores nor "
+    "sends them; give the URL without them"
+)
+
+
+def has_credentials(url: str) -> bool:
+    """True when ``url`` names a user or password before its host (``user:pw@host``)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # unparsable: the URL check that follows reports it
+        return "@" in url.partition("://")[2].partition("/")[0]
+    return "@" in parts.netloc
 
 
 class SourceConfigError(Exception):
@@ -161,6 +177,9 @@ def _parse_entry(
 
     if platform not in PLATFORMS:
         raise fail("platform", f"unknown platform {platform!r} (known: {', '.join(PLATFORMS)})")
+    # Before any message that quotes the URL: a password must never be printed or stored.
+    if has_credentials(base_url):
+        raise fail("base_url", CREDENTIALS_REFUSED)
     problem = PLATFORMS[platform].check_base_url(base_url)
     if problem is not None:
         raise fail("base_url", f"malformed URL {base_url!r}: {problem}")
@@ -175,6 +194,8 @@ def _parse_entry(
     if not isinstance(extra, list) or not all(isinstance(u, str) and u for u in extra):
         raise fail("start_urls", "must be a list of URL strings")
     for url in extra:
+        if has_credentials(url):
+            raise fail("start_urls", CREDENTIALS_REFUSED)
         if not url.startswith(("http://", "https://")):
             raise fail("start_urls", f"malformed URL {url!r}: must start with http:// or https://")
 

@@ -300,6 +300,15 @@ def _page(label: str, data: str) -> bytes:
     ).encode()
 
 
+def big_page(size: int) -> bytes:
+    """An item page of about ``size`` bytes: plain HTML, one very long decision text (a
+    ``Fault(body=...)`` for memory tests)."""
+    head = b"<html><head><title>Iso liite</title></head><body><h1>Iso liite</h1>"
+    unit = "<p>Kaupunginhallitus päättää hyväksyä perhekeskuksen toimintamallin.</p>\n".encode()
+    tail = b"</body></html>"
+    return head + unit * ((size - len(head) - len(tail)) // len(unit)) + tail
+
+
 @contextmanager
 def serve_synthetic_sites(count: int = 1, **options: object) -> Iterator[list[SyntheticSite]]:
     """``count`` sites, each on its own port (its own host for the harvester's limits),

@@ -1,4 +1,10 @@
-"""Opening an archive: URL resolution, engine setup, schema migration."""
+"""Opening an archive: URL resolution, engine setup, schema migration.
+
+A migration is all or nothing: the whole upgrade runs in one transaction, on SQLite too
+(see ``_sqlite_migration_engine``), so a run killed while creating the schema leaves the
+archive as it was. Concurrent migrations wait for each other (SQLite: BEGIN IMMEDIATE;
+PostgreSQL: a transaction-scoped advisory lock) instead of creating the same tables twice.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,14 @@ from typing import Any
 import platformdirs
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 ENV_VAR = "PYKALA_DB"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -66,7 +75,7 @@ def resolve_db_url(explicit: str | None) -> str:
 
 
 class Archive:
-    """An opened, migrated archive database."""
+    """An opened archive database (migrated, unless made by ``connect_archive``)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -76,6 +85,14 @@ class Archive:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        """Bring the schema up to date; ArchiveError with one line when that fails."""
+        try:
+            migrate(self.engine)
+        except (SQLAlchemyError, CommandError) as exc:
+            # CommandError: e.g. the database was migrated by a newer pykala.
+            raise ArchiveError(f"cannot open archive {self.url}: {_one_line(exc)}") from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -133,21 +150,69 @@ def _create_engine(url: URL) -> Engine:
 
 
 def migrate(engine: Engine, revision: str = "head", *, down: bool = False) -> None:
-    """Bring the schema to ``revision`` (the newest by default); ``down``: downgrade to it
-    (tests and benchmarks of a migration start from the revision before)."""
+    """Bring the schema to ``revision`` (the newest by default) in one transaction;
+    ``down``: downgrade to it (tests and benchmarks of a migration start from the revision
+    before). An archive already at the newest revision is only read."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
+    if not down and revision == "head" and _at_head(engine, config):
+        return  # the common case: no write lock taken, nobody waits
+    target = _sqlite_migration_engine(engine) if _is_sqlite_file(engine) else engine
+    try:
+        with target.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Another process migrating the same schema: wait for it, then find the
+                # schema done (DDL is transactional on PostgreSQL; this only serialises).
+                connection.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATE_KEY})"))
+            config.attributes["connection"] = connection
+            (command.downgrade if down else command.upgrade)(config, revision)
+    finally:
+        if target is not engine:
+            target.dispose()
 
 
-def open_archive(url: str | None = None) -> Archive:
-    """Open (creating or migrating as needed) the archive at ``url``.
+_PG_MIGRATE_KEY = "hashtext('pykala.migrate:' || current_database() || ':' || current_schema())"
 
-    Raises ArchiveError with a one-line message for a malformed URL, an unknown driver,
-    an unreachable server or a file that cannot be opened.
+
+def _at_head(engine: Engine, config: Config) -> bool:
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def _is_sqlite_file(engine: Engine) -> bool:
+    database = engine.url.database
+    return engine.dialect.name == "sqlite" and bool(database) and database != ":memory:"
+
+
+def _sqlite_migration_engine(engine: Engine) -> Engine:
+    """An engine on the same SQLite file whose transactions include DDL.
+
+    pysqlite's default (legacy) transaction handling opens a transaction only before
+    INSERT/UPDATE/DELETE, so every CREATE TABLE of a migration commits on its own and a
+    kill between two of them leaves half a schema. With the driver's own handling off
+    (``isolation_level = None``) and BEGIN emitted by us, SQLite's DDL is transactional
+    (the recipe in SQLAlchemy's pysqlite documentation). IMMEDIATE takes the write lock
+    at once, so a second process migrating waits, then sees the finished schema.
     """
+    migration = create_engine(engine.url, connect_args={"timeout": 30}, poolclass=NullPool)
+
+    @event.listens_for(migration, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, record)  # outside any transaction, as they must be
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(migration, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return migration
+
+
+def connect_archive(url: str | None = None) -> Archive:
+    """The archive at ``url`` with its engine set up but the schema not yet migrated: for
+    a caller that must take the run lock first (``Archive.migrate`` then). Raises
+    ArchiveError like open_archive."""
     resolved = resolve_db_url(url)
     shown = mask_url(resolved)
     try:
@@ -168,10 +233,19 @@ def open_archive(url: str | None = None) -> Archive:
     except (ArgumentError, ValueError, TypeError) as exc:
         # ValueError: a URL option of the wrong type (?timeout=abc, ?check_same_thread=maybe)
         raise ArchiveError(f"cannot open archive {shown}: {_one_line(exc)}") from exc
-    try:
-        migrate(engine)
-    except (SQLAlchemyError, CommandError) as exc:
-        # CommandError: e.g. the database was migrated by a newer pykala.
-        engine.dispose()
-        raise ArchiveError(f"cannot open archive {shown}: {_one_line(exc)}") from exc
     return Archive(engine)
+
+
+def open_archive(url: str | None = None) -> Archive:
+    """Open (creating or migrating as needed) the archive at ``url``.
+
+    Raises ArchiveError with a one-line message for a malformed URL, an unknown driver,
+    an unreachable server or a file that cannot be opened.
+    """
+    archive = connect_archive(url)
+    try:
+        archive.migrate()
+    except ArchiveError:
+        archive.close()
+        raise
+    return archive

@@ -1,5 +1,8 @@
 """One run at a time per archive: a file lock for SQLite, an advisory lock on PostgreSQL.
 
+A run takes the lock before it migrates the schema (``storage.db.connect_archive``, then
+``Archive.migrate``), so of two first runs on a new archive the second exits "locked".
+
 Both locks belong to the process (an open file, a database session), so the kernel or the
 server releases them when the process dies, even by ``kill -9``: a crashed run never
 leaves a stale lock behind.
@@ -17,8 +20,9 @@ from typing import IO
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
-from .db import Archive, ArchiveError
+from .db import Archive, ArchiveError, _one_line
 
 # Namespaced so other tools' advisory locks on the same database do not collide; the
 # schema is part of the key so archives in different schemas lock independently.
@@ -89,10 +93,13 @@ def _file_lock(archive: Archive) -> Iterator[None]:
 def _advisory_lock(archive: Archive) -> Iterator[None]:
     # A dedicated connection: the lock lives as long as this session, independent of the
     # pooled connections the run commits on.
-    connection: Connection = archive.engine.connect()
-    try:
+    try:  # the lock comes before the migration: this may be the first contact
+        connection: Connection = archive.engine.connect()
         got = connection.execute(text(f"SELECT pg_try_advisory_lock({_PG_KEY})")).scalar()
         connection.commit()
+    except SQLAlchemyError as exc:
+        raise ArchiveError(f"cannot open archive {archive.url}: {_one_line(exc)}") from exc
+    try:
         if not got:
             raise ArchiveLocked(f"another pykala run is using {archive.url} (advisory lock held)")
         try:

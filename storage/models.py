@@ -1,6 +1,7 @@
 """SQLAlchemy models: the archive's tables (DESIGN.md §3).
 
-Portable column types only, so SQLite and PostgreSQL get the same schema. Every table has
+Portable column types only, so SQLite and PostgreSQL get the same schema; text and JSON
+columns drop control characters on the way in (storage.clean). Every table has
 an integer surrogate key (cheap joins); natural keys are UNIQUE constraints and are what
 upserts look rows up by. Ids that come from publishers are TEXT (Dynasty meeting ids have
 no fixed width). Timestamps are stored in UTC; SQLite hands them back naive.
@@ -15,7 +16,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Date,
     DateTime,
@@ -24,10 +24,12 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Every text and JSON column cleans what it stores (NUL and other control characters).
+from .clean import CleanJSON, CleanText
 
 # Deterministic constraint names keep Alembic migrations reproducible on both dialects.
 NAMING_CONVENTION = {
@@ -51,11 +53,11 @@ class Municipality(Base):
 
     __tablename__ = "municipality"
 
-    code: Mapped[str] = mapped_column(Text, primary_key=True)  # "297" (Kuopio)
-    name_fi: Mapped[str] = mapped_column(Text)
-    name_sv: Mapped[str | None] = mapped_column(Text)
-    region: Mapped[str | None] = mapped_column(Text)  # maakunta
-    wellbeing_county: Mapped[str | None] = mapped_column(Text)  # hyvinvointialue
+    code: Mapped[str] = mapped_column(CleanText, primary_key=True)  # "297" (Kuopio)
+    name_fi: Mapped[str] = mapped_column(CleanText)
+    name_sv: Mapped[str | None] = mapped_column(CleanText)
+    region: Mapped[str | None] = mapped_column(CleanText)  # maakunta
+    wellbeing_county: Mapped[str | None] = mapped_column(CleanText)  # hyvinvointialue
 
 
 class Source(Base):
@@ -64,11 +66,11 @@ class Source(Base):
     __tablename__ = "source"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(Text, unique=True)
-    platform: Mapped[str] = mapped_column(Text)
-    base_url: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(CleanText, unique=True)
+    platform: Mapped[str] = mapped_column(CleanText)
+    base_url: Mapped[str] = mapped_column(CleanText)
     municipality_code: Mapped[str | None] = mapped_column(
-        Text, ForeignKey("municipality.code"), index=True
+        CleanText, ForeignKey("municipality.code"), index=True
     )
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -81,8 +83,8 @@ class Body(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(Text)
-    external_id: Mapped[str | None] = mapped_column(Text)  # Dynasty TELIN-<id>
+    name: Mapped[str] = mapped_column(CleanText)
+    external_id: Mapped[str | None] = mapped_column(CleanText)  # Dynasty TELIN-<id>
 
 
 class RawPage(Base):
@@ -91,7 +93,7 @@ class RawPage(Base):
     __tablename__ = "raw_page"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sha256: Mapped[str] = mapped_column(Text, unique=True)
+    sha256: Mapped[str] = mapped_column(CleanText, unique=True)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer)
 
@@ -104,16 +106,16 @@ class Page(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
-    url: Mapped[str] = mapped_column(Text)
-    final_url: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(CleanText)
+    final_url: Mapped[str | None] = mapped_column(CleanText)
     status: Mapped[int] = mapped_column(Integer)
-    content_type: Mapped[str | None] = mapped_column(Text)
-    etag: Mapped[str | None] = mapped_column(Text)
-    last_modified: Mapped[str | None] = mapped_column(Text)  # as sent, echoed back verbatim
+    content_type: Mapped[str | None] = mapped_column(CleanText)
+    etag: Mapped[str | None] = mapped_column(CleanText)
+    last_modified: Mapped[str | None] = mapped_column(CleanText)  # as sent, echoed back verbatim
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
-    page_kind: Mapped[str] = mapped_column(Text)
-    parse_error: Mapped[str | None] = mapped_column(Text)
+    page_kind: Mapped[str] = mapped_column(CleanText)
+    parse_error: Mapped[str | None] = mapped_column(CleanText)
     parsed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -125,13 +127,13 @@ class Meeting(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
-    external_id: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str] = mapped_column(CleanText)
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
     date: Mapped[date | None] = mapped_column(Date, index=True)
-    kind: Mapped[str | None] = mapped_column(Text)  # parsers.records.MeetingKind value
-    status: Mapped[str | None] = mapped_column(Text)
-    url: Mapped[str | None] = mapped_column(Text)
-    pdf_url: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(CleanText)  # parsers.records.MeetingKind value
+    status: Mapped[str | None] = mapped_column(CleanText)
+    url: Mapped[str | None] = mapped_column(CleanText)
+    pdf_url: Mapped[str | None] = mapped_column(CleanText)
 
 
 class Item(Base):
@@ -146,25 +148,25 @@ class Item(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
-    external_id: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str] = mapped_column(CleanText)
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id"), index=True)
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
     meeting_date: Mapped[date | None] = mapped_column(Date, index=True)
-    meeting_kind: Mapped[str | None] = mapped_column(Text)
+    meeting_kind: Mapped[str | None] = mapped_column(CleanText)
     position: Mapped[int | None] = mapped_column(Integer)
-    paragraph: Mapped[str | None] = mapped_column(Text)  # "48", "48 a"
-    diary_number: Mapped[str | None] = mapped_column(Text)
-    diary_number_normalised: Mapped[str | None] = mapped_column(Text, index=True)
-    title: Mapped[str] = mapped_column(Text)
-    url: Mapped[str] = mapped_column(Text)
-    pdf_url: Mapped[str | None] = mapped_column(Text)
-    language: Mapped[str] = mapped_column(Text, default="fi")
+    paragraph: Mapped[str | None] = mapped_column(CleanText)  # "48", "48 a"
+    diary_number: Mapped[str | None] = mapped_column(CleanText)
+    diary_number_normalised: Mapped[str | None] = mapped_column(CleanText, index=True)
+    title: Mapped[str] = mapped_column(CleanText)
+    url: Mapped[str] = mapped_column(CleanText)
+    pdf_url: Mapped[str | None] = mapped_column(CleanText)
+    language: Mapped[str] = mapped_column(CleanText, default="fi")
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_changed: Mapped[datetime] = mapped_column(UtcDateTime)
-    content_hash: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(CleanText)
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
     # parsers.quality flags, space-separated; "" when the item has every field.
-    quality_flags: Mapped[str] = mapped_column(Text, default="", server_default="")
+    quality_flags: Mapped[str] = mapped_column(CleanText, default="", server_default="")
 
 
 class Section(Base):
@@ -176,10 +178,10 @@ class Section(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
     ordinal: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(Text)  # parsers.records.SectionKind value
-    heading: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
-    presenter: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(CleanText)  # parsers.records.SectionKind value
+    heading: Mapped[str] = mapped_column(CleanText)
+    text: Mapped[str] = mapped_column(CleanText)
+    presenter: Mapped[str | None] = mapped_column(CleanText)
 
 
 class Attachment(Base):
@@ -189,8 +191,8 @@ class Attachment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
     ordinal: Mapped[int] = mapped_column(Integer)
-    url: Mapped[str] = mapped_column(Text)
-    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(CleanText)
+    title: Mapped[str] = mapped_column(CleanText)
 
 
 class ItemVersion(Base):
@@ -202,8 +204,8 @@ class ItemVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)  # 1 = the first content seen
-    content_hash: Mapped[str] = mapped_column(Text)
-    content: Mapped[str] = mapped_column(Text)  # canonical JSON, see storage.content
+    content_hash: Mapped[str] = mapped_column(CleanText)
+    content: Mapped[str] = mapped_column(CleanText)  # canonical JSON, see storage.content
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
     valid_from: Mapped[datetime] = mapped_column(UtcDateTime)
     valid_to: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -215,9 +217,9 @@ class HarvestRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     finished: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    status: Mapped[str] = mapped_column(Text)  # running / ok / failed / ...
-    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    errors: Mapped[list[Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(CleanText)  # running / ok / failed / ...
+    counts: Mapped[dict[str, Any] | None] = mapped_column(CleanJSON)
+    errors: Mapped[list[Any] | None] = mapped_column(CleanJSON)
 
 
 class Topic(Base):
@@ -230,10 +232,10 @@ class Topic(Base):
     __tablename__ = "topic"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(Text, unique=True)
-    title: Mapped[str | None] = mapped_column(Text)
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
-    definition_hash: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(CleanText, unique=True)
+    title: Mapped[str | None] = mapped_column(CleanText)
+    definition: Mapped[dict[str, Any]] = mapped_column(CleanJSON)
+    definition_hash: Mapped[str] = mapped_column(CleanText)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -247,7 +249,7 @@ class ItemTopic(Base):
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float)
-    evidence: Mapped[list[Any]] = mapped_column(JSON)  # [{term, section, forms, count}, ...]
+    evidence: Mapped[list[Any]] = mapped_column(CleanJSON)  # [{term, section, forms, count}, ...]
 
 
 class ItemTerms(Base):
@@ -262,8 +264,8 @@ class ItemTerms(Base):
     item_id: Mapped[int] = mapped_column(
         ForeignKey("item.id", ondelete="CASCADE"), primary_key=True
     )
-    content_hash: Mapped[str] = mapped_column(Text)
-    terms: Mapped[str] = mapped_column(Text)  # space-separated, for TF-IDF
+    content_hash: Mapped[str] = mapped_column(CleanText)
+    terms: Mapped[str] = mapped_column(CleanText)  # space-separated, for TF-IDF
     analysed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -275,11 +277,11 @@ class Link(Base):
     __table_args__ = (UniqueConstraint("kind", "from_item_id", "to_item_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(CleanText)
     from_item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
     to_item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float)
-    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    evidence: Mapped[dict[str, Any]] = mapped_column(CleanJSON)
 
 
 class LinkSettings(Base):
@@ -304,10 +306,10 @@ class CrawlQueue(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"))
-    url: Mapped[str] = mapped_column(Text)
-    page_kind: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(CleanText)
+    page_kind: Mapped[str] = mapped_column(CleanText)
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # failed fetches so far
-    reason: Mapped[str | None] = mapped_column(Text)  # the last failure
+    reason: Mapped[str | None] = mapped_column(CleanText)  # the last failure
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_failed: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -321,21 +323,21 @@ class Document(Base):
     __tablename__ = "document"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(Text, unique=True)
+    external_id: Mapped[str] = mapped_column(CleanText, unique=True)
     source_id: Mapped[int | None] = mapped_column(
         ForeignKey("source.id", ondelete="SET NULL"), index=True
     )
-    url: Mapped[str | None] = mapped_column(Text)
-    title: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
-    organisation: Mapped[str | None] = mapped_column(Text)
-    dates: Mapped[list[Any]] = mapped_column(JSON)  # ISO dates in order of appearance
-    municipality_code: Mapped[str | None] = mapped_column(Text, index=True)
-    region: Mapped[str | None] = mapped_column(Text, index=True)  # maakunta
-    language: Mapped[str] = mapped_column(Text, default="fi")
+    url: Mapped[str | None] = mapped_column(CleanText)
+    title: Mapped[str] = mapped_column(CleanText)
+    text: Mapped[str] = mapped_column(CleanText)
+    organisation: Mapped[str | None] = mapped_column(CleanText)
+    dates: Mapped[list[Any]] = mapped_column(CleanJSON)  # ISO dates in order of appearance
+    municipality_code: Mapped[str | None] = mapped_column(CleanText, index=True)
+    region: Mapped[str | None] = mapped_column(CleanText, index=True)  # maakunta
+    language: Mapped[str] = mapped_column(CleanText, default="fi")
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_changed: Mapped[datetime] = mapped_column(UtcDateTime)
-    content_hash: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(CleanText)
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
 
 
@@ -348,8 +350,8 @@ class DocumentVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
-    content_hash: Mapped[str] = mapped_column(Text)
-    content: Mapped[str] = mapped_column(Text)  # canonical JSON of the document's fields
+    content_hash: Mapped[str] = mapped_column(CleanText)
+    content: Mapped[str] = mapped_column(CleanText)  # canonical JSON of the document's fields
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
     valid_from: Mapped[datetime] = mapped_column(UtcDateTime)
     valid_to: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -369,7 +371,7 @@ class DocumentTopic(Base):
         ForeignKey("document.id", ondelete="CASCADE"), index=True
     )
     score: Mapped[float] = mapped_column(Float)
-    evidence: Mapped[list[Any]] = mapped_column(JSON)  # [{term, section, forms, count}, ...]
+    evidence: Mapped[list[Any]] = mapped_column(CleanJSON)  # [{term, section, forms, count}, ...]
 
 
 class DocumentAnalysis(Base):
@@ -381,5 +383,5 @@ class DocumentAnalysis(Base):
     document_id: Mapped[int] = mapped_column(
         ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
     )
-    content_hash: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(CleanText)
     analysed_at: Mapped[datetime] = mapped_column(UtcDateTime)

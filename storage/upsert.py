@@ -28,6 +28,7 @@ from parsers.records import (
 )
 
 from . import models
+from .clean import clean_record
 from .content import (
     canonical_json,
     content_hash,
@@ -675,6 +676,7 @@ def save_parse(
     without sections never replaces stored sections but fills the stored item's None
     fields (a Tweb item-list row completing the item read from its PDF).
     """
+    result = clean_record(result)  # no control characters into the archive (storage.clean)
     source_id = source_id_of(session, source_name)
     page = session.get(models.Page, page_id)
     if page is None:
@@ -751,6 +753,7 @@ def save_document(
     Like items: a None field keeps the stored value, a changed document keeps its
     previous content in document_version, and an empty text never replaces a stored one.
     """
+    record = clean_record(record)  # no control characters into the archive (storage.clean)
     row = session.scalar(
         select(models.Document).where(models.Document.external_id == record.external_id)
     )

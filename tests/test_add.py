@@ -58,11 +58,13 @@ def test_add_a_file_then_a_url(archive: Archive, server: str) -> None:
     assert (added.municipality_code, added.region) == ("179", "Keski-Suomi")
     assert add_document(archive, str(DECK), municipality="179").outcome == "unchanged"
     with PoliteClient(Politeness(min_interval=0)) as client:
-        page = add_document(archive, f"{server}/lape/", client=client, region="pohjois-savo")
+        page = add_document(
+            archive, f"{server}/lape/", client=client, region="pohjois-savo", allow_private=True
+        )
         assert page.document_id == f"{server}/lape/"
         assert page.region == "Pohjois-Savo" and page.municipality_code is None
         with pytest.raises(AddError, match="HTTP 404"):
-            add_document(archive, f"{server}/missing", client=client)
+            add_document(archive, f"{server}/missing", client=client, allow_private=True)
     with archive.session() as session:
         rows = session.scalars(select(models.Document).order_by(models.Document.id)).all()
         assert [r.url for r in rows] == [None, f"{server}/lape/"]
