@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -26,16 +27,24 @@ def run(*args: str) -> Result:
 
 @pytest.fixture
 def hostile_db(tmp_path: Path) -> str:
-    """A SQLite archive with one item whose title and texts carry escape sequences."""
-    url = f"sqlite:///{tmp_path / 'hostile.db'}"
-    with open_archive(url) as archive:
+    """A SQLite archive with one item whose title and texts carry escape sequences.
+
+    Storage now drops C0 controls on the way in (storage.clean), so the hostile text is
+    written with sqlite3 directly, as an archive from before that change holds it: the
+    output must be safe whatever the archive contains.
+    """
+    path = tmp_path / "hostile.db"
+    with open_archive(f"sqlite:///{path}") as archive:
         setup_sources(archive)
-        record = item(
-            title=f"Perhekeskus {HOSTILE} toimintamalli",
-            selostus=f"Perhekeskus avataan {HOSTILE} syksyllä.",
+        store(archive, item_page(item()))
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE item SET title = ?", (f"Perhekeskus {HOSTILE} toimintamalli",))
+        conn.execute(
+            "UPDATE section SET text = ? WHERE kind = 'selostus'",
+            (f"Perhekeskus avataan {HOSTILE} syksyllä.",),
         )
-        store(archive, item_page(record))
-    return url
+        # The search index keeps its own copy of the words (found by "perhekeskus").
+    return f"sqlite:///{path}"
 
 
 def assert_escaped(text: str) -> None:

@@ -54,6 +54,11 @@ def _record(page: Path) -> ItemRecord:
     return item
 
 
+def _assert_same_record(again: ItemRecord, original: ItemRecord) -> None:
+    for field in dataclasses.fields(ItemRecord):
+        assert getattr(again, field.name) == getattr(original, field.name), field.name
+
+
 def test_every_dynasty_item_fixture_is_covered() -> None:
     assert len(ITEMS) >= 8
 
@@ -64,8 +69,7 @@ def test_same_record_in_every_template(page: Path, template: Template) -> None:
     original = _record(page)
     data, content_type = render(original, template)
     (again,) = dynasty.parse(data, original.url, content_type).items
-    for field in dataclasses.fields(ItemRecord):
-        assert getattr(again, field.name) == getattr(original, field.name), field.name
+    _assert_same_record(again, original)
 
 
 def test_templates_differ_in_what_they_vary() -> None:
@@ -89,8 +93,7 @@ def test_same_cloudnc_record_in_every_template(page: Path, template: CloudTempla
     original = _record(page)
     data, content_type = render_cloudnc(original, template)
     (again,) = cloudnc.parse(data, original.url, content_type).items
-    for field in dataclasses.fields(ItemRecord):
-        assert getattr(again, field.name) == getattr(original, field.name), field.name
+    _assert_same_record(again, original)
 
 
 @pytest.mark.parametrize("template", CLOUD_TEMPLATES, ids=lambda t: t.name)
