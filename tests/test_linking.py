@@ -10,14 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from analysis.finnish import get_analyzer
-from linking.links import (
-    SAME_CASE,
-    SIMILAR,
-    item_links,
-    rebuild_links,
-    similar_pairs,
-)
+from linking.links import rebuild_links
+from linking.linkview import item_links
 from linking.membership import refresh, timeline, topic_members
+from linking.similarity import SAME_CASE, SIMILAR, similar_pairs
 from linking.topics import (
     TopicError,
     analyse_item,
