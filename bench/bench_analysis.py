@@ -1,20 +1,23 @@
 """Finnish analysis throughput: analyze_word (cold cache) against Voikko's own analyze().
 
 Run: PYTHONPATH=. .venv/bin/python bench/bench_analysis.py [--seeds DIR] [--rounds N]
-Words: the distinct tokens of the seed texts. Each round uses a fresh analyser, so every
-word is a cache miss; the best round of each side is reported.
+Words: the distinct tokens of the ``*.txt`` files in DIR (default ``$PYKALA_SEEDS``, else
+``seeds``): RESULTS.md used the project's five seed texts, which are not in the
+repository. Each round uses a fresh analyser, so every word is a cache miss; the best
+round of each side is reported.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import time
 from pathlib import Path
 
 from analysis.finnish import FinnishAnalyzer
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(os.environ.get("PYKALA_SEEDS", "seeds"))
 _WORD_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 
 

@@ -25,7 +25,8 @@ from bench_search import ITEM_COLS, WORK, fixture_items, item_tuple, sources_and
 from sqlalchemy import func, select, text
 
 from analysis.finnish import get_analyzer
-from linking.links import DEFAULT_K, SIMILAR, document_terms, rebuild_links, update_links
+from linking.links import rebuild_links, update_links
+from linking.similarity import DEFAULT_K, SIMILAR, document_terms
 from linking.topics import analyse_item
 from storage import models
 from storage.db import Archive, open_archive

@@ -1,6 +1,6 @@
 """Helsinki Ahjo: the decision HTML documents and the record JSON of the Ahjo REST API.
 
-See /work/shared/realdata/STRUCTURE.md §4. The live API needs a key; this module only
+See docs/platforms.md#ahjo. The live API needs a key; this module only
 parses what was fetched. A decision document is ``div.paatos`` (minutes: the decision),
 ``div.esitys`` (the motion as on the agenda) or ``div.viranhaltijapaatos`` (an officer's
 decision): ``div.Asiapykala`` "§ 441", ``h1.AsiaOtsikko``, ``div.DnroTmuoto``

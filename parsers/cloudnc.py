@@ -1,6 +1,6 @@
 """Innofactor CloudNC / CaseM public HTML (``https://<kunta>.cloudnc.fi/fi-FI/…``).
 
-See /work/shared/realdata/STRUCTURE.md §2. Pages: body list ``/fi-FI/Toimielimet``, a
+See docs/platforms.md#cloudnc-and-casem. Pages: body list ``/fi-FI/Toimielimet``, a
 body's meetings ``/fi-FI/Toimielimet/<Body>``, a meeting ``…/<Body>/Kokous_<DMYYYY>``
 and items ``…/Kokous_<DMYYYY>/<slug>(<contentId>)`` or ``/fi-FI/content/<n>/<contentId>``.
 URLs under ``/api/opennc/`` are the OpenNC JSON API and go to parsers.opennc.

@@ -1,7 +1,7 @@
 """Innofactor Dynasty: page classification and one parser per page kind.
 
 Covers the CGI (``DREQUEST.PHP?page=…``, Dynasty 10) and the older static export
-(``/kokous/…HTM``). See /work/shared/realdata/STRUCTURE.md §1. Pure: bytes in, records out.
+(``/kokous/…HTM``). See docs/platforms.md#dynasty. Pure: bytes in, records out.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The CaseM OpenNC OData v1 JSON API (``<kunta>.cloudnc.fi/api/opennc/v1/…``, 2015–2017).
 
-See /work/shared/realdata/STRUCTURE.md §2.3. The tree is walked from the URL:
+See docs/platforms.md#opennc-api. The tree is walked from the URL:
 
 * ``Nodes`` → the "Toimielimet" node → ``Nodes(t)/SubNodes()`` (bodies) →
   ``…/SubNodes(body)/SubNodes()`` ("Kokoukset") → ``…/SubNodes(k)/SubNodes()`` (meetings

@@ -1,6 +1,6 @@
 """Triplan / Ceneon KTweb ("Tweb"): page classification and one parser per page kind.
 
-See /work/shared/realdata/STRUCTURE.md §3. Pure: bytes in, records out.
+See docs/platforms.md#tweb. Pure: bytes in, records out.
 
 Page kinds (from the URL alone):
 * ``pk_tek_tweb.htm`` / ``epj_tek_tweb.htm`` (minutes / agenda search form) — BODY_LIST.

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from linking.links import resolve_item_id
+from linking.linkview import resolve_item_id
 from parsers import PARSERS
 from parsers.records import (
     ItemRecord,

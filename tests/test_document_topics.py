@@ -21,8 +21,9 @@ from harvester.http import PoliteClient, Politeness
 from harvester.run import harvest
 from harvester.sources import load_sources
 from linking.documents import topic_documents
-from linking.membership import list_topics, refresh
+from linking.membership import refresh
 from linking.topics import load_topics
+from linking.topicview import list_topics
 from linking.update import update_archive
 from parsers.records import DocumentRecord
 from storage.db import Archive

@@ -12,14 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from linking.links import (
-    SAME_CASE,
-    SIMILAR,
     SimilarSettings,
     rebuild_links,
     stored_settings,
     update_links,
 )
 from linking.membership import refresh
+from linking.similarity import SAME_CASE, SIMILAR
 from linking.update import update_archive
 from parsers.records import ItemRecord, Section, SectionKind
 from storage import models
