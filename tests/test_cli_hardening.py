@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from cli import app, escape_controls
+from cli import app
+from render.console import escape_controls
 from storage.db import open_archive
 from tests.storagekit import item, item_page, setup_sources, store
 
@@ -182,7 +183,7 @@ def test_tables_and_markup_are_escaped_even_on_a_colour_terminal() -> None:
     SafeConsole.render_str too; rich's own colour codes still work."""
     from rich.table import Table
 
-    from cli import SafeConsole
+    from render.console import SafeConsole
 
     buffer = io.StringIO()
     console = SafeConsole(

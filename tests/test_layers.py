@@ -26,7 +26,7 @@ def test_import_layers_are_kept() -> None:
 
 def test_a_layer_importing_upwards_is_caught(tmp_path: Path) -> None:
     """The contract is not empty: a copy of the tree with storage importing linking fails."""
-    for name in ("harvester", "linking", "storage", "analysis", "parsers"):
+    for name in ("render", "harvester", "linking", "storage", "analysis", "parsers"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("*.pyc"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     lock = tmp_path / "storage" / "lock.py"
