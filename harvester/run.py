@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from harvester.crawl import RETRY_RANK, Frontier, Task
 from harvester.http import Fetched, FetchError, Meter, PoliteClient, Validators
+from harvester.platforms import PLATFORMS, Platform
 from harvester.sources import SourceConfig, load_municipalities
-from parsers import CLASSIFIERS, PARSERS
 from parsers.records import PageKind, ParseError, ParseResult
 from storage import models
 from storage.crawlstate import (
@@ -440,7 +440,8 @@ def _harvest_source(run: _Run, source: SourceConfig, report: SourceReport) -> No
 
 
 def _crawl_source(run: _Run, source: SourceConfig, report: SourceReport, meter: Meter) -> None:
-    parse = PARSERS[source.platform]
+    platform = PLATFORMS[source.platform]
+    parse = platform.parse
     progress = run.progress
     r = run.recheck
     with _storage_errors(), run.archive.session() as session:
@@ -461,7 +462,7 @@ def _crawl_source(run: _Run, source: SourceConfig, report: SourceReport, meter: 
         )
     frontier = Frontier(
         source,
-        CLASSIFIERS[source.platform],
+        platform.classify,
         max_pages=run.max_pages,
         fetch_documents=run.fetch_documents,
         scope=run.scope,
@@ -480,7 +481,7 @@ def _crawl_source(run: _Run, source: SourceConfig, report: SourceReport, meter: 
         attempted += 1
         progress.on_page(source.name, task.url, attempted, attempted + len(frontier))
         try:
-            fetched = _fetch(run, task, known.get(task.url), meter)
+            fetched = _fetch(run, platform, task, known.get(task.url), meter)
         except FetchError as exc:
             if exc.kind in ("connect", "timeout"):
                 connect_failures += 1
@@ -532,7 +533,11 @@ def _fetch_failed(
 
 
 def _fetch(
-    run: _Run, task: Task, stored: tuple[str | None, str | None] | None, meter: Meter
+    run: _Run,
+    platform: Platform,
+    task: Task,
+    stored: tuple[str | None, str | None] | None,
+    meter: Meter,
 ) -> Fetched:
     """Fetch a page, conditionally when the stored copy has an ETag or Last-Modified."""
     validators = None
@@ -810,7 +815,7 @@ def _reparse_pages(
                 progress.on_source(page.source_name, len(by_source), 0)
             progress.on_page(page.source_name, page.url, n, 0)
             source_report.pages += 1
-            parse = PARSERS[platforms.get(page.source_name, "dynasty")]
+            parse = PLATFORMS[platforms.get(page.source_name, "dynasty")].parse
             try:
                 _parse_and_save(
                     session,

@@ -4,15 +4,37 @@ from __future__ import annotations
 
 import pytest
 
-from harvester.platforms import FORMS, PLATFORMS
+from harvester.http import FetchError, PoliteClient, Politeness
+from harvester.platforms import PLATFORMS, Platform, crawl_rules, harvested, registry
 from harvester.sources import SourceConfigError, load_municipalities, parse_sources
-from parsers.records import Link, PageKind
+from parsers.records import Link, PageKind, ParserCrash, ParseResult
 
 OULU = "http://asiakirjat.ouka.fi/ktwebbin/dbisa.dll/ktwebscr"
 
 
+def test_one_record_per_platform_with_unique_names() -> None:
+    assert all(name == platform.name for name, platform in PLATFORMS.items())
+    assert set(PLATFORMS) == {"dynasty", "cloudnc", "tweb", "pdf", "webpage", "opennc", "ahjo"}
+    assert harvested() == ["dynasty", "cloudnc", "tweb", "pdf", "webpage"]
+    assert [n for n, p in PLATFORMS.items() if not p.needs_municipality] == ["pdf", "webpage"]
+    with pytest.raises(ValueError, match="two platforms are named 'tweb'"):
+        registry([PLATFORMS["tweb"], PLATFORMS["dynasty"], PLATFORMS["tweb"]])
+    with pytest.raises(KeyError):
+        crawl_rules("ahjo")  # parsed, not harvested
+
+
+def test_a_platform_guards_its_parser() -> None:
+    def buggy(body: bytes, url: str, content_type: str | None = None) -> ParseResult:
+        raise ValueError("a bug")
+
+    platform = Platform("x", buggy, lambda url: PageKind.UNKNOWN)
+    with pytest.raises(ParserCrash, match="parser crashed: ValueError: a bug"):
+        platform.parse(b"", "http://a.fi/", None)
+    assert PLATFORMS["dynasty"].classify("http://[::1/cgi/DREQUEST.PHP") is PageKind.UNKNOWN
+
+
 def test_cloudnc_starts_at_the_body_list_or_the_api_nodes() -> None:
-    cloudnc = PLATFORMS["cloudnc"]
+    cloudnc = crawl_rules("cloudnc")
     assert cloudnc.start_urls("https://mikkeli.cloudnc.fi", ()) == [
         "https://mikkeli.cloudnc.fi/fi-FI/Toimielimet"
     ]
@@ -29,11 +51,11 @@ def test_cloudnc_starts_at_the_body_list_or_the_api_nodes() -> None:
 
 
 def test_tweb_meeting_lists_are_posted() -> None:
-    tweb = PLATFORMS["tweb"]
+    tweb = crawl_rules("tweb")
     assert tweb.start_urls(OULU, ()) == [f"{OULU}/pk_tek_tweb.htm"]
     assert tweb.check_base_url(OULU) is None
     assert tweb.check_base_url("http://asiakirjat.ouka.fi/") is not None
-    form = FORMS["tweb"]
+    form = PLATFORMS["tweb"].form
     assert form(f"{OULU}/pk_kokl_tweb.htm?oper=where&kirjaamo=690") == (
         f"{OULU}/pk_kokl_tweb.htm",
         {"oper": "where", "kirjaamo": "690", "pvm1": "", "pvm2": ""},
@@ -45,7 +67,7 @@ def test_tweb_meeting_lists_are_posted() -> None:
 
 def test_document_platforms_fetch_their_start_urls_only() -> None:
     for name in ("pdf", "webpage"):
-        platform = PLATFORMS[name]
+        platform = crawl_rules(name)
         assert platform.start_urls("https://a.fi/x.pdf", ()) == ["https://a.fi/x.pdf"]
         assert platform.start_urls("https://a.fi/", ("https://b.fi/y",)) == ["https://b.fi/y"]
         assert not platform.follow(Link("https://a.fi/z", PageKind.DOCUMENT), "https://a.fi/", True)
@@ -62,8 +84,6 @@ def test_document_sources_may_leave_out_the_municipality() -> None:
 
 def test_post_is_as_polite_as_get() -> None:
     import httpx
-
-    from harvester.http import FetchError, PoliteClient, Politeness
 
     seen: list[tuple[str, str, bytes]] = []
 
