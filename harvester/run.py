@@ -539,7 +539,11 @@ def _fetch(
     stored: tuple[str | None, str | None] | None,
     meter: Meter,
 ) -> Fetched:
-    """Fetch a page, conditionally when the stored copy has an ETag or Last-Modified."""
+    """Fetch a page: by the platform's form POST when it is one (Tweb meeting lists), else
+    by GET, conditionally when the stored copy has an ETag or Last-Modified."""
+    post = platform.form(task.url)
+    if post is not None:
+        return run.client.post(post[0], post[1], meter, key=task.url)
     validators = None
     if stored is not None and (stored[0] or stored[1]):
         validators = Validators(*stored)
