@@ -7,7 +7,7 @@ For each backend and N: a fresh archive (a SQLite file in bench/out/, or a new s
 the local PostgreSQL, dropped afterwards) is filled with N distinct Dynasty item pages made
 from the fixture item pages (3 Kuopio, 4 real Espoo): meeting id, position, date, § number,
 title and one sentence vary per page. Pages are stored raw only (save_page, no parse), then
-``harvester.run.reparse`` runs twice, timed:
+``harvester.reparse.reparse`` runs twice, timed:
 
 (a) first reparse: every item is new (inserted) — a parser change on a fresh archive;
 (b) second reparse: every item is unchanged.
@@ -37,7 +37,8 @@ from typing import ParamSpec, TypeVar
 from sqlalchemy import create_engine, func, select, text
 
 from harvester.platforms import PLATFORMS
-from harvester.run import Progress, reparse
+from harvester.reparse import reparse
+from harvester.report import Progress
 from harvester.sources import load_municipalities, load_sources
 from parsers import dynasty
 from parsers.records import PageKind

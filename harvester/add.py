@@ -26,8 +26,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harvester.http import FetchError, PoliteClient
+from harvester.pageparse import too_large_to_parse
 from harvester.platforms import PLATFORMS
-from harvester.run import too_large_to_parse
 from harvester.sources import load_municipalities
 from parsers.records import DocumentRecord, ParseError, ParseResult
 from parsers.urls import normalise_url
