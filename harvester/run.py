@@ -10,7 +10,6 @@ fetch and stays queued. Only a broken archive (the database itself) stops it.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,11 +20,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from harvester.crawl import RETRY_RANK, Frontier, Task
 from harvester.http import Fetched, FetchError, Meter, PoliteClient, Validators
+from harvester.memory import return_large_buffers_to_the_system
 from harvester.pageparse import parse_and_save
 from harvester.platforms import PLATFORMS, Platform
 
@@ -39,7 +38,7 @@ from harvester.report import (
     RunReport,
     SourceReport,
 )
-from harvester.runrecord import aborted, finish, first_line, storage_errors
+from harvester.runrecord import aborted, finish, first_line, row_refused, storage_errors
 from harvester.sources import SourceConfig, load_municipalities
 from parsers.records import PageKind, ParseResult
 from storage.crawlstate import (
@@ -331,7 +330,7 @@ def _store(
                 )
             page_done(session, source.name, task.url)
     except ArchiveError as exc:
-        if not _row_refused(exc.__cause__):
+        if not row_refused(exc.__cause__):
             raise  # the archive itself failed (disk full, connection lost): the run stops
         # Rolled back whole (what it counted too); it fails like a fetch and stays queued.
         _restore_counts(report, counted)
@@ -351,18 +350,6 @@ def _counts(report: SourceReport) -> tuple[int, ...]:
 def _restore_counts(report: SourceReport, counts: tuple[int, ...]) -> None:
     for name, value in zip(_COUNTED, counts, strict=True):
         setattr(report, name, value)
-
-
-def _row_refused(cause: BaseException | None) -> bool:
-    """True when the database refused this page's rows, not when it failed as a whole.
-
-    DataError (a value it cannot store), IntegrityError (a constraint), or an error while
-    binding a value (StatementError that is not from the driver). OperationalError (disk
-    full, locked, connection lost) and the rest mean the archive is in trouble.
-    """
-    if isinstance(cause, DataError | IntegrityError):
-        return True
-    return isinstance(cause, StatementError) and not isinstance(cause, DBAPIError)
 
 
 def _store_page(
@@ -410,21 +397,6 @@ def _store_page(
     )
 
 
-def return_large_buffers_to_the_system() -> None:
-    """Make glibc give every buffer of 1 MB or more its own mapping, unmapped when freed.
-
-    By default glibc raises that threshold to the largest block freed so far (up to
-    32 MB), after which 20 MB page bodies come from the heap, where freed space is kept
-    and fragments: peak memory then depended on how a server's bytes happened to arrive.
-    A fixed threshold keeps it at what the pages need. No-op off glibc.
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 1024 * 1024)
-
-
-_M_MMAP_THRESHOLD = -3  # glibc malloc.h
-
-
 def _host(url: str) -> str:
     return urlsplit(url).netloc
 
@@ -438,5 +410,4 @@ __all__ = [
     "SourceReport",
     "harvest",
     "reparse",
-    "return_large_buffers_to_the_system",
 ]

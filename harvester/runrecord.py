@@ -1,5 +1,6 @@
 """A run's row in the archive: finished (with field quality) or ended early, and every
-database failure on the way turned into one ArchiveError line (the CLI prints it)."""
+database failure on the way turned into one ArchiveError line (the CLI prints it), or
+told apart as one page's rows refused (that page fails, the run goes on)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 from sqlalchemy.orm import Session
 
 from harvester.report import RunAborted, RunReport
@@ -79,4 +80,16 @@ def first_line(exc: BaseException) -> str:
     return lines[0][:200] if lines else type(original).__name__
 
 
-__all__ = ["aborted", "finish", "first_line", "storage_errors"]
+def row_refused(cause: BaseException | None) -> bool:
+    """True when the database refused this page's rows, not when it failed as a whole.
+
+    DataError (a value it cannot store), IntegrityError (a constraint), or an error while
+    binding a value (StatementError that is not from the driver). OperationalError (disk
+    full, locked, connection lost) and the rest mean the archive is in trouble.
+    """
+    if isinstance(cause, DataError | IntegrityError):
+        return True
+    return isinstance(cause, StatementError) and not isinstance(cause, DBAPIError)
+
+
+__all__ = ["aborted", "finish", "first_line", "row_refused", "storage_errors"]
