@@ -555,11 +555,11 @@ def parse_page(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Parse a saved page and show the record, its quality flags and warnings (offline)."""
-    from parsers import PARSERS
+    from harvester.platforms import PLATFORMS
     from parsers.explain import explain
 
-    if platform not in PARSERS:
-        fail(f"unknown platform {platform!r} (known: {', '.join(sorted(PARSERS))})")
+    if platform not in PLATFORMS:
+        fail(f"unknown platform {platform!r} (known: {', '.join(sorted(PLATFORMS))})")
     page_url = url or _guess_url(platform, file)
     if page_url is None:
         fail(f"give the page's address with --url (pykala cannot tell it from {file.name!r})")
@@ -568,7 +568,7 @@ def parse_page(
         if explain_lines:
             print_explanation(explain(platform, body, page_url, content_type))
             return
-        result = PARSERS[platform](body, page_url, content_type)
+        result = PLATFORMS[platform].parse(body, page_url, content_type)
     except ParseError as exc:
         fail(f"cannot parse {file}: {exc.reason}")
     print_parse_result(result, as_json=as_json)

@@ -27,7 +27,7 @@ from harvester.synthsite import SyntheticSite, big_page, serve_synthetic_sites
 from tests.harvestkit import harvest_in_child
 
 # "Before": the same harvest with the parse limit lifted (every page parsed).
-NO_PARSE_LIMIT = "import harvester.run; harvester.run.MAX_PARSE_BYTES = 1 << 40"
+NO_PARSE_LIMIT = "import harvester.pageparse; harvester.pageparse.MAX_PARSE_BYTES = 1 << 40"
 MB = 1024 * 1024
 
 

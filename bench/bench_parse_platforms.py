@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from parsers import PARSERS
+from harvester.platforms import PLATFORMS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SETS = {  # name → (parser, glob under fixtures/)
@@ -52,7 +52,7 @@ def pages(pattern: str) -> list[tuple[bytes, str, str | None]]:
 
 
 def rate(platform: str, batch: list[tuple[bytes, str, str | None]], seconds: float) -> float:
-    parse = PARSERS[platform]
+    parse = PLATFORMS[platform].parse
     n = 0
     start = time.perf_counter()
     while True:

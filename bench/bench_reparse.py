@@ -7,7 +7,7 @@ For each backend and N: a fresh archive (a SQLite file in bench/out/, or a new s
 the local PostgreSQL, dropped afterwards) is filled with N distinct Dynasty item pages made
 from the fixture item pages (3 Kuopio, 4 real Espoo): meeting id, position, date, § number,
 title and one sentence vary per page. Pages are stored raw only (save_page, no parse), then
-``harvester.run.reparse`` runs twice, timed:
+``harvester.reparse.reparse`` runs twice, timed:
 
 (a) first reparse: every item is new (inserted) — a parser change on a fresh archive;
 (b) second reparse: every item is unchanged.
@@ -29,16 +29,18 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import create_engine, func, select, text
 
-from harvester.run import Progress, reparse
+from harvester.platforms import PLATFORMS
+from harvester.reparse import reparse
+from harvester.report import Progress
 from harvester.sources import load_municipalities, load_sources
-from parsers import PARSERS, dynasty
+from parsers import dynasty
 from parsers.records import PageKind
 from storage import models, upsert
 from storage.db import Archive, open_archive
@@ -335,16 +337,16 @@ def timed_reparse(archive: Archive, n: int, expect: str) -> Pass:
     for the run, to split the time: parse / search index / the rest of the upsert.
     """
     parse_time, index_time = [0.0], [0.0]
-    parse, index = PARSERS["dynasty"], getattr(upsert, INDEXER)
+    platform, index = PLATFORMS["dynasty"], getattr(upsert, INDEXER)
     clock = ChunkClock()
-    PARSERS["dynasty"] = _timed(parse, parse_time)
+    PLATFORMS["dynasty"] = replace(platform, parse=_timed(platform.parse, parse_time))
     setattr(upsert, INDEXER, _timed(index, index_time))
     try:
         start, cpu = time.perf_counter(), time.process_time()
         report = reparse(archive, clock)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     finally:
-        PARSERS["dynasty"] = parse
+        PLATFORMS["dynasty"] = platform
         setattr(upsert, INDEXER, index)
     totals = report.totals()
     assert totals[expect] == n and totals["failed"] == 0 and totals["pages"] == n, totals

@@ -26,9 +26,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harvester.http import FetchError, PoliteClient
-from harvester.run import too_large_to_parse
+from harvester.pageparse import too_large_to_parse
+from harvester.platforms import PLATFORMS
 from harvester.sources import load_municipalities
-from parsers import PARSERS
 from parsers.records import DocumentRecord, ParseError, ParseResult
 from parsers.urls import normalise_url
 from storage.db import Archive
@@ -149,7 +149,7 @@ def _parse(body: bytes, url: str, content_type: str | None) -> ParseResult:
     if too_large is not None:
         raise AddError(f"cannot read {url}: {too_large}")
     # The guarded parsers: whatever the bytes, a ParseError (one line), never a traceback.
-    parse = PARSERS["pdf"] if _is_pdf(body, content_type, url) else PARSERS["webpage"]
+    parse = PLATFORMS["pdf" if _is_pdf(body, content_type, url) else "webpage"].parse
     try:
         return parse(body, url, content_type)
     except ParseError as exc:

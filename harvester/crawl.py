@@ -19,7 +19,7 @@ import heapq
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
-from harvester.platforms import PLATFORMS
+from harvester.platforms import crawl_rules
 from harvester.sources import SourceConfig
 from parsers.records import Link, PageKind
 from parsers.urls import normalise_url
@@ -68,7 +68,7 @@ class Frontier:
         known: Collection[str] = (),
     ) -> None:
         self.source = source
-        self.platform = PLATFORMS[source.platform]
+        self.platform = crawl_rules(source.platform)
         self.classify = classify
         self.max_pages = max_pages
         self.fetch_documents = fetch_documents

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from harvester.fixturesite import serve_fixture_site
 from harvester.http import PoliteClient, Politeness
-from harvester.run import Progress, RunReport, harvest
+from harvester.report import Progress, RunReport
+from harvester.run import harvest
 from harvester.sources import load_sources
 from storage.db import open_archive
 from storage.docsearch import DocumentHit, search_documents

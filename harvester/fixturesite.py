@@ -6,6 +6,7 @@ The site map (``site.toml`` in the site folder) lists pages by the URL they were
     url = "http://publish.kuopio.fi/cgi/DREQUEST.PHP?page=meetingitem&id=2021792181-4"
     file = "../dynasty/kuopio/meetingitem_2021792181-4.html"   # relative to site.toml
     content_type = "text/html; charset=utf-8"
+    # method = "POST"               # a page only a form POST gives: a GET of it gets 405
 
     [[source]]                      # the sources the site stands in for
     name = "kuopio"
@@ -24,8 +25,10 @@ Faults are switched per URL pattern (an fnmatch glob over the request path and q
 ``"*id=2021792181-4*"``): an error status, 429 with Retry-After, closing the connection,
 a connection reset, a delay, a slow (dripped) body, a truncated body, a wrong charset, a
 replacement body (an XML bomb, a 10 MB page), a redirect (to another host);
-``set_content`` swaps a page's body. Unknown URLs get 404. Used by the crawl tests and
-``pykala demo``; ``harvester.synthsite`` serves generated sites with the same handler.
+``set_content`` swaps a page's body. Unknown URLs get 404. Every request is logged with
+its method and form fields (``site.log``; ``site.requests`` holds the targets only).
+Used by the crawl tests and ``pykala demo``; ``harvester.synthsite`` serves generated
+sites with the same handler.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ import time
 import tomllib
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -62,6 +65,16 @@ class SitePage:
     url: str  # original, normalised
     file: Path
     content_type: str
+    post_only: bool = False  # answered to a form POST only (a Tweb meeting list)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request the site received, as sent (a POST's target without its fields)."""
+
+    method: str
+    target: str
+    form: dict[str, str] = field(default_factory=dict)  # a POST's fields, blank ones too
 
 
 @dataclass(frozen=True)
@@ -138,7 +151,10 @@ def load_site(root: Path) -> tuple[list[SitePage], list[SiteSource]]:
             raise SiteError(f"{map_file}: page #{i}: missing {exc}") from exc
         if not path.is_file():
             raise SiteError(f"{map_file}: page #{i} ({url}): no file {path}")
-        pages.append(SitePage(url, path, ctype))
+        method = str(entry.get("method", "GET")).upper()
+        if method not in ("GET", "POST"):
+            raise SiteError(f"{map_file}: page #{i} ({url}): method must be GET or POST")
+        pages.append(SitePage(url, path, ctype, post_only=method == "POST"))
     sources = [
         SiteSource(
             name=s["name"],
@@ -187,6 +203,7 @@ class ServedSite:
         self.faults = faults if faults is not None else Faults()
         self.robots_txt: str | None = DEFAULT_ROBOTS  # None → /robots.txt is a 404
         self.requests: list[str] = []  # request targets in arrival order, for assertions
+        self.log: list[Request] = []  # the same requests with their method and form fields
         self.log_requests = True  # off for long benchmarks (the log grows with every request)
         self.base_url = ""  # set once the server is listening
         self._lock = threading.Lock()
@@ -194,6 +211,15 @@ class ServedSite:
     def resolve(self, target: str) -> tuple[bytes, str] | None:
         """Body and content type for a request target, or None for a 404."""
         raise NotImplementedError
+
+    def post_only(self, target: str) -> bool:
+        """True for a page only a form POST gives (a GET of it is answered 405)."""
+        return False
+
+    def posts(self) -> list[Request]:
+        """The POST requests received so far."""
+        with self._lock:
+            return [r for r in self.log if r.method == "POST"]
 
 
 class FixtureSite(ServedSite):
@@ -288,6 +314,10 @@ class FixtureSite(ServedSite):
 
         return self._origin_re.sub(local, body)
 
+    def post_only(self, target: str) -> bool:
+        page = self._pages.get(_lookup_key(target))
+        return page is not None and page.post_only
+
     def resolve(self, target: str) -> tuple[bytes, str] | None:
         """Body (rewritten) and content type for a request target, or None for a 404."""
         key = _lookup_key(target)
@@ -321,16 +351,21 @@ class _Handler(BaseHTTPRequestHandler):
         added to the query (a Tweb meeting list: ``pk_kokl_tweb.htm?oper=where&kirjaamo=690``)."""
         length = int(self.headers.get("Content-Length") or 0)
         form = parse_qsl(self.rfile.read(length).decode("latin-1"), keep_blank_values=True)
+        sent = Request("POST", self.path, dict(form))
         fields = urlencode([(k, v) for k, v in form if v], safe="/")
         if fields:
             self.path += ("&" if "?" in self.path else "?") + fields
-        self.do_GET()
+        self._answer(sent)
 
     def do_GET(self) -> None:
+        self._answer(Request("GET", self.path))
+
+    def _answer(self, sent: Request) -> None:
         site = self.server.site
         if site.log_requests:
             with site._lock:
                 site.requests.append(self.path)
+                site.log.append(sent)
         fault = site.faults.take(self.path)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
@@ -354,6 +389,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(404, b"not found\n", "text/plain")
             else:
                 self._send(200, site.robots_txt.encode(), "text/plain")
+            return
+        if sent.method == "GET" and site.post_only(self.path):
+            # What a form-only page answers a GET (the harvester must send the form).
+            self._send(405, b"method not allowed\n", "text/plain", {"Allow": "POST"})
             return
         found = site.resolve(self.path)
         if found is None:
@@ -484,6 +523,7 @@ __all__ = [
     "Fault",
     "Faults",
     "FixtureSite",
+    "Request",
     "ServedSite",
     "SiteError",
     "SitePage",

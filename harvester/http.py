@@ -4,9 +4,9 @@ One request at a time per host with a minimum interval, a User-Agent that says w
 robots.txt obeyed, retries with exponential backoff and jitter on transient failures
 (connection errors, timeouts, 429, 5xx) honouring Retry-After, conditional GET, a response
 size cap, a total deadline per request (connect, headers and every body byte: a server
-dripping a byte at a time cannot hold a worker) and redirects followed on the same host
-only, never from https to http. Every failure becomes a FetchError with a one-line reason
-a person can read in a report.
+dripping a byte at a time cannot hold a worker; harvester.deadline) and redirects followed
+on the same host only, never from https to http. Every failure becomes a FetchError with a
+one-line reason a person can read in a report (harvester.httpwords).
 
 The transport is injectable (``httpx.MockTransport`` in unit tests) and so are the clock,
 ``sleep`` and the jitter source, so tests measure politeness without waiting for it.
@@ -14,11 +14,8 @@ The transport is injectable (``httpx.MockTransport`` in unit tests) and so are t
 
 from __future__ import annotations
 
-import contextlib
-import email.utils
 import importlib.metadata
 import random
-import socket
 import ssl
 import threading
 import time
@@ -30,6 +27,13 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from harvester.deadline import Deadline
+from harvester.httpwords import (
+    describe_connect_error,
+    describe_protocol_error,
+    format_size,
+    parse_retry_after,
+)
 from parsers.urls import normalise_url, same_host
 
 try:
@@ -343,7 +347,7 @@ class PoliteClient:
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
         total = self.politeness.total_timeout
-        deadline = _Deadline(total)
+        deadline = Deadline(total)
         try:
             with (
                 deadline,
@@ -366,7 +370,7 @@ class PoliteClient:
                 return str(response.url), status, resp_headers, body
         except httpx.HTTPError as exc:
             if deadline.passed():  # the watchdog cut the connection, or a read ran out of time
-                raise deadline.error(url) from None
+                raise FetchError(url, deadline.reason, "timeout") from None
             raise _retryable_or_fetch_error(url, exc) from None
 
     def _timeout_within(self, total: float) -> httpx.Timeout:
@@ -379,7 +383,7 @@ class PoliteClient:
         )
 
     def _read_capped(
-        self, url: str, response: httpx.Response, deadline: _Deadline | None = None
+        self, url: str, response: httpx.Response, deadline: Deadline | None = None
     ) -> bytes:
         cap = self.politeness.max_bytes
         too_large = FetchError(url, f"response larger than {format_size(cap)}", "too_large")
@@ -393,7 +397,7 @@ class PoliteClient:
             if len(buffer) + len(chunk) > cap:
                 raise too_large  # stop reading: leaving the block closes the connection
             if deadline is not None and deadline.passed():
-                raise deadline.error(url)
+                raise FetchError(url, deadline.reason, "timeout")
             buffer += chunk
         return bytes(buffer)
 
@@ -413,125 +417,3 @@ def _retryable_or_fetch_error(url: str, exc: httpx.HTTPError) -> Exception:
 def _downgrades(current: str, target: str) -> bool:
     """True for a redirect from https to plain http (the same host included)."""
     return urlsplit(current).scheme == "https" and urlsplit(target).scheme != "https"
-
-
-class _Deadline:
-    """The total time one request may take, enforced by a watchdog.
-
-    httpx's timeouts limit each socket read, not the response: a server sending one byte
-    every few seconds never trips them. The watchdog shuts the request's socket down when
-    the time is up, which wakes a blocked read at once; ``passed()`` between chunks catches
-    a steady drip without waiting for the watchdog. The socket comes from httpcore's trace
-    (a new connection) or the response (a reused one, whose wait for the headers httpx's
-    read timeout, capped at the total, already bounds).
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._ends = time.monotonic() + seconds
-        self._lock = threading.Lock()
-        self._socket: socket.socket | None = None
-        self.expired = False
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Deadline:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-
-    def trace(self, event: str, info: dict[str, object]) -> None:
-        if event.endswith("connect_tcp.complete"):
-            self._arm(info.get("return_value"))
-
-    def watch(self, response: httpx.Response) -> None:
-        self._arm(response.extensions.get("network_stream"))
-
-    def passed(self) -> bool:
-        if time.monotonic() >= self._ends:
-            self.expired = True
-        return self.expired
-
-    def error(self, url: str) -> FetchError:
-        return FetchError(url, f"timed out (no complete answer in {self.seconds:g} s)", "timeout")
-
-    def _arm(self, stream: object) -> None:
-        get_extra_info = getattr(stream, "get_extra_info", None)
-        found = get_extra_info("socket") if get_extra_info is not None else None
-        if not isinstance(found, socket.socket):
-            return
-        with self._lock:
-            self._socket = found
-            if self.expired:
-                _shut_down(found)
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            if self._socket is not None:
-                _shut_down(self._socket)
-
-
-def _shut_down(sock: socket.socket) -> None:
-    """Wake any read blocked on ``sock`` (close() alone would not); the pool drops it."""
-    with contextlib.suppress(OSError):  # already closed
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
-
-
-def describe_connect_error(exc: Exception) -> str:
-    """httpx/OS wording → a short reason: "connection refused", "name resolution failed"."""
-    text = str(exc)
-    lowered = text.lower()
-    if "refused" in lowered:
-        return "connection refused"
-    if any(
-        s in lowered
-        for s in (
-            "name or service not known",
-            "name resolution",
-            "nodename nor servname",
-            "no address associated",
-            "getaddrinfo",
-        )
-    ):
-        return "name resolution failed"
-    if "unreachable" in lowered:
-        return "network unreachable"
-    if "certificate" in lowered or "ssl" in lowered:
-        return "TLS error: " + text.splitlines()[0][:120] if text else "TLS error"
-    return "cannot connect" + (f": {text.splitlines()[0][:120]}" if text else "")
-
-
-def describe_protocol_error(exc: Exception) -> str:
-    text = str(exc).lower()
-    if "incomplete" in text or "without sending complete" in text:
-        return "connection closed before the response was complete"
-    if "disconnected" in text or "without sending" in text or "closed" in text:
-        return "connection closed without a response"
-    return "broken response" + (f": {str(exc).splitlines()[0][:120]}" if str(exc) else "")
-
-
-def format_size(n: int) -> str:
-    if n % (1024 * 1024) == 0:
-        return f"{n // (1024 * 1024)} MB"
-    if n % 1024 == 0:
-        return f"{n // 1024} kB"
-    return f"{n} bytes"

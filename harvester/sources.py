@@ -4,7 +4,7 @@ A source is one publisher on one platform::
 
     [[source]]
     name = "kuopio"                      # unique; used on the command line
-    platform = "dynasty"                 # a key of harvester.platforms.PLATFORMS
+    platform = "dynasty"                 # a harvested platform (harvester.platforms)
     base_url = "https://kuopio.oncloudos.com/cgi/DREQUEST.PHP"
     municipality = "297"                 # Statistics Finland code, a string ("005" keeps its zeros)
     enabled = true                       # optional
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harvester.platforms import NO_MUNICIPALITY, PLATFORMS
+from harvester.platforms import PLATFORMS, crawl_rules, harvested
 
 DATA_DIR = Path(__file__).parent / "data"
 SHIPPED_SOURCES = DATA_DIR / "sources.toml"
@@ -83,7 +83,7 @@ class SourceConfig:
     name: str
     platform: str
     base_url: str
-    municipality_code: str | None  # None only for a document source (NO_MUNICIPALITY)
+    municipality_code: str | None  # None only for a document source (Platform.needs_municipality)
     enabled: bool = True
     start_urls: tuple[str, ...] = ()
     # Filled in from the municipality table when the file is loaded.
@@ -161,7 +161,8 @@ def _parse_entry(
         where = f"{filename}: source #{index} ({label})"
         return SourceConfigError(f"{where}: field {field!r}: {problem}")
 
-    optional = ("municipality",) if entry.get("platform") in NO_MUNICIPALITY else ()
+    known = PLATFORMS.get(str(entry.get("platform")))
+    optional = ("municipality",) if known is not None and not known.needs_municipality else ()
     for key in _REQUIRED:
         if key not in entry and key not in optional:
             raise fail(key, "missing")
@@ -175,12 +176,13 @@ def _parse_entry(
     if not _NAME.fullmatch(name):
         raise fail("name", f"{name!r} may only use letters, digits, '-', '_' and '.'")
 
-    if platform not in PLATFORMS:
-        raise fail("platform", f"unknown platform {platform!r} (known: {', '.join(PLATFORMS)})")
+    if platform not in harvested():
+        known_names = ", ".join(harvested())
+        raise fail("platform", f"unknown platform {platform!r} (known: {known_names})")
     # Before any message that quotes the URL: a password must never be printed or stored.
     if has_credentials(base_url):
         raise fail("base_url", CREDENTIALS_REFUSED)
-    problem = PLATFORMS[platform].check_base_url(base_url)
+    problem = crawl_rules(platform).check_base_url(base_url)
     if problem is not None:
         raise fail("base_url", f"malformed URL {base_url!r}: {problem}")
 

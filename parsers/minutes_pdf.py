@@ -1,6 +1,6 @@
 """A PDF of its own (not from a platform page): minutes, one item, or another document.
 
-``parse`` (registered as ``PARSERS["pdf"]``) decides by the text:
+``parse`` (the ``pdf`` platform's parser) decides by the text:
 * lines "§ 12" / "12 §" (alone, or in the heading column before the title) start items →
   a whole meeting's pöytäkirja: one MeetingRecord (the text before the first § is the
   cover: body, date, kind) and one ItemRecord per § (page kind MEETING);

@@ -173,5 +173,5 @@ class ParseError(Exception):
 
 class ParserCrash(ParseError):
     """An exception a parser did not expect, turned into a ParseError at the dispatch
-    boundary (parsers.PARSERS): the page fails, the run goes on. A parser bug; the fuzz
-    test (tests/test_parsers_fuzz.py) asserts none is raised."""
+    boundary (parsers.guard, applied by harvester.platforms): the page fails, the run goes
+    on. A parser bug; the fuzz test (tests/test_parsers_fuzz.py) asserts none is raised."""

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from parsers import PARSERS
+from harvester.platforms import PLATFORMS
 from parsers.itemhead import HISTORY_RE
 from parsers.records import ItemRecord, SectionKind
 
@@ -23,7 +23,9 @@ def page_of(truth: Path) -> Path:
 def parse(truth: Path) -> tuple[dict[str, Any], ItemRecord]:
     spec = json.loads(truth.read_text(encoding="utf-8"))
     platform = truth.parent.parent.name
-    result = PARSERS[platform](page_of(truth).read_bytes(), spec["url"], spec["content_type"])
+    result = PLATFORMS[platform].parse(
+        page_of(truth).read_bytes(), spec["url"], spec["content_type"]
+    )
     (item,) = result.items
     return spec["expect"], item
 

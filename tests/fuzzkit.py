@@ -5,7 +5,7 @@ made-up URL) is mutated with a fixed seed: bytes flipped, the body cut short, NU
 other control bytes inserted, huge nesting ([[[…, <div><div>…, {"a":{"a":…), the
 declared charset replaced by a bogus one, a link given a bad port or host, a JSON value
 replaced by a list or an object, a slice repeated. Each mutant goes to every parser
-entry point (unguarded: the functions behind parsers.PARSERS and parsers.CLASSIFIERS)
+entry point (unguarded: the functions behind harvester.platforms.PLATFORMS)
 with the fixture's URL; anything but ParseError escaping is a finding.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from inspect import unwrap
 from pathlib import Path
 
-from parsers import CLASSIFIERS, PARSERS
+from harvester.platforms import PLATFORMS
 from parsers.records import PageKind, ParseError, ParseResult
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -183,8 +183,8 @@ def mutants(per_seed: int, seed: int = 12) -> Iterator[Mutant]:
 
 
 def entry_points() -> dict[str, Parse]:
-    """The parsers behind parsers.PARSERS, unguarded: a crash is not hidden by the guard."""
-    return {name: unwrap(parse) for name, parse in PARSERS.items()}
+    """The parsers of harvester.platforms.PLATFORMS, unguarded: a crash is not hidden."""
+    return {name: unwrap(p.parse) for name, p in PLATFORMS.items()}
 
 
 @dataclass
@@ -213,7 +213,7 @@ def run(mutant_iter: Iterator[Mutant], tally: Tally | None = None) -> Tally:
     """Feed every mutant to every parser and classifier entry point; tally what escapes."""
     tally = tally or Tally()
     parsers = entry_points()
-    classifiers = {name: unwrap(c) for name, c in CLASSIFIERS.items()}
+    classifiers = {name: unwrap(p.classify) for name, p in PLATFORMS.items()}
     start = time.perf_counter()
     for m in mutant_iter:
         for name, parse in parsers.items():

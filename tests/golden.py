@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from parsers import PARSERS
+from harvester.platforms import PLATFORMS
 from parsers.serialize import to_jsonable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -27,14 +27,14 @@ def golden_cases() -> list[Path]:
 
 
 def platform_of(fixture: Path) -> str:
-    """fixtures/<platform>/… → platform name in parsers.PARSERS; documents that are not
-    minutes live in fixtures/documents/<parser>/… (webpage, pdf)."""
+    """fixtures/<platform>/… → platform name in harvester.platforms.PLATFORMS; documents
+    that are not minutes live in fixtures/documents/<parser>/… (webpage, pdf)."""
     parts = fixture.relative_to(FIXTURES).parts
     return parts[1] if parts[0] == "documents" else parts[0]
 
 
 def actual(fixture: Path, url: str, content_type: str | None) -> dict[str, Any]:
-    parse = PARSERS[platform_of(fixture)]
+    parse = PLATFORMS[platform_of(fixture)].parse
     return to_jsonable(parse(fixture.read_bytes(), url, content_type))
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from harvester.platforms import PLATFORMS
 from linking.linkview import resolve_item_id
-from parsers import PARSERS
 from parsers.records import (
     ItemRecord,
     MeetingKind,
@@ -59,7 +59,11 @@ class PageFixture:
         golden = json.loads(Path(f"{self.path}.expected.json").read_text(encoding="utf-8"))
         body = self.path.read_bytes()
         platform = next(s.platform for s in SOURCES if s.name == self.source)
-        return golden["url"], body, PARSERS[platform](body, golden["url"], golden["content_type"])
+        return (
+            golden["url"],
+            body,
+            PLATFORMS[platform].parse(body, golden["url"], golden["content_type"]),
+        )
 
 
 PAGES = (

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+import harvester.pageparse as pageparse_module
 import harvester.run as run_module
 from cli import app
 from harvester.fixturesite import SITE_DIR, Fault, FixtureSite, load_site, serve_fixture_site
@@ -124,7 +125,7 @@ def test_a_row_the_database_refuses_fails_its_page_not_the_run(
             raise DataError("INSERT …", {}, ValueError("a value the database refuses"))
         return real_save_parse(session, **kw)
 
-    monkeypatch.setattr(run_module, "save_parse", picky_save_parse)
+    monkeypatch.setattr(pageparse_module, "save_parse", picky_save_parse)
     with serve_fixture_site() as site, PoliteClient(Politeness(min_interval=0)) as client:
         report = harvest(archive, _opennc(site, tmp_path), client, scope=site.covers)
     assert refused and report.sources[0].failed == 1

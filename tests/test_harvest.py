@@ -16,7 +16,9 @@ from sqlalchemy import delete, func, select
 
 from harvester.fixturesite import Fault, FixtureSite, closed_port_url, serve_fixture_site
 from harvester.http import PoliteClient, Politeness
-from harvester.run import Progress, RunReport, harvest, reparse
+from harvester.reparse import reparse
+from harvester.report import Progress, RunReport
+from harvester.run import harvest
 from harvester.sources import SourceConfig, load_sources
 from storage import models
 from storage.db import Archive

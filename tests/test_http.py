@@ -17,8 +17,8 @@ from harvester.http import (
     PoliteClient,
     Politeness,
     Validators,
-    parse_retry_after,
 )
+from harvester.httpwords import parse_retry_after
 
 FAST = Politeness(min_interval=0.0, tries=3, backoff=0.5, backoff_cap=4.0)
 PAGE = "https://kuopio.oncloudos.com/cgi/DREQUEST.PHP?page=meetingitem&id=2021792181-4"

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from harvester.http import PoliteClient, Politeness
-from harvester.run import RunReport, harvest
+from harvester.report import RunReport
+from harvester.run import harvest
 from harvester.sources import SourceConfig, load_sources
 from harvester.synthsite import SyntheticSite, serve_synthetic_sites
 from storage import models

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from parsers import CLASSIFIERS, PARSERS, ahjo
+from harvester.platforms import PLATFORMS
+from parsers import ahjo
 from parsers.records import ItemRecord, MeetingKind, PageKind, ParseError, SectionKind
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ahjo"
@@ -23,8 +24,8 @@ def item(name: str, url: str = DECISION) -> tuple[ItemRecord, tuple[str, ...]]:
 
 
 def test_registry() -> None:
-    assert unwrap(PARSERS["ahjo"]) is ahjo.parse
-    assert unwrap(CLASSIFIERS["ahjo"]) is ahjo.classify
+    assert unwrap(PLATFORMS["ahjo"].parse) is ahjo.parse
+    assert unwrap(PLATFORMS["ahjo"].classify) is ahjo.classify
 
 
 def test_decision_with_esitys_and_kasittely() -> None:

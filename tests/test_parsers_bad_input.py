@@ -242,7 +242,8 @@ def test_parse_error_reason_is_one_short_line() -> None:
 
 
 def test_dispatch_guard_turns_any_other_exception_into_a_parse_error() -> None:
-    from parsers import PARSERS, guard_parser
+    from harvester.platforms import PLATFORMS
+    from parsers.guard import guard_parser
     from parsers.records import ParserCrash, ParseResult
 
     def buggy(body: bytes, url: str, content_type: str | None = None) -> ParseResult:
@@ -253,16 +254,19 @@ def test_dispatch_guard_turns_any_other_exception_into_a_parse_error() -> None:
     assert info.value.reason == "parser crashed: ValueError: line one"
     assert isinstance(info.value, ParseError) and info.value.url == ITEM_URL
     with pytest.raises(ParseError) as plain:  # a ParseError passes through unchanged
-        PARSERS["dynasty"](b"", ITEM_URL, None)
+        PLATFORMS["dynasty"].parse(b"", ITEM_URL, None)
     assert not isinstance(plain.value, ParserCrash)
 
 
 def test_classifiers_answer_unknown_for_a_bad_url() -> None:
-    from parsers import CLASSIFIERS
+    from harvester.platforms import PLATFORMS
 
-    for classify in CLASSIFIERS.values():
-        assert isinstance(classify("http://h.fi:notaport/kokous/1-2.HTM"), PageKind)
-    assert CLASSIFIERS["dynasty"]("http://[::1/cgi/DREQUEST.PHP?page=meeting") is PageKind.UNKNOWN
+    for platform in PLATFORMS.values():
+        assert isinstance(platform.classify("http://h.fi:notaport/kokous/1-2.HTM"), PageKind)
+    assert (
+        PLATFORMS["dynasty"].classify("http://[::1/cgi/DREQUEST.PHP?page=meeting")
+        is PageKind.UNKNOWN
+    )
 
 
 def test_pdf_oddities_are_not_logged_raw_to_stderr(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from parsers import CLASSIFIERS, PARSERS, casem, cloudnc, opennc
+from harvester.platforms import PLATFORMS
+from parsers import casem, cloudnc, opennc
 from parsers.diary import find_diary_number
 from parsers.records import ItemRecord, MeetingKind, PageKind, ParseError, SectionKind
 
@@ -33,10 +34,10 @@ def seed() -> ItemRecord:
 
 
 def test_registry() -> None:
-    assert unwrap(PARSERS["cloudnc"]) is cloudnc.parse
-    assert unwrap(CLASSIFIERS["cloudnc"]) is cloudnc.classify
-    assert unwrap(PARSERS["opennc"]) is opennc.parse
-    assert unwrap(CLASSIFIERS["opennc"]) is opennc.classify
+    assert unwrap(PLATFORMS["cloudnc"].parse) is cloudnc.parse
+    assert unwrap(PLATFORMS["cloudnc"].classify) is cloudnc.classify
+    assert unwrap(PLATFORMS["opennc"].parse) is opennc.parse
+    assert unwrap(PLATFORMS["opennc"].classify) is opennc.classify
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from parsers import CLASSIFIERS, PARSERS, dynasty
+from harvester.platforms import PLATFORMS
+from parsers import dynasty
 from parsers.records import (
     ItemRecord,
     MeetingKind,
@@ -38,9 +39,9 @@ def seed() -> ItemRecord:
 
 
 def test_registry_points_at_dynasty() -> None:
-    # The registry holds the guarded functions (parsers.guard_parser); unwrap to compare.
-    assert unwrap(PARSERS["dynasty"]) is dynasty.parse
-    assert unwrap(CLASSIFIERS["dynasty"]) is dynasty.classify
+    # The registry holds the guarded functions (parsers.guard); unwrap to compare.
+    assert unwrap(PLATFORMS["dynasty"].parse) is dynasty.parse
+    assert unwrap(PLATFORMS["dynasty"].classify) is dynasty.classify
 
 
 def test_seed_identity(seed: ItemRecord) -> None:

@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 
 from harvester.fixturesite import Fault, FixtureSite, serve_fixture_site
 from harvester.http import PoliteClient, Politeness
-from harvester.run import RunReport, harvest
+from harvester.report import RunReport
+from harvester.run import harvest
 from harvester.sources import SourceConfig, load_sources
 from storage import models
 from storage.db import Archive

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from harvester.platforms.base import Platform, own_host_follower
+from harvester.platforms.base import Crawl, Platform, own_host_follower
 from harvester.platforms.urlcheck import check_http_url
+from parsers import cloudnc as pages
 from parsers.records import PageKind
 from parsers.urls import normalise_url
 
@@ -51,5 +52,8 @@ follow = own_host_follower(_FOLLOWED)
 
 
 PLATFORM = Platform(
-    name="cloudnc", check_base_url=check_base_url, start_urls=start_urls, follow=follow
+    name="cloudnc",
+    parse=pages.parse,  # also routes /api/opennc/ URLs to parsers.opennc
+    classify=pages.classify,
+    crawl=Crawl(check_base_url=check_base_url, start_urls=start_urls, follow=follow),
 )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harvester.platforms.base import Platform
+from harvester.platforms.base import Crawl, Platform
 from harvester.platforms.urlcheck import check_http_url
+from parsers import minutes_pdf, webpage
 from parsers.records import Link
 from parsers.urls import normalise_url
 
@@ -22,7 +23,19 @@ def follow(link: Link, base_url: str, fetch_documents: bool = False) -> bool:
     return False  # the files are the whole source
 
 
-PDF = Platform(name="pdf", check_base_url=check_http_url, start_urls=start_urls, follow=follow)
+CRAWL = Crawl(check_base_url=check_http_url, start_urls=start_urls, follow=follow)
+# Document sources need not belong to one municipality (national or regional documents).
+PDF = Platform(
+    name="pdf",  # PDF minutes, one item, or a document
+    parse=minutes_pdf.parse,
+    classify=minutes_pdf.classify,
+    crawl=CRAWL,
+    needs_municipality=False,
+)
 WEBPAGE = Platform(
-    name="webpage", check_base_url=check_http_url, start_urls=start_urls, follow=follow
+    name="webpage",  # a web page that is not minutes → DocumentRecord
+    parse=webpage.parse,
+    classify=webpage.classify,
+    crawl=CRAWL,
+    needs_municipality=False,
 )

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from harvester.platforms.base import Platform, own_host_follower
+from harvester.platforms.base import Crawl, Platform, own_host_follower
 from harvester.platforms.urlcheck import check_http_url
+from parsers import dynasty as pages
 from parsers.records import PageKind
 from parsers.urls import normalise_url
 
@@ -74,8 +75,12 @@ follow = own_host_follower(_FOLLOWED)
 
 PLATFORM = Platform(
     name="dynasty",
-    check_base_url=check_base_url,
-    start_urls=start_urls,
-    follow=follow,
-    backfill_urls=backfill_urls,
+    parse=pages.parse,
+    classify=pages.classify,
+    crawl=Crawl(
+        check_base_url=check_base_url,
+        start_urls=start_urls,
+        follow=follow,
+        backfill_urls=backfill_urls,
+    ),
 )

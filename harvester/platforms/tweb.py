@@ -4,7 +4,7 @@ The base URL is the script folder, ``http://asiakirjat.ouka.fi/ktwebbin/dbisa.dl
 the walk starts at the minutes search form ``pk_tek_tweb.htm`` (a source that publishes
 agendas only gives ``epj_tek_tweb.htm`` as its start URL). The form's body list yields
 one link per body, ``<action>?oper=where&kirjaamo=<id>``: that URL is the page's key in
-the archive, and :func:`form` (registered in harvester.platforms.FORMS) turns it into
+the archive, and :func:`form` (the platform's ``form``) turns it into
 the POST the server answers (parsers.tweb.meeting_list_request). Item documents
 (``ktproxy2.dll?doctype=3&docid=``) are the items' text, so they are always followed; a
 Word .doc among them is a warning.
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from harvester.platforms.base import Platform
+from harvester.platforms.base import Crawl, Platform
 from harvester.platforms.urlcheck import check_http_url
 from parsers import tweb
 from parsers.records import Link, PageKind
@@ -56,5 +56,9 @@ def form(url: str) -> tuple[str, dict[str, str]] | None:
 
 
 PLATFORM = Platform(
-    name="tweb", check_base_url=check_base_url, start_urls=start_urls, follow=follow
+    name="tweb",
+    parse=tweb.parse,
+    classify=tweb.classify,
+    crawl=Crawl(check_base_url=check_base_url, start_urls=start_urls, follow=follow),
+    form=form,
 )
