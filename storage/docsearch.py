@@ -22,10 +22,16 @@ from analysis.finnish import get_analyzer
 
 from . import models
 from .filters import fold_name
-from .query import parse_query
 
 # The query compiler and snippet maker of the item search, shared on purpose.
-from .search import fts5_query, highlight, phrases_verified, plan_query, tsquery_text
+from .search import (
+    fts5_query,
+    highlight,
+    parse_query,
+    phrases_verified,
+    plan_query,
+    tsquery_text,
+)
 
 DOCUMENT_WEIGHTS = (10.0, 4.0, 1.0, 0.4)  # as ITEM_WEIGHTS: title beats text
 
