@@ -27,7 +27,7 @@ from linking.update import update_archive
 from parsers.records import DocumentRecord
 from storage.db import Archive
 from storage.docsearch import search_documents
-from storage.upsert import save_document
+from storage.documents import save_document
 from tests.storagekit import T0, T1, setup_sources
 
 PLAN = DocumentRecord(

@@ -11,17 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from parsers.records import PageKind
 from storage import models
 from storage.db import MIGRATIONS_DIR, Archive, ArchiveError, open_archive, resolve_db_url
-from storage.upsert import (
-    UnknownSourceError,
-    finish_run,
-    iter_pages,
-    page_validators,
-    save_page,
-    save_parse,
-    save_parse_error,
-    start_run,
-    sync_sources,
-)
+from storage.pages import iter_pages, page_validators, save_page, save_parse_error
+from storage.parses import save_parse
+from storage.runs import finish_run, start_run
+from storage.sources import UnknownSourceError, sync_sources
 from tests.storagekit import (
     KUOPIO_BASE,
     MUNICIPALITIES,
@@ -180,7 +173,7 @@ def test_iter_pages_streams_everything_and_filters_by_source(archive: Archive) -
 def test_iter_pages_allows_commits_while_iterating(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("storage.upsert.PAGE_BATCH", 2)
+    monkeypatch.setattr("storage.pages.PAGE_BATCH", 2)
     setup_sources(archive)
     with archive.session() as session:
         for n in range(5):

@@ -11,7 +11,7 @@ from parsers.records import DocumentRecord, ItemRecord, MeetingKind, PageKind, P
 from storage import models
 from storage.db import Archive
 from storage.docsearch import search_documents
-from storage.upsert import save_document
+from storage.documents import save_document
 from tests.storagekit import KUOPIO_BASE, T0, T1, item, setup_sources, store
 
 PDF_URL = f"{KUOPIO_BASE}?docid=632581"
