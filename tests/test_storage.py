@@ -240,3 +240,33 @@ def test_rolled_back_source_is_forgotten(archive: Archive) -> None:
         with pytest.raises(UnknownSourceError):
             save_page(session, fetched("https://u/1", b"u", source="uusi"))
         session.rollback()
+
+
+def test_source_id_listener_is_scoped_to_archive_sessions(archive: Archive) -> None:
+    # storage.sources forgets its cached source ids when a pykala session rolls back, and
+    # only then: a plain SQLAlchemy Session made elsewhere in the process keeps its info.
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.orm import Session
+
+    import storage.sources as sources
+    from storage.db import ArchiveSession
+
+    assert event.contains(ArchiveSession, "after_soft_rollback", sources._forget_source_ids)
+    assert not event.contains(Session, "after_soft_rollback", sources._forget_source_ids)
+    engine = create_engine("sqlite://")
+    try:
+        with Session(engine) as plain:
+            plain.info[sources._SOURCE_IDS] = {"kuopio": 1}
+            plain.execute(text("SELECT 1"))
+            plain.rollback()
+            assert plain.info[sources._SOURCE_IDS] == {"kuopio": 1}
+    finally:
+        engine.dispose()
+    setup_sources(archive)
+    with archive.session() as session:
+        assert isinstance(session, ArchiveSession)
+        sources.source_id_of(session, "kuopio")
+        assert "kuopio" in session.info[sources._SOURCE_IDS]
+        session.execute(text("SELECT 1"))
+        session.rollback()
+        assert sources._SOURCE_IDS not in session.info
