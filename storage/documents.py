@@ -17,31 +17,30 @@ from storage.content import content_hash, first_given
 from storage.docindex import index_document
 from storage.versions import DOCUMENT_VERSIONS, append_version
 
+# What a document's hash covers and document_version keeps (dates apart: ISO strings).
+_CONTENT_FIELDS = (
+    "url",
+    "title",
+    "text",
+    "organisation",
+    "municipality_code",
+    "region",
+    "language",
+)
+
+
+def _content(document: DocumentRecord | models.Document, dates: list[str]) -> dict[str, Any]:
+    """The canonical content of a parsed or a stored document: the same dict for the same
+    content."""
+    return {**{name: getattr(document, name) for name in _CONTENT_FIELDS}, "dates": dates}
+
 
 def _document_content(record: DocumentRecord) -> dict[str, Any]:
-    return {
-        "url": record.url,
-        "title": record.title,
-        "text": record.text,
-        "organisation": record.organisation,
-        "dates": [d.isoformat() for d in record.dates],
-        "municipality_code": record.municipality_code,
-        "region": record.region,
-        "language": record.language,
-    }
+    return _content(record, [d.isoformat() for d in record.dates])
 
 
 def _stored_document(row: models.Document) -> dict[str, Any]:
-    return {
-        "url": row.url,
-        "title": row.title,
-        "text": row.text,
-        "organisation": row.organisation,
-        "dates": list(row.dates),
-        "municipality_code": row.municipality_code,
-        "region": row.region,
-        "language": row.language,
-    }
+    return _content(row, list(row.dates))
 
 
 def save_document(

@@ -26,8 +26,8 @@ from linking.topics import load_topics
 from linking.update import update_archive
 from parsers.records import DocumentRecord
 from storage.db import Archive
-from storage.docsearch import search_documents
 from storage.documents import save_document
+from storage.search.documents import search_documents
 from tests.storagekit import T0, T1, setup_sources
 
 PLAN = DocumentRecord(

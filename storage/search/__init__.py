@@ -19,7 +19,8 @@ compound matches are highlighted (FTS5's snippet() cannot see lemma-column hits)
 The package, one job a module: ``query`` parses the query language, ``plan`` compiles a
 parse onto the index and defines the rank tiers, ``sqlite`` and ``postgresql`` run one
 tier on their database, ``rows`` reads what a hit shows, ``phrases`` checks phrases,
-``snippets`` highlights, and ``items`` puts them together in ``search_items``.
+``snippets`` highlights, and ``items`` puts them together in ``search_items``;
+``documents`` does the same for documents with the same pieces (``search_documents``).
 """
 
 from __future__ import annotations

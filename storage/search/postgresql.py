@@ -58,19 +58,22 @@ def tier_condition(
         *(column(v, TSVECTOR) for v in vectors),
     )
     conditions: list[ColumnElement[bool]] = [
-        index.c[spec.vector].op("@@", is_comparison=True)(
-            _tsquery(positive_tsquery(plan, spec.label))
-        )
+        matches(index.c[spec.vector], tsquery(positive_tsquery(plan, spec.label)))
     ]
     excluded = excluded_tsquery(plan)
     if excluded:
-        conditions.append(~index.c.document.op("@@", is_comparison=True)(_tsquery(excluded)))
+        conditions.append(~matches(index.c.document, tsquery(excluded)))
     if kind is not None:
         conditions.append(index.c.kind == kind)
     return index, index.c.item_id, and_(*conditions)
 
 
-def _tsquery(text_: str) -> ColumnElement[Any]:
+def matches(vector: Any, query: ColumnElement[Any]) -> ColumnElement[bool]:
+    """``vector @@ query``: the tsvector match of item and document searches."""
+    return vector.op("@@", is_comparison=True)(query)  # type: ignore[no-any-return]
+
+
+def tsquery(text_: str) -> ColumnElement[Any]:
     return cast(literal(text_), TSQUERY)
 
 

@@ -125,6 +125,14 @@ def highlight(
     """About ``width`` characters around the first word whose lemma or compound part is
     one of ``terms`` (or starts with one of ``prefixes``), every such word marked."""
     matcher = Matcher(analyzer or get_analyzer(), terms, prefixes)
+    return text_snippet(text_, matcher, start, end, width)
+
+
+def text_snippet(
+    text_: str, matcher: Matcher, start: str, end: str, width: int = SNIPPET_WIDTH
+) -> str:
+    """``highlight`` with a search's Matcher (shared by all its hits): the window around
+    the first match, or the beginning of the text when nothing in it matches."""
     snippet = _highlight(text_, matcher, start, end, width)
     return snippet if snippet is not None else _window(_flatten(text_), 0, width, [], start, end)
 

@@ -17,6 +17,11 @@ from storage.search.plan import QueryPlan, fts5_query, tiers_for
 from storage.search.rows import filtered
 
 
+def fts5_match(table_name: str, query: str) -> ColumnElement[bool]:
+    """``<table> MATCH '<query>'``: the FTS5 match of item and document searches."""
+    return literal_column(table_name).op("MATCH")(literal(query))
+
+
 def tier_condition(
     plan: QueryPlan, kind: str | None, tier: int
 ) -> tuple[Any, ColumnElement[int], ColumnElement[bool]]:
@@ -24,9 +29,7 @@ def tier_condition(
     tiers = tiers_for(kind)
     name = tiers[tier].fts_table
     fts = table(name, column("rowid", Integer))
-    match: ColumnElement[bool] = literal_column(name).op("MATCH")(
-        literal(fts5_query(plan, tier, tiers))
-    )
+    match = fts5_match(name, fts5_query(plan, tier, tiers))
     if kind is None:
         return fts, _item_id_of_key(fts.c.rowid), match
     key = fts.c.rowid.op(">>")(SECTION_SHIFT)
