@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 
 from harvester.http import DEFAULT_TOTAL_TIMEOUT
-from harvester.run import RunAborted
+from harvester.report import RunAborted
 from harvester.sources import load_municipalities, load_sources
 from parsers.records import ParseError
 from render.console import err, out
@@ -58,7 +58,7 @@ from storage.db import Archive, ArchiveError, connect_archive, resolve_db_url
 from storage.filters import ItemFilters
 
 if TYPE_CHECKING:  # linking imports scikit-learn: loaded only by the commands using it
-    from linking.membership import Timeline
+    from linking.topicview import Timeline
 
 app = typer.Typer(
     name="pykala",
@@ -348,7 +348,7 @@ def reparse(
     log_file: LogFileOption = None,
 ) -> None:
     """Rebuild every item from the stored raw pages, without the network."""
-    from harvester.run import reparse as run_reparse
+    from harvester.reparse import reparse as run_reparse
 
     with (
         interruptible(),
@@ -426,9 +426,9 @@ def search(
     """Finnish-aware full-text search of decisions (and documents), best matches first."""
     from dataclasses import replace
 
-    from storage.docsearch import search_documents
     from storage.filters import FilterError, section_kind
     from storage.search import search_items
+    from storage.search.documents import search_documents
 
     if fmt not in ("table", "json", "csv"):
         fail(f"--format must be table, json or csv, not {fmt!r}")
@@ -499,10 +499,10 @@ def show(
     if explain_lines:
         _explain_stored(item_id, db)
         return
-    from linking.links import item_links, resolve_item_id
-    from linking.membership import document_topics, item_topics
+    from linking.linkview import item_links, resolve_item_id
+    from linking.topicview import document_topics, item_topics
     from storage.docview import get_document
-    from storage.queries import get_item
+    from storage.views import get_item
 
     with archive_for(db) as archive, archive.session() as session:
         view = guarded(lambda: get_item(session, item_id))
@@ -576,7 +576,7 @@ def parse_page(
 
 def _explain_stored(item_id: str, db: str | None) -> None:
     from parsers.explain import explain
-    from storage.queries import item_page
+    from storage.views import item_page
 
     with archive_for(db) as archive, archive.session() as session:
         page = guarded(lambda: item_page(session, item_id))
@@ -706,7 +706,7 @@ def status(db: DbOption = None) -> None:
     """Show what the archive holds and how the last harvests went."""
     from storage.health import run_summaries, source_health
     from storage.quality import recent_shares
-    from storage.queries import archive_stats
+    from storage.views import archive_stats
 
     with archive_for(db) as archive, archive.session() as session:
         stats = archive_stats(session)
@@ -757,8 +757,8 @@ def update_linking(
 ) -> None:
     """Store the topics, score new and changed items, rebuild links when needed."""
     from analysis.finnish import VoikkoUnavailable
-    from linking.membership import topic_definition
     from linking.topics import TopicError
+    from linking.topicview import topic_definition
     from linking.update import update_archive
 
     options: dict[str, Any] = {"rebuild": rebuild}
@@ -808,7 +808,7 @@ def topics_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """List the topics with their number of member decisions and documents."""
-    from linking.membership import list_topics
+    from linking.topicview import list_topics
 
     with archive_for(db) as archive:
         update_linking(archive, topics_file)
@@ -830,7 +830,7 @@ def topics_show(
     """Show a topic's definition, its member decisions (oldest first) and its member
     documents (programme pages, slide decks; best first) with the matched terms."""
     from linking.documents import topic_documents
-    from linking.membership import topic_definition, topic_members
+    from linking.topicview import topic_definition, topic_members
 
     with archive_for(db) as archive:
         update_linking(archive, topics_file, topic=name)
@@ -861,7 +861,7 @@ def topics_timeline(
     member decisions per meeting year or month (--png: also a dot plot). Member documents
     (programme pages, slide decks) are not counted: their dates are dates their text
     mentions, not decisions (`pykala topics show` lists them)."""
-    from linking.membership import timeline
+    from linking.topicview import timeline
 
     if by not in ("municipality", "region", "county"):
         fail(f"--by must be municipality, region or county, not {by!r}")
@@ -929,8 +929,8 @@ def links(
 ) -> None:
     """Decisions of the same case (diary number) and similar decisions in other
     municipalities (TF-IDF over lemmas and compound parts)."""
-    from linking.links import item_links, resolve_item_id
-    from storage.queries import get_item
+    from linking.linkview import item_links, resolve_item_id
+    from storage.views import get_item
 
     settings = k is not None or threshold is not None
     if item_id is None and not rebuild and not settings:

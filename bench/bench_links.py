@@ -30,7 +30,7 @@ from linking.similarity import DEFAULT_K, SIMILAR, document_terms
 from linking.topics import analyse_item
 from storage import models
 from storage.db import Archive, open_archive
-from storage.upsert import sync_sources
+from storage.sources import sync_sources
 
 
 def term_pool() -> tuple[list[str], list[str]]:

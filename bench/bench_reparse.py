@@ -42,9 +42,10 @@ from harvester.report import Progress
 from harvester.sources import load_municipalities, load_sources
 from parsers import dynasty
 from parsers.records import PageKind
-from storage import models, upsert
+from storage import items, models
 from storage.db import Archive, open_archive
-from storage.upsert import FetchedPage, iter_pages, save_page, sync_sources
+from storage.pages import FetchedPage, iter_pages, save_page
+from storage.sources import sync_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "dynasty"
@@ -52,7 +53,7 @@ OUT = ROOT / "bench" / "out"
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ITEMS_PER_MEETING = 12
 STORE_BATCH = 1000  # pages per transaction while generating
-INDEXER = "index_item"  # what storage.upsert calls to index an item it wrote
+INDEXER = "index_item"  # what storage.items calls to index an item it wrote
 CHUNK = 1000  # pages per rate sample inside a reparse (for flatness within a run)
 
 KUOPIO = "http://publish.kuopio.fi/cgi/DREQUEST.PHP?page=meetingitem&id={}"
@@ -333,21 +334,21 @@ def _timed(fn: Callable[P, R], spent: list[float]) -> Callable[P, R]:
 def timed_reparse(archive: Archive, n: int, expect: str) -> Pass:
     """One whole reparse; every page must give one item counted as ``expect``.
 
-    The parser registry entry and the search indexer storage.upsert calls are wrapped
+    The parser registry entry and the search indexer storage.items calls are wrapped
     for the run, to split the time: parse / search index / the rest of the upsert.
     """
     parse_time, index_time = [0.0], [0.0]
-    platform, index = PLATFORMS["dynasty"], getattr(upsert, INDEXER)
+    platform, index = PLATFORMS["dynasty"], getattr(items, INDEXER)
     clock = ChunkClock()
     PLATFORMS["dynasty"] = replace(platform, parse=_timed(platform.parse, parse_time))
-    setattr(upsert, INDEXER, _timed(index, index_time))
+    setattr(items, INDEXER, _timed(index, index_time))
     try:
         start, cpu = time.perf_counter(), time.process_time()
         report = reparse(archive, clock)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     finally:
         PLATFORMS["dynasty"] = platform
-        setattr(upsert, INDEXER, index)
+        setattr(items, INDEXER, index)
     totals = report.totals()
     assert totals[expect] == n and totals["failed"] == 0 and totals["pages"] == n, totals
     done = Pass(seconds, cpu, parse_time[0], index_time[0], totals[expect], clock.first_last())

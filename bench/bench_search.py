@@ -16,7 +16,7 @@ latency: a synthetic archive of N items made from the parsed fixture items (the 
   PostgreSQL), then p50/p95 of search_items (limit 20, snippets included) for one- and
   two-word queries, and the same queries as a LIKE scan over section text.
 indexing: parsed items (ItemRecords from the fixtures, fresh external ids) through the real
-  path, storage.upsert.save_parse (analysis + upsert + index), one page of 50 items per
+  path, storage.parses.save_parse (analysis + upsert + index), one page of 50 items per
   transaction; rate per 1,000-item slice into an empty archive, and into the latency
   archive when it exists (does the rate stay flat as the archive grows?).
 rekey: migration 0009 (SQLite index rowids -> rank keys) on a copy of the latency archive
@@ -45,8 +45,10 @@ from harvester.sources import load_municipalities, load_sources
 from parsers.records import ItemRecord, MeetingKind, PageKind, ParseResult, Section, SectionKind
 from storage.db import Archive, open_archive
 from storage.index import SECTION_SLOTS, item_rows, rank_key, section_code
+from storage.pages import FetchedPage, save_page
+from storage.parses import save_parse
 from storage.search import search_items
-from storage.upsert import FetchedPage, save_page, save_parse, sync_sources
+from storage.sources import sync_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMS = ROOT / "tests" / "data" / "finnish_forms.tsv"
@@ -91,7 +93,7 @@ def sources_and_municipalities() -> tuple[list[Any], dict[str, Any]]:
     munis = load_municipalities()
     sources = load_sources(municipalities=munis)[:40]
 
-    class Ref:  # storage.upsert's MunicipalityLike
+    class Ref:  # storage.sources' MunicipalityLike
         def __init__(self, m: Any) -> None:
             self.name_fi, self.name_sv = m.name_fi, m.name_sv
             self.region, self.wellbeing_county = m.region_fi, m.wellbeing_county_fi

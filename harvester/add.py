@@ -32,7 +32,8 @@ from harvester.sources import load_municipalities
 from parsers.records import DocumentRecord, ParseError, ParseResult
 from parsers.urls import normalise_url
 from storage.db import Archive
-from storage.upsert import save_document, save_raw
+from storage.documents import save_document
+from storage.pages import save_raw
 
 
 class AddError(Exception):

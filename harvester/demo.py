@@ -12,9 +12,9 @@ from harvester.report import Progress, RunReport
 from harvester.run import harvest
 from harvester.sources import load_sources
 from storage.db import open_archive
-from storage.docsearch import DocumentHit, search_documents
-from storage.queries import ItemView, get_item
 from storage.search import SearchHit, search_items
+from storage.search.documents import DocumentHit, search_documents
+from storage.views import ItemView, get_item
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from harvester.report import Progress, SourceReport
 from harvester.runrecord import first_line
 from parsers.records import ParseError, ParseResult
-from storage.upsert import save_parse, save_parse_error
+from storage.pages import save_parse_error
+from storage.parses import save_parse
 
 # A text page (HTML, XML, JSON) larger than this is stored raw but not parsed: parse trees
 # take 30-40 times the bytes (a 19 MB page took 775 MB), and no real page of minutes comes

@@ -12,7 +12,8 @@ from harvester.report import Progress, RunReport, SourceReport
 from harvester.runrecord import aborted, finish, first_line, storage_errors
 from storage.db import Archive
 from storage.harvestview import source_platforms
-from storage.upsert import iter_pages, start_run
+from storage.pages import iter_pages
+from storage.runs import start_run
 
 
 def reparse(

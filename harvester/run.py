@@ -27,14 +27,9 @@ from harvester.http import Fetched, FetchError, Meter, PoliteClient, Validators
 from harvester.memory import return_large_buffers_to_the_system
 from harvester.pageparse import parse_and_save
 from harvester.platforms import PLATFORMS, Platform
-
-# reparse, Progress, RunAborted, RunReport and SourceReport are re-exported for cli.py
-# (which imports them from here); everything else imports them from their own modules.
-from harvester.reparse import reparse
 from harvester.report import (
     DEFAULT_FAILURE_THRESHOLD,
     Progress,
-    RunAborted,
     RunReport,
     SourceReport,
 )
@@ -53,7 +48,9 @@ from storage.crawlstate import (
 )
 from storage.db import Archive, ArchiveError
 from storage.harvestview import already_parsed, records_of_page, stored_body
-from storage.upsert import FetchedPage, save_page, start_run, sync_sources
+from storage.pages import FetchedPage, save_page
+from storage.runs import start_run
+from storage.sources import sync_sources
 
 # Pages that name no other pages worth following: an unchanged one is not parsed again.
 _LEAVES = {PageKind.ITEM, PageKind.DOCUMENT}
@@ -401,13 +398,4 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc
 
 
-__all__ = [
-    "DEFAULT_FAILURE_THRESHOLD",
-    "Progress",
-    "Recheck",
-    "RunAborted",
-    "RunReport",
-    "SourceReport",
-    "harvest",
-    "reparse",
-]
+__all__ = ["Recheck", "harvest"]

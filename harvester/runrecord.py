@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from harvester.report import RunAborted, RunReport
 from storage.db import Archive, ArchiveError
 from storage.quality import collapses, run_shares
-from storage.upsert import finish_run
+from storage.runs import finish_run
 
 
 def aborted(archive: Archive, report: RunReport, exc: BaseException) -> RunAborted:

@@ -68,7 +68,7 @@ class Municipality:
     region_fi: str
     wellbeing_county_fi: str
 
-    # The names storage.upsert.sync_sources reads.
+    # The names storage.sources.sync_sources reads.
     @property
     def region(self) -> str:
         return self.region_fi

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from linking.linkview import LinkedItem, item_links, resolve_item_id
 from linking.similarity import (
     CHUNK_CELLS,
     DEFAULT_K,
@@ -28,7 +27,6 @@ from linking.similarity import (
     CaseItem,
     SimilarPair,
     TfidfModel,
-    document_terms,
     fit_model,
     neighbours,
     same_case_pairs,
@@ -37,22 +35,7 @@ from linking.similarity import (
 from storage import models
 from storage.filters import meeting_date_column
 
-__all__ = [
-    "DEFAULT_K",
-    "DEFAULT_THRESHOLD",
-    "SAME_CASE",
-    "SIMILAR",
-    "LinkReport",
-    "LinkedItem",
-    "SimilarSettings",
-    "document_terms",
-    "item_links",
-    "rebuild_links",
-    "resolve_item_id",
-    "similar_pairs",
-    "stored_settings",
-    "update_links",
-]
+__all__ = ["LinkReport", "SimilarSettings", "rebuild_links", "stored_settings", "update_links"]
 
 _T = TypeVar("_T")
 

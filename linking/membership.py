@@ -39,40 +39,9 @@ from linking.topics import (
     definition_from_data,
     score_item,
 )
-from linking.topicview import (
-    GroupBy,
-    Member,
-    Period,
-    Timeline,
-    TopicSummary,
-    UnknownTopicError,
-    document_topics,
-    item_topics,
-    list_topics,
-    timeline,
-    topic_definition,
-    topic_members,
-)
 from storage import models
 
-__all__ = [
-    "BATCH",
-    "GroupBy",
-    "Member",
-    "Period",
-    "RefreshReport",
-    "Timeline",
-    "TopicSummary",
-    "UnknownTopicError",
-    "document_topics",
-    "item_topics",
-    "list_topics",
-    "refresh",
-    "sync_topics",
-    "timeline",
-    "topic_definition",
-    "topic_members",
-]
+__all__ = ["BATCH", "RefreshReport", "refresh", "sync_topics"]
 
 BATCH = 200  # items analysed per query
 

@@ -14,8 +14,8 @@ from harvester.sources import SourceConfigError
 from parsers.urls import BadUrl
 from render.console import err
 from storage.db import ArchiveError
-from storage.queries import AmbiguousItemError
 from storage.search import SearchQueryError
+from storage.views import AmbiguousItemError
 
 # Exit codes (documented in the README).
 EXIT_OK = 0

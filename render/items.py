@@ -23,10 +23,10 @@ from render.console import (
     print_versions,
 )
 from render.topics import print_topics_and_links, topics_json
-from storage.docsearch import DocumentHit
 from storage.docview import DocumentView
-from storage.queries import ItemView
 from storage.search import SearchHit
+from storage.search.documents import DocumentHit
+from storage.views import ItemView
 
 if TYPE_CHECKING:
     from harvester.add import Added

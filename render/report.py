@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
-from harvester.run import Progress, RunAborted, RunReport, SourceReport
+from harvester.report import Progress, RunAborted, RunReport, SourceReport
 from render.console import err, escape_controls, out
 from render.errors import EXIT_ARCHIVE, EXIT_INTERRUPTED, fail
 from render.items import print_hits, print_item

@@ -10,7 +10,7 @@ from harvester.sources import Municipality, SourceConfig
 from render.console import out, print_json
 from storage.health import RunSummary, SourceHealth
 from storage.quality import FieldShares
-from storage.queries import ArchiveStats
+from storage.views import ArchiveStats
 
 
 def print_sources(

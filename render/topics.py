@@ -10,12 +10,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from render.console import day, err, joined, jsonable, out, print_json
-from storage.queries import ItemView
+from storage.views import ItemView
 
 if TYPE_CHECKING:  # linking imports scikit-learn: loaded only by the commands using it
     from linking.documents import DocumentMember
-    from linking.membership import Member, Timeline, TopicSummary
     from linking.topics import TopicDefinition
+    from linking.topicview import Member, Timeline, TopicSummary
 
 
 def topics_json(topics: list[tuple[str, float, list[str]]]) -> list[dict[str, Any]]:

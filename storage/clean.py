@@ -1,10 +1,11 @@
 """Clean text on its way into the archive: the one place control characters are removed.
 
 Two doors, one rule. What the parsers of every platform give enters storage through
-``save_parse``/``save_document`` (storage.upsert), which pass their records through
-``clean_record`` first, so content hashes, versions and the search index see the text
-that is stored. Everything else (URLs, headers, error messages) is caught by the column
-types: every text and JSON column of the models binds through ``clean_text``/``clean_json``.
+``save_parse``/``save_document`` (storage.parses, storage.documents), which pass their
+records through ``clean_record`` first, so content hashes, versions and the search index
+see the text that is stored. Everything else (URLs, headers, error messages) is caught by
+the column types: every text and JSON column of the models binds through
+``clean_text``/``clean_json``.
 So the archive gets the same clean text on SQLite and on PostgreSQL (which refuses NUL
 outright and cannot encode a lone surrogate). Tab and
 newline stay; a carriage return, vertical tab or form feed (a PDF's page break) becomes

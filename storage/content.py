@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from parsers.records import ItemRecord
 
 from . import models
+
+_T = TypeVar("_T")
 
 
 def _unique_attachments(attachments: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
@@ -138,3 +140,8 @@ def stored_children(
         .order_by(models.Attachment.ordinal)
     ).all()
     return sections, attachments
+
+
+def first_given(value: _T | None, stored: _T | None) -> _T | None:
+    """``value``, or ``stored`` when the record left it out (None: "not on this page")."""
+    return value if value is not None else stored

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from parsers.records import MeetingKind, PageKind
 
 from . import models
-from .upsert import source_id_of
+from .sources import source_id_of
 
 
 @dataclass(frozen=True)

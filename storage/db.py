@@ -74,13 +74,19 @@ def resolve_db_url(explicit: str | None) -> str:
     return default_db_url()
 
 
+class ArchiveSession(Session):
+    """The sessions an Archive makes: pykala's event listeners (storage.sources) are
+    registered on this class, never on SQLAlchemy's Session, so sessions made elsewhere
+    in the process are not touched."""
+
+
 class Archive:
     """An opened archive database (migrated, unless made by ``connect_archive``)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.url: str = mask_url(engine.url.render_as_string(hide_password=True))
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = sessionmaker(engine, class_=ArchiveSession, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from parsers.urls import BadUrl, normalise_url
 
 from . import models
-from .queries import utc
+from .views import utc
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ Every word of a title or section is analysed by ``analysis.finnish`` into its le
 raw words. A query word matches when one of its lemmas equals an indexed lemma or part
 (DESIGN.md §4), so no stemming, prefix or trigram rule is needed on the database side.
 
-Two indexes, both kept in sync by ``index_item`` (called by storage.upsert):
+Two indexes, both kept in sync by ``index_item`` (called by storage.items):
 
 - item level: title lemmas, title parts, body lemmas, body parts (all sections). Weighted
   so a title hit beats a body hit and a whole-lemma hit beats a compound-part hit

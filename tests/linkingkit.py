@@ -25,7 +25,7 @@ from parsers.records import (
     SectionKind,
 )
 from storage.db import Archive
-from storage.upsert import sync_sources
+from storage.sources import sync_sources
 from tests.storagekit import Muni, Src, store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

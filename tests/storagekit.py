@@ -15,7 +15,10 @@ from parsers.records import (
     SectionKind,
 )
 from storage.db import Archive
-from storage.upsert import FetchedPage, UpsertCounts, save_page, save_parse, sync_sources
+from storage.items import UpsertCounts
+from storage.pages import FetchedPage, save_page
+from storage.parses import save_parse
+from storage.sources import sync_sources
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 T1 = datetime(2024, 3, 8, 12, 0, tzinfo=UTC)

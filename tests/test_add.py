@@ -16,7 +16,7 @@ from harvester.add import AddError, add_document
 from harvester.http import PoliteClient, Politeness
 from storage import models
 from storage.db import Archive
-from storage.docsearch import search_documents
+from storage.search.documents import search_documents
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
 DECK = DOCS / "pdf" / "ks_sote2020_lape_tyoryhma_2016-04-19.pdf"

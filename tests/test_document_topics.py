@@ -27,8 +27,8 @@ from linking.topicview import list_topics
 from linking.update import update_archive
 from parsers.records import DocumentRecord
 from storage.db import Archive
-from storage.docsearch import search_documents
-from storage.upsert import save_document
+from storage.documents import save_document
+from storage.search.documents import search_documents
 from tests.storagekit import T0, T1, setup_sources
 
 PLAN = DocumentRecord(

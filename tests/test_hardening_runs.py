@@ -34,7 +34,8 @@ from harvester.synthsite import big_page, serve_synthetic_sites
 from storage import models
 from storage.clean import clean_text
 from storage.db import Archive, open_archive
-from storage.upsert import save_page, save_parse
+from storage.pages import save_page
+from storage.parses import save_parse
 from tests.harvestkit import harvest_in_child
 from tests.test_cli import ROOT, assert_one_line_error, pykala
 

@@ -23,7 +23,7 @@ from linking.update import update_archive
 from parsers.records import ItemRecord, Section, SectionKind
 from storage import models
 from storage.db import Archive
-from storage.queries import get_item
+from storage.views import get_item
 from tests import storagekit
 from tests.linkingkit import KUOPIO_SEED, MIKKELI_SEED, item_db_id, load_acceptance_archive
 

@@ -196,7 +196,7 @@ def test_interrupted_run_is_marked(
     with archive.session() as session:
         from datetime import UTC, datetime
 
-        from storage.upsert import start_run
+        from storage.runs import start_run
 
         dead = start_run(session, datetime.now(UTC))
     harvest(archive, load_sources(sources_file)[:1], client, scope=site.covers)

@@ -11,8 +11,7 @@ from storage import models
 from storage.db import Archive
 from storage.filters import FilterError, ItemFilters
 from storage.index import rebuild_index
-from storage.query import parse_query
-from storage.search import SearchQueryError, search_items
+from storage.search import SearchQueryError, parse_query, search_items
 from tests.storagekit import item, item_page, setup_sources, store
 
 TEXTS = {
@@ -293,7 +292,7 @@ def test_every_ranking_path_ranks_tier_then_newest_first(
     # probing the index, or sorts all matches (of date windows, or all). Whichever path a
     # tier takes (and a walk cut short by its budget), the ranking must be the same:
     # tier, then newest meeting first.
-    import storage.search as search
+    from storage.search import items, postgresql
 
     _walk_archive(archive)
     expected = _expected_walk_ranking()
@@ -304,18 +303,18 @@ def test_every_ranking_path_ranks_tier_then_newest_first(
     assert ranked() == expected
     assert ranked(limit=4) == {q: ids[:4] for q, ids in expected.items()}
     with monkeypatch.context() as m:
-        m.setattr(search, "_walk_cutoff", lambda _session: (False, None))
+        m.setattr(postgresql, "walk_cutoff", lambda _session: (False, None))
         assert ranked() == expected  # PostgreSQL: every match sorted
     with monkeypatch.context() as m:
-        m.setattr(search, "WALK_BUDGET", 5)
+        m.setattr(postgresql, "WALK_BUDGET", 5)
         assert ranked() == expected  # PostgreSQL: walked, then sorted
         # Date windows before the walk's cutoff (20 days: too few hits, it widens; 700
         # days: enough for a limit of 4, answered from the window).
-        m.setattr(search, "WINDOW_DAYS", (20, 700))
+        m.setattr(postgresql, "WINDOW_DAYS", (20, 700))
         assert ranked() == expected
         assert ranked(limit=4) == {q: ids[:4] for q, ids in expected.items()}
     with monkeypatch.context() as m:
-        m.setattr(search, "VERIFY_BATCH", 5)  # phrase candidates read at growing offsets
+        m.setattr(items, "VERIFY_BATCH", 5)  # phrase candidates read at growing offsets
         assert ranked() == expected
 
 

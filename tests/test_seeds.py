@@ -24,8 +24,8 @@ from harvester.run import harvest
 from harvester.sources import SourceConfig, load_sources
 from storage import models
 from storage.db import Archive
-from storage.docsearch import search_documents
 from storage.search import search_items
+from storage.search.documents import search_documents
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MIKKELI_MEETING = (

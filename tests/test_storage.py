@@ -11,17 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from parsers.records import PageKind
 from storage import models
 from storage.db import MIGRATIONS_DIR, Archive, ArchiveError, open_archive, resolve_db_url
-from storage.upsert import (
-    UnknownSourceError,
-    finish_run,
-    iter_pages,
-    page_validators,
-    save_page,
-    save_parse,
-    save_parse_error,
-    start_run,
-    sync_sources,
-)
+from storage.pages import iter_pages, page_validators, save_page, save_parse_error
+from storage.parses import save_parse
+from storage.runs import finish_run, start_run
+from storage.sources import UnknownSourceError, sync_sources
 from tests.storagekit import (
     KUOPIO_BASE,
     MUNICIPALITIES,
@@ -180,7 +173,7 @@ def test_iter_pages_streams_everything_and_filters_by_source(archive: Archive) -
 def test_iter_pages_allows_commits_while_iterating(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("storage.upsert.PAGE_BATCH", 2)
+    monkeypatch.setattr("storage.pages.PAGE_BATCH", 2)
     setup_sources(archive)
     with archive.session() as session:
         for n in range(5):
@@ -247,3 +240,33 @@ def test_rolled_back_source_is_forgotten(archive: Archive) -> None:
         with pytest.raises(UnknownSourceError):
             save_page(session, fetched("https://u/1", b"u", source="uusi"))
         session.rollback()
+
+
+def test_source_id_listener_is_scoped_to_archive_sessions(archive: Archive) -> None:
+    # storage.sources forgets its cached source ids when a pykala session rolls back, and
+    # only then: a plain SQLAlchemy Session made elsewhere in the process keeps its info.
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.orm import Session
+
+    import storage.sources as sources
+    from storage.db import ArchiveSession
+
+    assert event.contains(ArchiveSession, "after_soft_rollback", sources._forget_source_ids)
+    assert not event.contains(Session, "after_soft_rollback", sources._forget_source_ids)
+    engine = create_engine("sqlite://")
+    try:
+        with Session(engine) as plain:
+            plain.info[sources._SOURCE_IDS] = {"kuopio": 1}
+            plain.execute(text("SELECT 1"))
+            plain.rollback()
+            assert plain.info[sources._SOURCE_IDS] == {"kuopio": 1}
+    finally:
+        engine.dispose()
+    setup_sources(archive)
+    with archive.session() as session:
+        assert isinstance(session, ArchiveSession)
+        sources.source_id_of(session, "kuopio")
+        assert "kuopio" in session.info[sources._SOURCE_IDS]
+        session.execute(text("SELECT 1"))
+        session.rollback()
+        assert sources._SOURCE_IDS not in session.info

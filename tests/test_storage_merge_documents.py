@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from parsers.records import DocumentRecord, ItemRecord, MeetingKind, PageKind, ParseResult
 from storage import models
 from storage.db import Archive
-from storage.docsearch import search_documents
-from storage.upsert import save_document
+from storage.documents import save_document
+from storage.search.documents import search_documents
 from tests.storagekit import KUOPIO_BASE, T0, T1, item, setup_sources, store
 
 PDF_URL = f"{KUOPIO_BASE}?docid=632581"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from parsers.records import Attachment, MeetingKind
 from storage.db import Archive
-from storage.queries import AmbiguousItemError, archive_stats, get_item, list_runs
-from storage.upsert import finish_run, start_run
+from storage.runs import finish_run, start_run
+from storage.views import AmbiguousItemError, archive_stats, get_item, list_runs
 from tests.storagekit import T0, T1, item, item_page, setup_sources, store
 
 

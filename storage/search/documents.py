@@ -1,10 +1,13 @@
 """Searching documents (programme pages, slide decks) with the same query language and
-the same Finnish analysis as items (storage.search): a query finds a document exactly
-when it would find an item with the document's title and text.
+the same Finnish analysis as items (storage.search.items): a query finds a document
+exactly when it would find an item with the document's title and text.
 
-Kept beside storage.search rather than inside it: a document hit has no body, meeting or
-§, and of the item search's filters only municipality, region and topic apply to
-documents (a document's dates are dates its text mentions, not meeting dates).
+Shared with the item search: the parse and plan, the FTS5 and tsvector match
+(storage.search.sqlite.fts5_match, storage.search.postgresql.matches), the phrase check
+and the snippets. What differs, stated here: a document hit has no body, meeting or §;
+of the item search's filters only municipality, region and topic apply to documents (a
+document's dates are dates its text mentions, not meeting dates); documents are few, so
+they are ranked by bm25/ts_rank over one index table instead of the items' rank tiers.
 """
 
 from __future__ import annotations
@@ -14,18 +17,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, cast, column, false, func, literal, literal_column, select, table
-from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy import Integer, column, false, func, literal_column, select, table
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
 from analysis.finnish import get_analyzer
-
-from . import models
-from .filters import fold_name
-from .query import parse_query
-
-# The query compiler and snippet maker of the item search, shared on purpose.
-from .search import fts5_query, highlight, phrases_verified, plan_query, tsquery_text
+from storage import models
+from storage.filters import fold_name
+from storage.search.phrases import phrases_verified
+from storage.search.plan import fts5_query, plan_query, tsquery_text
+from storage.search.postgresql import matches, tsquery
+from storage.search.query import parse_query
+from storage.search.snippets import Matcher, text_snippet
+from storage.search.sqlite import fts5_match
 
 DOCUMENT_WEIGHTS = (10.0, 4.0, 1.0, 0.4)  # as ITEM_WEIGHTS: title beats text
 
@@ -105,25 +109,24 @@ def search_documents(
     doc = models.Document
     if session.get_bind().dialect.name == "sqlite":
         fts = table("document_fts", column("rowid", Integer))
-        this: Any = literal_column("document_fts")
         stmt = (
             select(doc)
             .select_from(fts)
             .join(doc, doc.id == fts.c.rowid)
-            .where(this.op("MATCH")(literal(fts5_query(plan))))
-            .order_by(func.bm25(this, *DOCUMENT_WEIGHTS), doc.id)
+            .where(fts5_match("document_fts", fts5_query(plan)))
+            .order_by(func.bm25(literal_column("document_fts"), *DOCUMENT_WEIGHTS), doc.id)
         )
     else:
         index = table(
             "document_search", column("document_id", Integer), column("document", TSVECTOR)
         )
-        tsquery = cast(literal(tsquery_text(plan)), TSQUERY)
+        to_match = tsquery(tsquery_text(plan))
         stmt = (
             select(doc)
             .select_from(index)
             .join(doc, doc.id == index.c.document_id)
-            .where(index.c.document.op("@@")(tsquery))
-            .order_by(-func.ts_rank(index.c.document, tsquery), doc.id)
+            .where(matches(index.c.document, to_match))
+            .order_by(-func.ts_rank(index.c.document, to_match), doc.id)
         )
     if region is not None:
         stmt = stmt.where(doc.region.in_(_regions(session, region)))
@@ -142,7 +145,7 @@ def search_documents(
             )
         )
     }
-    terms, prefixes = plan.highlight_terms()
+    matcher = Matcher(analyzer, *plan.highlight_terms())
     hits: list[DocumentHit] = []
     for row in rows:
         if len(hits) >= limit:
@@ -158,14 +161,7 @@ def search_documents(
                 municipality_code=row.municipality_code,
                 region=row.region,
                 dates=tuple(date.fromisoformat(d) for d in row.dates),
-                snippet=highlight(
-                    row.text or row.title,
-                    terms,
-                    start=mark_start,
-                    end=mark_end,
-                    prefixes=prefixes,
-                    analyzer=analyzer,
-                ),
+                snippet=text_snippet(row.text or row.title, matcher, mark_start, mark_end),
                 municipality=names.get(row.municipality_code or ""),
             )
         )

@@ -1,4 +1,5 @@
-"""Read-side queries for the CLI: one item in full, harvest runs, archive statistics."""
+"""Read-side views for the CLI: one item in full, its stored page, harvest runs, archive
+statistics."""
 
 from __future__ import annotations
 

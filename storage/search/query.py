@@ -11,7 +11,7 @@
 
 Only upper-case OR, AND and NOT are operators (AND is what words do anyway); any other
 character is text. Nothing here is ever handed to FTS5 or tsquery as syntax: the parse
-is compiled into quoted terms by ``storage.search``. An unbalanced quote closes at the
+is compiled into quoted terms by ``storage.search.plan``. An unbalanced quote closes at the
 end of the query; a lone ``-`` or ``*`` is ignored.
 """
 
@@ -21,8 +21,7 @@ import re
 from dataclasses import dataclass
 
 from parsers.diary import find_diary_number, normalise_diary_number
-
-from .db import ArchiveError
+from storage.db import ArchiveError
 
 MAX_ATOMS = 32  # words + phrases; more is not a search, and would make a huge FTS query
 # Bounds checked before any database sees the query, so both answer alike. The longest

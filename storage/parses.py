@@ -1,0 +1,67 @@
+"""Saving one parsed page: its meetings, items and documents; the page marked parsed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parsers.records import ParseResult
+from storage import models
+from storage.clean import clean_record
+from storage.db import ArchiveError
+from storage.documents import save_document
+from storage.items import UpsertCounts, save_item
+from storage.meetings import save_meeting
+from storage.sources import source_id_of
+
+
+def save_parse(
+    session: Session,
+    *,
+    source_name: str,
+    page_id: int,
+    result: ParseResult,
+    seen_at: datetime,
+) -> UpsertCounts:
+    """Upsert the meetings, items and documents of one parsed page; mark the page parsed.
+
+    A None field of a record keeps the stored value ("not on this page"); a record
+    without sections never replaces stored sections but fills the stored item's None
+    fields (a Tweb item-list row completing the item read from its PDF).
+    """
+    result = clean_record(result)  # no control characters into the archive (storage.clean)
+    source_id = source_id_of(session, source_name)
+    page = session.get(models.Page, page_id)
+    if page is None:
+        raise ArchiveError(f"no page with id {page_id}")
+    counts = UpsertCounts()
+    for meeting in result.meetings:
+        save_meeting(session, source_id, meeting)
+    for record in result.items:
+        save_item(
+            session, source_id, source_name, record, page.raw_page_id, seen_at, counts, page.url
+        )
+    if result.documents:
+        # The parser never guesses a municipality: a document takes its source's (and
+        # that municipality's region) unless it states its own.
+        code, region = session.execute(
+            select(models.Source.municipality_code, models.Municipality.region)
+            .outerjoin(
+                models.Municipality, models.Municipality.code == models.Source.municipality_code
+            )
+            .where(models.Source.id == source_id)
+        ).one()
+    for document in result.documents:
+        if document.municipality_code is None and code is not None:
+            document = replace(document, municipality_code=code, region=document.region or region)
+        outcome = save_document(
+            session, document, seen_at=seen_at, source_id=source_id, raw_page_id=page.raw_page_id
+        )
+        setattr(counts, outcome, getattr(counts, outcome) + 1)
+    page.parsed_at = seen_at
+    page.parse_error = None
+    session.flush()
+    return counts

@@ -1,0 +1,101 @@
+"""Municipalities and sources: stored from the config, looked up by name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from storage import models
+from storage.db import ArchiveError, ArchiveSession
+
+
+class UnknownSourceError(ArchiveError):
+    """A page or parse names a source that sync_sources has not stored."""
+
+
+class SourceLike(Protocol):
+    """What sync_sources needs of a source (harvester.sources.SourceConfig fits)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def municipality_code(self) -> str | None: ...
+    @property
+    def enabled(self) -> bool: ...
+
+
+class MunicipalityLike(Protocol):
+    @property
+    def name_fi(self) -> str: ...
+    @property
+    def name_sv(self) -> str | None: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def wellbeing_county(self) -> str | None: ...
+
+
+def sync_sources(
+    session: Session,
+    sources: Sequence[SourceLike],
+    municipalities: Mapping[str, MunicipalityLike],
+) -> None:
+    """Insert or update municipalities and sources. Sources missing from the list stay
+    (their pages and items are archive history); disable them in the config instead."""
+    stored_municipalities = {m.code: m for m in session.scalars(select(models.Municipality))}
+    for code, ref in municipalities.items():
+        mrow = stored_municipalities.get(code)
+        if mrow is None:
+            mrow = models.Municipality(code=code)
+            session.add(mrow)
+        mrow.name_fi = ref.name_fi
+        mrow.name_sv = ref.name_sv
+        mrow.region = ref.region
+        mrow.wellbeing_county = ref.wellbeing_county
+    session.info.pop(_SOURCE_IDS, None)
+    known_codes = set(stored_municipalities) | set(municipalities)
+    stored_sources = {s.name: s for s in session.scalars(select(models.Source))}
+    for source in sources:
+        mcode = source.municipality_code
+        if mcode is not None and mcode not in known_codes:
+            raise ArchiveError(f"source {source.name}: unknown municipality code {mcode!r}")
+        srow = stored_sources.get(source.name)
+        if srow is None:
+            srow = models.Source(name=source.name)
+            session.add(srow)
+        srow.platform = source.platform
+        srow.base_url = source.base_url
+        srow.municipality_code = mcode
+        srow.enabled = source.enabled
+    session.flush()
+
+
+_SOURCE_IDS = "pykala_source_ids"  # session.info key: source name -> id, per session
+
+
+# On pykala's own sessions only (storage.db.Archive makes them), not on every SQLAlchemy
+# session in the process.
+@event.listens_for(ArchiveSession, "after_soft_rollback")
+def _forget_source_ids(session: ArchiveSession, _transaction: object) -> None:
+    # A rolled-back sync_sources may have handed out ids that no longer exist.
+    session.info.pop(_SOURCE_IDS, None)
+
+
+def source_id_of(session: Session, source_name: str) -> int:
+    """The id of the source named ``source_name`` (cached per session); UnknownSourceError
+    when sync_sources never stored it."""
+    cache: dict[str, int] = session.info.setdefault(_SOURCE_IDS, {})
+    if source_name in cache:
+        return cache[source_name]
+    source_id = session.scalar(select(models.Source.id).where(models.Source.name == source_name))
+    if source_id is None:
+        raise UnknownSourceError(f"unknown source {source_name!r}: run sync_sources first")
+    cache[source_name] = source_id
+    return source_id
