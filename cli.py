@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
-from harvester.http import DEFAULT_TOTAL_TIMEOUT
-from harvester.report import RunAborted
-from harvester.sources import load_municipalities, load_sources
-from parsers.records import ParseError
-from render.console import err, out
-from render.errors import (
+from pykala.harvester.http import DEFAULT_TOTAL_TIMEOUT
+from pykala.harvester.report import RunAborted
+from pykala.harvester.sources import load_municipalities, load_sources
+from pykala.parsers.records import ParseError
+from pykala.render.console import err, out
+from pykala.render.errors import (
     EXIT_ARCHIVE,
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
@@ -37,7 +37,7 @@ from render.errors import (
     guarded,
     interruptible,
 )
-from render.items import (
+from pykala.render.items import (
     print_added,
     print_document,
     print_explanation,
@@ -45,20 +45,20 @@ from render.items import (
     print_item_view,
     print_parse_result,
 )
-from render.report import (
+from pykala.render.report import (
     ConsoleProgress,
     end_aborted_run,
     print_demo,
     print_report,
     write_report_json,
 )
-from render.status import print_field_shares, print_sources, print_status
-from render.topics import print_links, print_timeline, print_topic, print_topic_list
-from storage.db import Archive, ArchiveError, connect_archive, resolve_db_url
-from storage.filters import ItemFilters
+from pykala.render.status import print_field_shares, print_sources, print_status
+from pykala.render.topics import print_links, print_timeline, print_topic, print_topic_list
+from pykala.storage.db import Archive, ArchiveError, connect_archive, resolve_db_url
+from pykala.storage.filters import ItemFilters
 
 if TYPE_CHECKING:  # linking imports scikit-learn: loaded only by the commands using it
-    from linking.topicview import Timeline
+    from pykala.linking.topicview import Timeline
 
 app = typer.Typer(
     name="pykala",
@@ -235,7 +235,7 @@ def log_file_for(path: Path | None) -> Iterator[TextIO | None]:
 @contextmanager
 def run_lock_for(archive: Archive) -> Iterator[None]:
     """The archive's run lock, or exit 4 with one line when another run holds it."""
-    from storage.lock import ArchiveLocked, run_lock
+    from pykala.storage.lock import ArchiveLocked, run_lock
 
     try:
         with run_lock(archive):
@@ -294,8 +294,8 @@ def harvest(
     robots.txt obeyed). Pages that failed or were left unfetched are retried first by the
     next run. Only one run at a time may use an archive.
     """
-    from harvester.http import PoliteClient, Politeness
-    from harvester.run import harvest as run_harvest
+    from pykala.harvester.http import PoliteClient, Politeness
+    from pykala.harvester.run import harvest as run_harvest
 
     configs = guarded(lambda: load_sources(sources_file))
     if only:
@@ -348,7 +348,7 @@ def reparse(
     log_file: LogFileOption = None,
 ) -> None:
     """Rebuild every item from the stored raw pages, without the network."""
-    from harvester.reparse import reparse as run_reparse
+    from pykala.harvester.reparse import reparse as run_reparse
 
     with (
         interruptible(),
@@ -368,7 +368,7 @@ def reparse(
 
 
 def _quality(value: str | None) -> str | None:
-    from storage.filters import QUALITIES
+    from pykala.storage.filters import QUALITIES
 
     if value is not None and value not in QUALITIES:
         fail(f"--quality must be {' or '.join(QUALITIES)}, not {value!r}")
@@ -426,9 +426,9 @@ def search(
     """Finnish-aware full-text search of decisions (and documents), best matches first."""
     from dataclasses import replace
 
-    from storage.filters import FilterError, section_kind
-    from storage.search import search_items
-    from storage.search.documents import search_documents
+    from pykala.storage.filters import FilterError, section_kind
+    from pykala.storage.search import search_items
+    from pykala.storage.search.documents import search_documents
 
     if fmt not in ("table", "json", "csv"):
         fail(f"--format must be table, json or csv, not {fmt!r}")
@@ -499,10 +499,10 @@ def show(
     if explain_lines:
         _explain_stored(item_id, db)
         return
-    from linking.linkview import item_links, resolve_item_id
-    from linking.topicview import document_topics, item_topics
-    from storage.docview import get_document
-    from storage.views import get_item
+    from pykala.linking.linkview import item_links, resolve_item_id
+    from pykala.linking.topicview import document_topics, item_topics
+    from pykala.storage.docview import get_document
+    from pykala.storage.views import get_item
 
     with archive_for(db) as archive, archive.session() as session:
         view = guarded(lambda: get_item(session, item_id))
@@ -555,8 +555,8 @@ def parse_page(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Parse a saved page and show the record, its quality flags and warnings (offline)."""
-    from harvester.platforms import PLATFORMS
-    from parsers.explain import explain
+    from pykala.harvester.platforms import PLATFORMS
+    from pykala.parsers.explain import explain
 
     if platform not in PLATFORMS:
         fail(f"unknown platform {platform!r} (known: {', '.join(sorted(PLATFORMS))})")
@@ -575,8 +575,8 @@ def parse_page(
 
 
 def _explain_stored(item_id: str, db: str | None) -> None:
-    from parsers.explain import explain
-    from storage.views import item_page
+    from pykala.parsers.explain import explain
+    from pykala.storage.views import item_page
 
     with archive_for(db) as archive, archive.session() as session:
         page = guarded(lambda: item_page(session, item_id))
@@ -615,7 +615,7 @@ def export(
     """
     from dataclasses import replace
 
-    from storage.export import (
+    from pykala.storage.export import (
         export_fieldnames,
         export_meta,
         iter_export_rows,
@@ -681,8 +681,8 @@ def add(
     """Add a programme page, slide deck or other document by hand (searchable like items).
 
     A FILE must be a regular file; it is read from its resolved path."""
-    from harvester.add import AddError, add_document, is_url
-    from harvester.http import PoliteClient
+    from pykala.harvester.add import AddError, add_document, is_url
+    from pykala.harvester.http import PoliteClient
 
     with archive_for(db) as archive, PoliteClient() as client:
         try:
@@ -704,9 +704,9 @@ def add(
 @app.command()
 def status(db: DbOption = None) -> None:
     """Show what the archive holds and how the last harvests went."""
-    from storage.health import run_summaries, source_health
-    from storage.quality import recent_shares
-    from storage.views import archive_stats
+    from pykala.storage.health import run_summaries, source_health
+    from pykala.storage.quality import recent_shares
+    from pykala.storage.views import archive_stats
 
     with archive_for(db) as archive, archive.session() as session:
         stats = archive_stats(session)
@@ -725,7 +725,7 @@ def demo(
     query: Annotated[str, typer.Option(help="What the demo searches for.")] = "perhekeskus",
 ) -> None:
     """Harvest the bundled fixture site on 127.0.0.1 and show a search and an item (offline)."""
-    from harvester.demo import run_demo
+    from pykala.harvester.demo import run_demo
 
     with ConsoleProgress(quiet=False) as progress:
         try:
@@ -756,10 +756,10 @@ def update_linking(
     threshold: float | None = None,
 ) -> None:
     """Store the topics, score new and changed items, rebuild links when needed."""
-    from analysis.finnish import VoikkoUnavailable
-    from linking.topics import TopicError
-    from linking.topicview import topic_definition
-    from linking.update import update_archive
+    from pykala.analysis.finnish import VoikkoUnavailable
+    from pykala.linking.topics import TopicError
+    from pykala.linking.topicview import topic_definition
+    from pykala.linking.update import update_archive
 
     options: dict[str, Any] = {"rebuild": rebuild}
     if k is not None:
@@ -787,9 +787,9 @@ def refresh_linking_after_run(archive: Archive, *, quiet: bool) -> bool:
     The harvested pages are committed by then, so a failure here (Voikko missing, a bad
     topics file) is one line and a partial-failure exit, never a lost harvest.
     """
-    from analysis.finnish import VoikkoUnavailable
-    from linking.topics import TopicError
-    from linking.update import update_archive
+    from pykala.analysis.finnish import VoikkoUnavailable
+    from pykala.linking.topics import TopicError
+    from pykala.linking.update import update_archive
 
     try:
         report = update_archive(archive, None)
@@ -808,7 +808,7 @@ def topics_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """List the topics with their number of member decisions and documents."""
-    from linking.topicview import list_topics
+    from pykala.linking.topicview import list_topics
 
     with archive_for(db) as archive:
         update_linking(archive, topics_file)
@@ -829,8 +829,8 @@ def topics_show(
 ) -> None:
     """Show a topic's definition, its member decisions (oldest first) and its member
     documents (programme pages, slide decks; best first) with the matched terms."""
-    from linking.documents import topic_documents
-    from linking.topicview import topic_definition, topic_members
+    from pykala.linking.documents import topic_documents
+    from pykala.linking.topicview import topic_definition, topic_members
 
     with archive_for(db) as archive:
         update_linking(archive, topics_file, topic=name)
@@ -861,7 +861,7 @@ def topics_timeline(
     member decisions per meeting year or month (--png: also a dot plot). Member documents
     (programme pages, slide decks) are not counted: their dates are dates their text
     mentions, not decisions (`pykala topics show` lists them)."""
-    from linking.topicview import timeline
+    from pykala.linking.topicview import timeline
 
     if by not in ("municipality", "region", "county"):
         fail(f"--by must be municipality, region or county, not {by!r}")
@@ -877,7 +877,7 @@ def topics_timeline(
 
 
 def _write_png(result: Timeline, path: Path) -> None:
-    from linking.plot import PlotUnavailable, write_timeline_png
+    from pykala.linking.plot import PlotUnavailable, write_timeline_png
 
     try:
         write_timeline_png(result, path)
@@ -929,8 +929,8 @@ def links(
 ) -> None:
     """Decisions of the same case (diary number) and similar decisions in other
     municipalities (TF-IDF over lemmas and compound parts)."""
-    from linking.linkview import item_links, resolve_item_id
-    from storage.views import get_item
+    from pykala.linking.linkview import item_links, resolve_item_id
+    from pykala.storage.views import get_item
 
     settings = k is not None or threshold is not None
     if item_id is None and not rebuild and not settings:

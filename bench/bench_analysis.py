@@ -15,7 +15,7 @@ import re
 import time
 from pathlib import Path
 
-from analysis.finnish import FinnishAnalyzer
+from pykala.analysis.finnish import FinnishAnalyzer
 
 SEEDS = Path(os.environ.get("PYKALA_SEEDS", "seeds"))
 _WORD_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)*")

@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harvester.fixturesite import Fault
-from harvester.http import FetchError, PoliteClient, Politeness
-from harvester.synthsite import SyntheticSite, big_page, serve_synthetic_sites
+from pykala.harvester.fixturesite import Fault
+from pykala.harvester.http import FetchError, PoliteClient, Politeness
+from pykala.harvester.synthsite import SyntheticSite, big_page, serve_synthetic_sites
 from tests.harvestkit import harvest_in_child
 
 # "Before": the same harvest with the parse limit lifted (every page parsed).

@@ -30,9 +30,9 @@ from typing import Any
 
 from sqlalchemy import create_engine, func, select
 
-from harvester.fixturesite import Fault
-from harvester.synthsite import SyntheticSite, serve_synthetic_sites, sources_toml
-from storage import models
+from pykala.harvester.fixturesite import Fault
+from pykala.harvester.synthsite import SyntheticSite, serve_synthetic_sites, sources_toml
+from pykala.storage import models
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -24,13 +24,13 @@ from typing import Any
 from bench_search import ITEM_COLS, WORK, fixture_items, item_tuple, sources_and_municipalities
 from sqlalchemy import func, select, text
 
-from analysis.finnish import get_analyzer
-from linking.links import rebuild_links, update_links
-from linking.similarity import DEFAULT_K, SIMILAR, document_terms
-from linking.topics import analyse_item
-from storage import models
-from storage.db import Archive, open_archive
-from storage.sources import sync_sources
+from pykala.analysis.finnish import get_analyzer
+from pykala.linking.links import rebuild_links, update_links
+from pykala.linking.similarity import DEFAULT_K, SIMILAR, document_terms
+from pykala.linking.topics import analyse_item
+from pykala.storage import models
+from pykala.storage.db import Archive, open_archive
+from pykala.storage.sources import sync_sources
 
 
 def term_pool() -> tuple[list[str], list[str]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import lxml.html
 from bs4 import BeautifulSoup
 
-from parsers import dynasty
+from pykala.parsers import dynasty
 
 ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "dynasty"
 PAGES: list[tuple[str, str]] = [

@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from harvester.platforms import PLATFORMS
+from pykala.harvester.platforms import PLATFORMS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SETS = {  # name → (parser, glob under fixtures/)

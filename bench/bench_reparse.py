@@ -36,16 +36,16 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy import create_engine, func, select, text
 
-from harvester.platforms import PLATFORMS
-from harvester.reparse import reparse
-from harvester.report import Progress
-from harvester.sources import load_municipalities, load_sources
-from parsers import dynasty
-from parsers.records import PageKind
-from storage import items, models
-from storage.db import Archive, open_archive
-from storage.pages import FetchedPage, iter_pages, save_page
-from storage.sources import sync_sources
+from pykala.harvester.platforms import PLATFORMS
+from pykala.harvester.reparse import reparse
+from pykala.harvester.report import Progress
+from pykala.harvester.sources import load_municipalities, load_sources
+from pykala.parsers import dynasty
+from pykala.parsers.records import PageKind
+from pykala.storage import items, models
+from pykala.storage.db import Archive, open_archive
+from pykala.storage.pages import FetchedPage, iter_pages, save_page
+from pykala.storage.sources import sync_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "dynasty"

@@ -40,15 +40,22 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from analysis.finnish import get_analyzer
-from harvester.sources import load_municipalities, load_sources
-from parsers.records import ItemRecord, MeetingKind, PageKind, ParseResult, Section, SectionKind
-from storage.db import Archive, open_archive
-from storage.index import SECTION_SLOTS, item_rows, rank_key, section_code
-from storage.pages import FetchedPage, save_page
-from storage.parses import save_parse
-from storage.search import search_items
-from storage.sources import sync_sources
+from pykala.analysis.finnish import get_analyzer
+from pykala.harvester.sources import load_municipalities, load_sources
+from pykala.parsers.records import (
+    ItemRecord,
+    MeetingKind,
+    PageKind,
+    ParseResult,
+    Section,
+    SectionKind,
+)
+from pykala.storage.db import Archive, open_archive
+from pykala.storage.index import SECTION_SLOTS, item_rows, rank_key, section_code
+from pykala.storage.pages import FetchedPage, save_page
+from pykala.storage.parses import save_parse
+from pykala.storage.search import search_items
+from pykala.storage.sources import sync_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMS = ROOT / "tests" / "data" / "finnish_forms.tsv"
@@ -587,7 +594,7 @@ def run_indexing(args: argparse.Namespace) -> None:
 
 
 def run_rekey(args: argparse.Namespace) -> None:
-    from storage.db import migrate
+    from pykala.storage.db import migrate
 
     source = WORK / f"items_{args.items}.db"
     copy = WORK / f"rekey_{args.items}.db"

@@ -25,15 +25,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harvester.http import FetchError, PoliteClient
-from harvester.pageparse import too_large_to_parse
-from harvester.platforms import PLATFORMS
-from harvester.sources import load_municipalities
-from parsers.records import DocumentRecord, ParseError, ParseResult
-from parsers.urls import normalise_url
-from storage.db import Archive
-from storage.documents import save_document
-from storage.pages import save_raw
+from pykala.harvester.http import FetchError, PoliteClient
+from pykala.harvester.pageparse import too_large_to_parse
+from pykala.harvester.platforms import PLATFORMS
+from pykala.harvester.sources import load_municipalities
+from pykala.parsers.records import DocumentRecord, ParseError, ParseResult
+from pykala.parsers.urls import normalise_url
+from pykala.storage.db import Archive
+from pykala.storage.documents import save_document
+from pykala.storage.pages import save_raw
 
 
 class AddError(Exception):

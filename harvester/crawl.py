@@ -19,10 +19,10 @@ import heapq
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
-from harvester.platforms import crawl_rules
-from harvester.sources import SourceConfig
-from parsers.records import Link, PageKind
-from parsers.urls import normalise_url
+from pykala.harvester.platforms import crawl_rules
+from pykala.harvester.sources import SourceConfig
+from pykala.parsers.records import Link, PageKind
+from pykala.parsers.urls import normalise_url
 
 RANK: dict[PageKind, int] = {
     PageKind.FEED_ITEMS: 0,

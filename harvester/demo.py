@@ -6,15 +6,15 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harvester.fixturesite import serve_fixture_site
-from harvester.http import PoliteClient, Politeness
-from harvester.report import Progress, RunReport
-from harvester.run import harvest
-from harvester.sources import load_sources
-from storage.db import open_archive
-from storage.search import SearchHit, search_items
-from storage.search.documents import DocumentHit, search_documents
-from storage.views import ItemView, get_item
+from pykala.harvester.fixturesite import serve_fixture_site
+from pykala.harvester.http import PoliteClient, Politeness
+from pykala.harvester.report import Progress, RunReport
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import load_sources
+from pykala.storage.db import open_archive
+from pykala.storage.search import SearchHit, search_items
+from pykala.storage.search.documents import DocumentHit, search_documents
+from pykala.storage.views import ItemView, get_item
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from parsers.urls import normalise_url
+from pykala.parsers.urls import normalise_url
 
 SITE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "site"
 DEFAULT_ROBOTS = "User-agent: *\nDisallow: /private/\n"

@@ -27,14 +27,14 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from harvester.deadline import Deadline
-from harvester.httpwords import (
+from pykala.harvester.deadline import Deadline
+from pykala.harvester.httpwords import (
     describe_connect_error,
     describe_protocol_error,
     format_size,
     parse_retry_after,
 )
-from parsers.urls import normalise_url, same_host
+from pykala.parsers.urls import normalise_url, same_host
 
 try:
     VERSION = importlib.metadata.version("pykala")

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from harvester.report import Progress, SourceReport
-from harvester.runrecord import first_line
-from parsers.records import ParseError, ParseResult
-from storage.pages import save_parse_error
-from storage.parses import save_parse
+from pykala.harvester.report import Progress, SourceReport
+from pykala.harvester.runrecord import first_line
+from pykala.parsers.records import ParseError, ParseResult
+from pykala.storage.pages import save_parse_error
+from pykala.storage.parses import save_parse
 
 # A text page (HTML, XML, JSON) larger than this is stored raw but not parsed: parse trees
 # take 30-40 times the bytes (a 19 MB page took 775 MB), and no real page of minutes comes

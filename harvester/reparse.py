@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from harvester.pageparse import parse_and_save
-from harvester.platforms import PLATFORMS
-from harvester.report import Progress, RunReport, SourceReport
-from harvester.runrecord import aborted, finish, first_line, storage_errors
-from storage.db import Archive
-from storage.harvestview import source_platforms
-from storage.pages import iter_pages
-from storage.runs import start_run
+from pykala.harvester.pageparse import parse_and_save
+from pykala.harvester.platforms import PLATFORMS
+from pykala.harvester.report import Progress, RunReport, SourceReport
+from pykala.harvester.runrecord import aborted, finish, first_line, storage_errors
+from pykala.storage.db import Archive
+from pykala.storage.harvestview import source_platforms
+from pykala.storage.pages import iter_pages
+from pykala.storage.runs import start_run
 
 
 def reparse(

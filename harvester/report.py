@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.items import UpsertCounts
+from pykala.storage.items import UpsertCounts
 
 DEFAULT_FAILURE_THRESHOLD = 0.2  # a source with a larger share of failed pages is flagged
 

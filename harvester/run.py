@@ -22,21 +22,21 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from harvester.crawl import RETRY_RANK, Frontier, Task
-from harvester.http import Fetched, FetchError, Meter, PoliteClient, Validators
-from harvester.memory import return_large_buffers_to_the_system
-from harvester.pageparse import parse_and_save
-from harvester.platforms import PLATFORMS, Platform
-from harvester.report import (
+from pykala.harvester.crawl import RETRY_RANK, Frontier, Task
+from pykala.harvester.http import Fetched, FetchError, Meter, PoliteClient, Validators
+from pykala.harvester.memory import return_large_buffers_to_the_system
+from pykala.harvester.pageparse import parse_and_save
+from pykala.harvester.platforms import PLATFORMS, Platform
+from pykala.harvester.report import (
     DEFAULT_FAILURE_THRESHOLD,
     Progress,
     RunReport,
     SourceReport,
 )
-from harvester.runrecord import aborted, finish, first_line, row_refused, storage_errors
-from harvester.sources import SourceConfig, load_municipalities
-from parsers.records import PageKind, ParseResult
-from storage.crawlstate import (
+from pykala.harvester.runrecord import aborted, finish, first_line, row_refused, storage_errors
+from pykala.harvester.sources import SourceConfig, load_municipalities
+from pykala.parsers.records import PageKind, ParseResult
+from pykala.storage.crawlstate import (
     close_interrupted_runs,
     known_pages,
     meetings_due,
@@ -46,11 +46,11 @@ from storage.crawlstate import (
     queued_pages,
     record_failure,
 )
-from storage.db import Archive, ArchiveError
-from storage.harvestview import already_parsed, records_of_page, stored_body
-from storage.pages import FetchedPage, save_page
-from storage.runs import start_run
-from storage.sources import sync_sources
+from pykala.storage.db import Archive, ArchiveError
+from pykala.storage.harvestview import already_parsed, records_of_page, stored_body
+from pykala.storage.pages import FetchedPage, save_page
+from pykala.storage.runs import start_run
+from pykala.storage.sources import sync_sources
 
 # Pages that name no other pages worth following: an unchanged one is not parsed again.
 _LEAVES = {PageKind.ITEM, PageKind.DOCUMENT}

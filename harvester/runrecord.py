@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 from sqlalchemy.orm import Session
 
-from harvester.report import RunAborted, RunReport
-from storage.db import Archive, ArchiveError
-from storage.quality import collapses, run_shares
-from storage.runs import finish_run
+from pykala.harvester.report import RunAborted, RunReport
+from pykala.storage.db import Archive, ArchiveError
+from pykala.storage.quality import collapses, run_shares
+from pykala.storage.runs import finish_run
 
 
 def aborted(archive: Archive, report: RunReport, exc: BaseException) -> RunAborted:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harvester.platforms import PLATFORMS, crawl_rules, harvested
+from pykala.harvester.platforms import PLATFORMS, crawl_rules, harvested
 
 DATA_DIR = Path(__file__).parent / "data"
 SHIPPED_SOURCES = DATA_DIR / "sources.toml"

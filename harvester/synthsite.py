@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from harvester.fixturesite import Faults, ServedSite, serve
+from pykala.harvester.fixturesite import Faults, ServedSite, serve
 
 CGI = "/cgi/DREQUEST.PHP"
 _WORDS = (

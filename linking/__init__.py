@@ -3,7 +3,7 @@
 The Finnish analysis they use lives in ``analysis`` (below storage).
 """
 
-from analysis.finnish import (
+from pykala.analysis.finnish import (
     AnalyzedText,
     FinnishAnalyzer,
     VoikkoUnavailable,

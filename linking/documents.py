@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from analysis.finnish import FinnishAnalyzer
-from linking.topics import CompiledTopic, analyse_document, score_item
-from storage import models
+from pykala.analysis.finnish import FinnishAnalyzer
+from pykala.linking.topics import CompiledTopic, analyse_document, score_item
+from pykala.storage import models
 
 BATCH = 50  # documents per query: a document's text can be a whole slide deck
 

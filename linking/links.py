@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from linking.similarity import (
+from pykala.linking.similarity import (
     CHUNK_CELLS,
     DEFAULT_K,
     DEFAULT_THRESHOLD,
@@ -32,8 +32,8 @@ from linking.similarity import (
     same_case_pairs,
     similar_pairs,
 )
-from storage import models
-from storage.filters import meeting_date_column
+from pykala.storage import models
+from pykala.storage.filters import meeting_date_column
 
 __all__ = ["LinkReport", "SimilarSettings", "rebuild_links", "stored_settings", "update_links"]
 

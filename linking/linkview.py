@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from linking.similarity import SAME_CASE, SIMILAR
-from storage import models
-from storage.filters import meeting_date_column
+from pykala.linking.similarity import SAME_CASE, SIMILAR
+from pykala.storage import models
+from pykala.storage.filters import meeting_date_column
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
-from analysis.finnish import FinnishAnalyzer, get_analyzer
-from linking.documents import refresh_documents
-from linking.similarity import document_terms
-from linking.topics import (
+from pykala.analysis.finnish import FinnishAnalyzer, get_analyzer
+from pykala.linking.documents import refresh_documents
+from pykala.linking.similarity import document_terms
+from pykala.linking.topics import (
     CompiledTopic,
     TopicDefinition,
     analyse_item,
@@ -39,7 +39,7 @@ from linking.topics import (
     definition_from_data,
     score_item,
 )
-from storage import models
+from pykala.storage import models
 
 __all__ = ["BATCH", "RefreshReport", "refresh", "sync_topics"]
 

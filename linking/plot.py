@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from linking.topicview import Timeline
+from pykala.linking.topicview import Timeline
 
 ROW_INCHES = 0.32  # height per group row
 COLUMN_INCHES = 0.55  # width per period column

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from analysis.finnish import WordAnalysis
-from linking.topics import TITLE, AnalysedSection
+from pykala.analysis.finnish import WordAnalysis
+from pykala.linking.topics import TITLE, AnalysedSection
 
 # The two kinds of link (stored as link.kind).
 SAME_CASE = "same_case"

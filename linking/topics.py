@@ -39,7 +39,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from analysis.finnish import FinnishAnalyzer, WordAnalysis, terms_match
+from pykala.analysis.finnish import FinnishAnalyzer, WordAnalysis, terms_match
 
 SHIPPED_TOPICS = Path(__file__).parent / "data" / "topics.toml"
 TITLE = "title"  # the section kind given to an item's title

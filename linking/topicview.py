@@ -12,11 +12,11 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from linking.documents import document_member_counts
-from linking.topics import TopicDefinition, definition_from_data
-from storage import models
-from storage.db import ArchiveError
-from storage.filters import meeting_date_column
+from pykala.linking.documents import document_member_counts
+from pykala.linking.topics import TopicDefinition, definition_from_data
+from pykala.storage import models
+from pykala.storage.db import ArchiveError
+from pykala.storage.filters import meeting_date_column
 
 
 class UnknownTopicError(ArchiveError):

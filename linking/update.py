@@ -12,17 +12,17 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from linking.links import (
+from pykala.linking.links import (
     LinkReport,
     SimilarSettings,
     rebuild_links,
     stored_settings,
     update_links,
 )
-from linking.membership import RefreshReport, refresh
-from linking.topics import load_topics
-from storage import models
-from storage.db import Archive
+from pykala.linking.membership import RefreshReport, refresh
+from pykala.linking.topics import load_topics
+from pykala.storage import models
+from pykala.storage.db import Archive
 
 # Rebuild every link when the analysed items are at least this share of all items.
 REBUILD_SHARE = 0.25

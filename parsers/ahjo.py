@@ -25,9 +25,9 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from parsers import headings, html
-from parsers.diary import normalise_diary_number
-from parsers.records import (
+from pykala.parsers import headings, html
+from pykala.parsers.diary import normalise_diary_number
+from pykala.parsers.records import (
     ItemRecord,
     MeetingKind,
     PageKind,
@@ -36,7 +36,7 @@ from parsers.records import (
     Section,
     SectionKind,
 )
-from parsers.urls import link_url, normalise_url
+from pykala.parsers.urls import link_url, normalise_url
 
 K = SectionKind
 _GUID_RE = re.compile(r"\{[0-9A-Za-z-]{8,}\}")

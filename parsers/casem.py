@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from parsers.records import Section, SectionKind
+from pykala.parsers.records import Section, SectionKind
 
 _LINE_SPACE = " \r\n\t"
 

@@ -21,10 +21,10 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from parsers import casem, headings, html, opennc, sections
-from parsers.diary import find_diary_number, normalise_diary_number
-from parsers.feeds import parse_date
-from parsers.records import (
+from pykala.parsers import casem, headings, html, opennc, sections
+from pykala.parsers.diary import find_diary_number, normalise_diary_number
+from pykala.parsers.feeds import parse_date
+from pykala.parsers.records import (
     Attachment,
     ItemRecord,
     Link,
@@ -37,7 +37,7 @@ from parsers.records import (
     SectionKind,
     with_warnings,
 )
-from parsers.urls import link_url, normalise_url
+from pykala.parsers.urls import link_url, normalise_url
 
 _LANG = r"/(?P<lang>[a-z]{2})-[A-Z]{2}"
 _BODY_LIST_RE = re.compile(rf"{_LANG}/Toimielimet/?", re.I)

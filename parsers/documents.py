@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from parsers.dates import find_dates
-from parsers.records import DocumentRecord
+from pykala.parsers.dates import find_dates
+from pykala.parsers.records import DocumentRecord
 
 # Maakunnat (Statistics Finland names) and the stem their case forms share.
 _REGIONS: tuple[tuple[str, str], ...] = (

@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
-from parsers import html, sections, titleblock
-from parsers.diary import normalise_diary_number
-from parsers.feeds import parse_date, parse_feed
-from parsers.records import (
+from pykala.parsers import html, sections, titleblock
+from pykala.parsers.diary import normalise_diary_number
+from pykala.parsers.feeds import parse_date, parse_feed
+from pykala.parsers.records import (
     Attachment,
     ItemRecord,
     Link,
@@ -29,7 +29,7 @@ from parsers.records import (
     SectionKind,
     with_warnings,
 )
-from parsers.urls import link_url, normalise_url
+from pykala.parsers.urls import link_url, normalise_url
 
 _STATIC_BODY_LIST = re.compile(r"/kokous/TELIMET\.HTM$", re.I)
 _STATIC_MEETING_LIST = re.compile(r"/kokous/TELIN-(?P<id>\d+)\.HTM$", re.I)

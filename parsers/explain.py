@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from parsers import cloudnc, dynasty
-from parsers.records import ParseError
+from pykala.parsers import cloudnc, dynasty
+from pykala.parsers.records import ParseError
 
 Explainer = Callable[[bytes, str, "str | None"], list[tuple[str, str]]]
 EXPLAINERS: dict[str, Explainer] = {"dynasty": dynasty.explain, "cloudnc": cloudnc.explain}

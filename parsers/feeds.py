@@ -14,9 +14,9 @@ from datetime import date
 
 import feedparser
 
-from parsers.html import text_codec
-from parsers.records import Link, PageKind, ParseError, ParseResult
-from parsers.urls import link_url
+from pykala.parsers.html import text_codec
+from pykala.parsers.records import Link, PageKind, ParseError, ParseResult
+from pykala.parsers.urls import link_url
 
 _BODY_DATE_RE = re.compile(r"(?P<body>.*\S)\s+(?P<date>\d{1,2}\.\d{1,2}\.\d{4})")
 _XML_ENCODING_RE = re.compile(rb"""^(\xef\xbb\xbf)?(\s*<\?xml[^>]*?encoding\s*=\s*["'])([^"']*)""")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from parsers.records import PageKind, ParseError, ParserCrash, ParseResult, one_line
-from parsers.urls import BadUrl
+from pykala.parsers.records import PageKind, ParseError, ParserCrash, ParseResult, one_line
+from pykala.parsers.urls import BadUrl
 
 Parser = Callable[[bytes, str, "str | None"], ParseResult]
 Classifier = Callable[[str], PageKind]

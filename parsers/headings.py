@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parsers.html import COLUMN_BREAK, Block, plain
-from parsers.records import SectionKind
+from pykala.parsers.html import COLUMN_BREAK, Block, plain
+from pykala.parsers.records import SectionKind
 
 K = SectionKind
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
-from parsers.urls import link_url
+from pykala.parsers.urls import link_url
 
 # A run of whitespace with a non-breaking space in it is how Word lays out a second
 # column ("Päätösehdotus&nbsp;&nbsp;&nbsp; Kaupunginjohtaja …"); it becomes one tab.

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from parsers import titleblock
-from parsers.diary import find_diary_number, find_labelled_number
-from parsers.feeds import parse_date
-from parsers.headings import K, heading_kind, split_heading
-from parsers.html import COLUMN_BREAK, Block, plain
-from parsers.records import Section
+from pykala.parsers import titleblock
+from pykala.parsers.diary import find_diary_number, find_labelled_number
+from pykala.parsers.feeds import parse_date
+from pykala.parsers.headings import K, heading_kind, split_heading
+from pykala.parsers.html import COLUMN_BREAK, Block, plain
+from pykala.parsers.records import Section
 
 # "§ 48", "§ 48 a", "48 §": a § line of its own.
 _PARAGRAPH_LINE_RE = re.compile(

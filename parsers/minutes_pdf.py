@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 
-from parsers import html, pdf, sections
-from parsers.dates import find_dates
-from parsers.diary import normalise_diary_number
-from parsers.documents import document, region_of
-from parsers.records import (
+from pykala.parsers import html, pdf, sections
+from pykala.parsers.dates import find_dates
+from pykala.parsers.diary import normalise_diary_number
+from pykala.parsers.documents import document, region_of
+from pykala.parsers.records import (
     ItemRecord,
     MeetingKind,
     MeetingRecord,
@@ -30,7 +30,7 @@ from parsers.records import (
     ParseResult,
     SectionKind,
 )
-from parsers.urls import normalise_url
+from pykala.parsers.urls import normalise_url
 
 _PARAGRAPH_RE = re.compile(r"(?:§\s*(?P<a>\d{1,4}(?:\s?[a-z])?)|(?P<b>\d{1,4}(?:\s?[a-z])?)\s*§)")
 _KIND_RE = re.compile(r"\b(pöytäkirja|esityslista|protokoll|föredragningslista)\b", re.I)

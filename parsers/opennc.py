@@ -27,10 +27,10 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from parsers import casem, html
-from parsers.diary import normalise_diary_number
-from parsers.feeds import parse_date
-from parsers.records import (
+from pykala.parsers import casem, html
+from pykala.parsers.diary import normalise_diary_number
+from pykala.parsers.feeds import parse_date
+from pykala.parsers.records import (
     Attachment,
     ItemRecord,
     Link,
@@ -42,7 +42,7 @@ from parsers.records import (
     Section,
     SectionKind,
 )
-from parsers.urls import link_url, normalise_url
+from pykala.parsers.urls import link_url, normalise_url
 
 K = SectionKind
 HINT_BODY = "pykala_body"

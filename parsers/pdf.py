@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
-from parsers.diary import find_diary_number
-from parsers.headings import heading_kind
-from parsers.html import COLUMN_BREAK, Block
-from parsers.records import ParseError
+from pykala.parsers.diary import find_diary_number
+from pykala.parsers.headings import heading_kind
+from pykala.parsers.html import COLUMN_BREAK, Block
+from pykala.parsers.records import ParseError
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # MS Office 97-2003 (.doc, .xls)
 _ZIP = b"PK\x03\x04"  # .docx and friends

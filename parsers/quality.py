@@ -9,9 +9,9 @@ source's own history.
 
 from __future__ import annotations
 
-from parsers import titleblock
-from parsers.itemhead import HISTORY_RE
-from parsers.records import ItemRecord, MeetingKind, SectionKind
+from pykala.parsers import titleblock
+from pykala.parsers.itemhead import HISTORY_RE
+from pykala.parsers.records import ItemRecord, MeetingKind, SectionKind
 
 NO_TITLE = "no_title"
 TITLE_IS_BODY = "title_is_body_name"  # the body's name was taken for the title

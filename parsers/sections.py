@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from parsers.headings import K, contact_line, looks_like_presenter, split_heading
-from parsers.html import Block, plain
-from parsers.itemhead import Hints, ItemText, Role, read_head
-from parsers.records import Section, SectionKind
+from pykala.parsers.headings import K, contact_line, looks_like_presenter, split_heading
+from pykala.parsers.html import Block, plain
+from pykala.parsers.itemhead import Hints, ItemText, Role, read_head
+from pykala.parsers.records import Section, SectionKind
 
 __all__ = ["Hints", "ItemText", "Role", "segment"]
 

@@ -7,7 +7,7 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from parsers.records import ParseResult
+from pykala.parsers.records import ParseResult
 
 
 def _plain(value: Any) -> Any:

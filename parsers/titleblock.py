@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from parsers.feeds import parse_date
-from parsers.html import Block, plain
-from parsers.records import MeetingKind
+from pykala.parsers.feeds import parse_date
+from pykala.parsers.html import Block, plain
+from pykala.parsers.records import MeetingKind
 
 _KINDS = {
     "pöytäkirja": MeetingKind.POYTAKIRJA,

@@ -35,10 +35,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 
-from parsers import headings, html, itemhead, pdf, sections
-from parsers.diary import normalise_diary_number
-from parsers.feeds import parse_date
-from parsers.records import (
+from pykala.parsers import headings, html, itemhead, pdf, sections
+from pykala.parsers.diary import normalise_diary_number
+from pykala.parsers.feeds import parse_date
+from pykala.parsers.records import (
     ItemRecord,
     Link,
     MeetingKind,
@@ -50,7 +50,7 @@ from parsers.records import (
     SectionKind,
     with_warnings,
 )
-from parsers.urls import link_url, normalise_url
+from pykala.parsers.urls import link_url, normalise_url
 
 _SEARCH_RE = re.compile(r"/(?:pk|epj)_tek(?:_tweb)?\.htm$", re.I)
 _MEETING_LIST_RE = re.compile(r"/(?:pk|epj)_kokl(?:_tweb)?\.htm$", re.I)

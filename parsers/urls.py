@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from parsers.records import ParseError, one_line
+from pykala.parsers.records import ParseError, one_line
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SHOWN = 120  # characters of a bad URL quoted in a warning

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from lxml import etree
 
-from parsers import html
-from parsers.documents import REGION_LABELS, document, region_of
-from parsers.records import PageKind, ParseError, ParseResult
-from parsers.urls import normalise_url
+from pykala.parsers import html
+from pykala.parsers.documents import REGION_LABELS, document, region_of
+from pykala.parsers.records import PageKind, ParseError, ParseResult
+from pykala.parsers.urls import normalise_url
 
 _DROP = ("nav", "header", "footer", "script", "style", "noscript", "svg", "form")
 _ORGANISATION_LABELS = ("julkaisija", "organisaatio", "toteutuspaikka", "julkaisijaorganisaatio")

@@ -10,12 +10,12 @@ from typing import NoReturn, TypeVar
 
 import typer
 
-from harvester.sources import SourceConfigError
-from parsers.urls import BadUrl
-from render.console import err
-from storage.db import ArchiveError
-from storage.search import SearchQueryError
-from storage.views import AmbiguousItemError
+from pykala.harvester.sources import SourceConfigError
+from pykala.parsers.urls import BadUrl
+from pykala.render.console import err
+from pykala.storage.db import ArchiveError
+from pykala.storage.search import SearchQueryError
+from pykala.storage.views import AmbiguousItemError
 
 # Exit codes (documented in the README).
 EXIT_OK = 0

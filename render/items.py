@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from parsers.records import ParseResult
-from render.console import (
+from pykala.parsers.records import ParseResult
+from pykala.render.console import (
     err,
     escape_controls,
     joined,
@@ -22,14 +22,14 @@ from render.console import (
     print_json,
     print_versions,
 )
-from render.topics import print_topics_and_links, topics_json
-from storage.docview import DocumentView
-from storage.search import SearchHit
-from storage.search.documents import DocumentHit
-from storage.views import ItemView
+from pykala.render.topics import print_topics_and_links, topics_json
+from pykala.storage.docview import DocumentView
+from pykala.storage.search import SearchHit
+from pykala.storage.search.documents import DocumentHit
+from pykala.storage.views import ItemView
 
 if TYPE_CHECKING:
-    from harvester.add import Added
+    from pykala.harvester.add import Added
 
 
 def _hit_row(hit: SearchHit) -> dict[str, str]:
@@ -87,7 +87,7 @@ def print_hits(hits: list[SearchHit], fmt: str, documents: list[DocumentHit] | N
     if fmt == "csv":
         import csv
 
-        from storage.export import neutralise
+        from pykala.storage.export import neutralise
 
         sys.stdout.reconfigure(newline="")  # type: ignore[union-attr]
         writer = csv.DictWriter(sys.stdout, fieldnames=HIT_COLUMNS, lineterminator="\r\n")
@@ -228,8 +228,8 @@ def print_item_view(
 
 def print_parse_result(result: ParseResult, *, as_json: bool) -> None:
     """`pykala parse`: the page's record, its items' quality flags and the warnings."""
-    from parsers.quality import item_flags
-    from parsers.serialize import to_jsonable
+    from pykala.parsers.quality import item_flags
+    from pykala.parsers.serialize import to_jsonable
 
     if as_json:
         data = to_jsonable(result)

@@ -16,13 +16,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
-from harvester.report import Progress, RunAborted, RunReport, SourceReport
-from render.console import err, escape_controls, out
-from render.errors import EXIT_ARCHIVE, EXIT_INTERRUPTED, fail
-from render.items import print_hits, print_item
+from pykala.harvester.report import Progress, RunAborted, RunReport, SourceReport
+from pykala.render.console import err, escape_controls, out
+from pykala.render.errors import EXIT_ARCHIVE, EXIT_INTERRUPTED, fail
+from pykala.render.items import print_hits, print_item
 
 if TYPE_CHECKING:
-    from harvester.demo import DemoResult
+    from pykala.harvester.demo import DemoResult
 
 
 class ConsoleProgress(Progress):

@@ -6,11 +6,11 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
-from harvester.sources import Municipality, SourceConfig
-from render.console import out, print_json
-from storage.health import RunSummary, SourceHealth
-from storage.quality import FieldShares
-from storage.views import ArchiveStats
+from pykala.harvester.sources import Municipality, SourceConfig
+from pykala.render.console import out, print_json
+from pykala.storage.health import RunSummary, SourceHealth
+from pykala.storage.quality import FieldShares
+from pykala.storage.views import ArchiveStats
 
 
 def print_sources(
@@ -139,7 +139,7 @@ def print_status(
 
 def print_field_shares(shares: dict[str, FieldShares]) -> None:
     """Per source, the share of its latest items with each field (quality flags)."""
-    from parsers.quality import FIELDS
+    from pykala.parsers.quality import FIELDS
 
     table = Table("source", "items", *FIELDS, "doubtful", title="Fields read (latest items)")
     for name, share in shares.items():

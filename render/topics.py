@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from rich.table import Table
 
-from render.console import day, err, joined, jsonable, out, print_json
-from storage.views import ItemView
+from pykala.render.console import day, err, joined, jsonable, out, print_json
+from pykala.storage.views import ItemView
 
 if TYPE_CHECKING:  # linking imports scikit-learn: loaded only by the commands using it
-    from linking.documents import DocumentMember
-    from linking.topics import TopicDefinition
-    from linking.topicview import Member, Timeline, TopicSummary
+    from pykala.linking.documents import DocumentMember
+    from pykala.linking.topics import TopicDefinition
+    from pykala.linking.topicview import Member, Timeline, TopicSummary
 
 
 def topics_json(topics: list[tuple[str, float, list[str]]]) -> list[dict[str, Any]]:

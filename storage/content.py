@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parsers.records import ItemRecord
+from pykala.parsers.records import ItemRecord
 
 from . import models
 

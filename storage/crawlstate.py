@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from parsers.records import MeetingKind, PageKind
+from pykala.parsers.records import MeetingKind, PageKind
 
 from . import models
 from .sources import source_id_of

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from analysis.finnish import get_analyzer
+from pykala.analysis.finnish import get_analyzer
 
 from .index import item_rows
 

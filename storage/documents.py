@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parsers.records import DocumentRecord
-from storage import models
-from storage.clean import clean_record
-from storage.content import content_hash, first_given
-from storage.docindex import index_document
-from storage.versions import DOCUMENT_VERSIONS, append_version
+from pykala.parsers.records import DocumentRecord
+from pykala.storage import models
+from pykala.storage.clean import clean_record
+from pykala.storage.content import content_hash, first_given
+from pykala.storage.docindex import index_document
+from pykala.storage.versions import DOCUMENT_VERSIONS, append_version
 
 # What a document's hash covers and document_version keeps (dates apart: ISO strings).
 _CONTENT_FIELDS = (

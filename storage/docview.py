@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from parsers.urls import BadUrl, normalise_url
+from pykala.parsers.urls import BadUrl, normalise_url
 
 from . import models
 from .views import utc

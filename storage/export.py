@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, TextIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from parsers.records import SectionKind
+from pykala.parsers.records import SectionKind
 
 from . import models
 from .db import mask_url

@@ -13,8 +13,8 @@ from datetime import date
 from sqlalchemy import ColumnElement, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from parsers.quality import DOUBTFUL
-from parsers.records import SectionKind
+from pykala.parsers.quality import DOUBTFUL
+from pykala.parsers.records import SectionKind
 
 from . import models
 from .db import ArchiveError

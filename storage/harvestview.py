@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from storage import models
+from pykala.storage import models
 
 
 def _stored_page(source_name: str, url: str, *columns: Any) -> Select[Any]:

@@ -42,15 +42,15 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 # The analyser's tokenizer, hyphen folding and look-ahead (see _analyse).
-from analysis.finnish import (
+from pykala.analysis.finnish import (
     ELISION_LOOKAHEAD,
     HYPHENS,
     FinnishAnalyzer,
     WordAnalysis,
     get_analyzer,
 )
-from analysis.finnish import TOKEN_RE as _ANALYSER_TOKEN
-from parsers.records import SectionKind
+from pykala.analysis.finnish import TOKEN_RE as _ANALYSER_TOKEN
+from pykala.parsers.records import SectionKind
 
 TOKEN = re.compile(r"[^\W_]+")
 # The rowid code of each section kind in item_fts_section. Append only: the codes are

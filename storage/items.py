@@ -9,13 +9,19 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from parsers.quality import item_flags
-from parsers.records import ItemRecord, MeetingKind
-from storage import models
-from storage.content import content_hash, first_given, record_content, row_content, stored_children
-from storage.index import index_item
-from storage.meetings import body_id_of, meeting_for_item
-from storage.versions import ITEM_VERSIONS, append_version
+from pykala.parsers.quality import item_flags
+from pykala.parsers.records import ItemRecord, MeetingKind
+from pykala.storage import models
+from pykala.storage.content import (
+    content_hash,
+    first_given,
+    record_content,
+    row_content,
+    stored_children,
+)
+from pykala.storage.index import index_item
+from pykala.storage.meetings import body_id_of, meeting_for_item
+from pykala.storage.versions import ITEM_VERSIONS, append_version
 
 
 @dataclass

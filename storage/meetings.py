@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parsers.records import ItemRecord, MeetingRecord
-from storage import models
+from pykala.parsers.records import ItemRecord, MeetingRecord
+from pykala.storage import models
 
 
 def body_id_of(

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from parsers.records import PageKind
-from storage import models
-from storage.db import ArchiveError
-from storage.sources import source_id_of
+from pykala.parsers.records import PageKind
+from pykala.storage import models
+from pykala.storage.db import ArchiveError
+from pykala.storage.sources import source_id_of
 
 PAGE_BATCH = 500  # pages per query when iterating for a reparse
 

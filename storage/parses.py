@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parsers.records import ParseResult
-from storage import models
-from storage.clean import clean_record
-from storage.db import ArchiveError
-from storage.documents import save_document
-from storage.items import UpsertCounts, save_item
-from storage.meetings import save_meeting
-from storage.sources import source_id_of
+from pykala.parsers.records import ParseResult
+from pykala.storage import models
+from pykala.storage.clean import clean_record
+from pykala.storage.db import ArchiveError
+from pykala.storage.documents import save_document
+from pykala.storage.items import UpsertCounts, save_item
+from pykala.storage.meetings import save_meeting
+from pykala.storage.sources import source_id_of
 
 
 def save_parse(

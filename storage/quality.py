@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parsers.quality import DOUBTFUL, FIELDS
-from storage import models
+from pykala.parsers.quality import DOUBTFUL, FIELDS
+from pykala.storage import models
 
 # A field collapses when it was in at least EARLIER_SHARE of the earlier items and is in at
 # most NEW_SHARE of the new ones, with enough items on both sides to tell.

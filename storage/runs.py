@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storage import models
-from storage.db import ArchiveError
+from pykala.storage import models
+from pykala.storage.db import ArchiveError
 
 
 def start_run(session: Session, started: datetime) -> int:

@@ -8,8 +8,8 @@ from typing import Protocol
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from storage import models
-from storage.db import ArchiveError, ArchiveSession
+from pykala.storage import models
+from pykala.storage.db import ArchiveError, ArchiveSession
 
 
 class UnknownSourceError(ArchiveError):

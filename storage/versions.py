@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import models
-from storage.content import canonical_json
+from pykala.storage import models
+from pykala.storage.content import canonical_json
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from storage.db import Archive, open_archive
+from pykala.storage.db import Archive, open_archive
 
 PG_ADMIN_URL = os.environ.get("PYKALA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, str | None] = {}

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harvester.platforms import PLATFORMS
-from parsers.itemhead import HISTORY_RE
-from parsers.records import ItemRecord, SectionKind
+from pykala.harvester.platforms import PLATFORMS
+from pykala.parsers.itemhead import HISTORY_RE
+from pykala.parsers.records import ItemRecord, SectionKind
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TRUTHS = sorted(FIXTURES.glob("*/devset/*.truth.json"))

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from inspect import unwrap
 from pathlib import Path
 
-from harvester.platforms import PLATFORMS
-from parsers.records import PageKind, ParseError, ParseResult
+from pykala.harvester.platforms import PLATFORMS
+from pykala.parsers.records import PageKind, ParseError, ParseResult
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 _SKIP_PARTS = {"tools"}  # generators, not pages

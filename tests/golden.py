@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harvester.platforms import PLATFORMS
-from parsers.serialize import to_jsonable
+from pykala.harvester.platforms import PLATFORMS
+from pykala.parsers.serialize import to_jsonable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SUFFIX = ".expected.json"

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage import models
-from storage.db import Archive
+from pykala.storage import models
+from pykala.storage.db import Archive
 
 
 def canonical_dump(archive: Archive) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from harvester.platforms import PLATFORMS
-from linking.linkview import resolve_item_id
-from parsers.records import (
+from pykala.harvester.platforms import PLATFORMS
+from pykala.linking.linkview import resolve_item_id
+from pykala.parsers.records import (
     ItemRecord,
     MeetingKind,
     PageKind,
@@ -24,8 +24,8 @@ from parsers.records import (
     Section,
     SectionKind,
 )
-from storage.db import Archive
-from storage.sources import sync_sources
+from pykala.storage.db import Archive
+from pykala.storage.sources import sync_sources
 from tests.storagekit import Muni, Src, store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from parsers.records import (
+from pykala.parsers.records import (
     Attachment,
     ItemRecord,
     MeetingKind,
@@ -14,11 +14,11 @@ from parsers.records import (
     Section,
     SectionKind,
 )
-from storage.db import Archive
-from storage.items import UpsertCounts
-from storage.pages import FetchedPage, save_page
-from storage.parses import save_parse
-from storage.sources import sync_sources
+from pykala.storage.db import Archive
+from pykala.storage.items import UpsertCounts
+from pykala.storage.pages import FetchedPage, save_page
+from pykala.storage.parses import save_parse
+from pykala.storage.sources import sync_sources
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 T1 = datetime(2024, 3, 8, 12, 0, tzinfo=UTC)

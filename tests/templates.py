@@ -13,7 +13,7 @@ import html as htmllib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from parsers.records import ItemRecord, MeetingKind, Section, SectionKind
+from pykala.parsers.records import ItemRecord, MeetingKind, Section, SectionKind
 
 K = SectionKind
 _NBSP_GAP = "&nbsp; &nbsp; &nbsp; &nbsp; &nbsp; "

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from cli import app
-from harvester.add import AddError, add_document
-from harvester.http import PoliteClient, Politeness
-from storage import models
-from storage.db import Archive
-from storage.search.documents import search_documents
+from pykala.cli import app
+from pykala.harvester.add import AddError, add_document
+from pykala.harvester.http import PoliteClient, Politeness
+from pykala.storage import models
+from pykala.storage.db import Archive
+from pykala.storage.search.documents import search_documents
 
 DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
 DECK = DOCS / "pdf" / "ks_sote2020_lape_tyoryhma_2016-04-19.pdf"

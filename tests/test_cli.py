@@ -17,9 +17,9 @@ import typer
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
-from cli import app
-from harvester.fixturesite import FixtureSite, closed_port_url, serve_fixture_site
-from storage.export import EXPORT_COLUMNS
+from pykala.cli import app
+from pykala.harvester.fixturesite import FixtureSite, closed_port_url, serve_fixture_site
+from pykala.storage.export import EXPORT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -294,8 +294,8 @@ def test_harvest_brings_topics_up_to_date(harvested: str) -> None:
     """A nightly harvest alone keeps topic membership current: no separate step to forget."""
     from sqlalchemy import select
 
-    from storage import models
-    from storage.db import open_archive
+    from pykala.storage import models
+    from pykala.storage.db import open_archive
 
     with open_archive(harvested) as archive, archive.session() as session:
         members = session.scalars(

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from cli import app
-from render.console import escape_controls
-from storage.db import open_archive
+from pykala.cli import app
+from pykala.render.console import escape_controls
+from pykala.storage.db import open_archive
 from tests.storagekit import item, item_page, setup_sources, store
 
 # Clear the screen, retitle the terminal (OSC … BEL), a C1 CSI, DEL, a CR that rewrites
@@ -139,7 +139,7 @@ def test_malformed_db_url_is_one_line_exit_3_without_the_password(url: str) -> N
 
 
 def test_mask_url() -> None:
-    from storage.db import mask_url
+    from pykala.storage.db import mask_url
 
     assert mask_url("postgresql+psycopg://u:pw@h:5432/db") == "postgresql+psycopg://u:***@h:5432/db"
     assert mask_url("postgresql://u:p@ss/w@rd@h/db") == "postgresql://u:***@h/db"
@@ -183,7 +183,7 @@ def test_tables_and_markup_are_escaped_even_on_a_colour_terminal() -> None:
     SafeConsole.render_str too; rich's own colour codes still work."""
     from rich.table import Table
 
-    from render.console import SafeConsole
+    from pykala.render.console import SafeConsole
 
     buffer = io.StringIO()
     console = SafeConsole(

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from harvester.crawl import Frontier
-from harvester.fixturesite import Fault, FixtureSite, closed_port_url, serve_fixture_site
-from harvester.http import FetchError, PoliteClient, Politeness, Validators
-from harvester.sources import SourceConfig, load_sources
-from parsers.records import Link, PageKind
+from pykala.harvester.crawl import Frontier
+from pykala.harvester.fixturesite import Fault, FixtureSite, closed_port_url, serve_fixture_site
+from pykala.harvester.http import FetchError, PoliteClient, Politeness, Validators
+from pykala.harvester.sources import SourceConfig, load_sources
+from pykala.parsers.records import Link, PageKind
 
 ORIGIN = "http://publish.example.fi"
 BASE = f"{ORIGIN}/cgi/DREQUEST.PHP"

@@ -15,20 +15,20 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from harvester.fixturesite import FixtureSite, serve_fixture_site
-from harvester.http import PoliteClient, Politeness
-from harvester.run import harvest
-from harvester.sources import load_sources
-from linking.documents import topic_documents
-from linking.membership import refresh
-from linking.topics import load_topics
-from linking.topicview import list_topics
-from linking.update import update_archive
-from parsers.records import DocumentRecord
-from storage.db import Archive
-from storage.documents import save_document
-from storage.search.documents import search_documents
+from pykala.cli import app
+from pykala.harvester.fixturesite import FixtureSite, serve_fixture_site
+from pykala.harvester.http import PoliteClient, Politeness
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import load_sources
+from pykala.linking.documents import topic_documents
+from pykala.linking.membership import refresh
+from pykala.linking.topics import load_topics
+from pykala.linking.topicview import list_topics
+from pykala.linking.update import update_archive
+from pykala.parsers.records import DocumentRecord
+from pykala.storage.db import Archive
+from pykala.storage.documents import save_document
+from pykala.storage.search.documents import search_documents
 from tests.storagekit import T0, T1, setup_sources
 
 PLAN = DocumentRecord(

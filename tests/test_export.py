@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from parsers.records import MeetingKind, Section, SectionKind
-from storage.db import Archive
-from storage.export import (
+from pykala.parsers.records import MeetingKind, Section, SectionKind
+from pykala.storage.db import Archive
+from pykala.storage.export import (
     EXPORT_COLUMNS,
     FIELDNAMES,
     ExportRow,
@@ -22,7 +22,7 @@ from storage.export import (
     write_csv,
     write_jsonl,
 )
-from storage.filters import ItemFilters
+from pykala.storage.filters import ItemFilters
 from tests.storagekit import item, item_page, setup_sources, store
 
 MULTILINE_PAATOS = "Kaupunginhallitus päätti:\n\n1. hyväksyä mallin\n2. esittää sen valtuustolle"
@@ -126,7 +126,7 @@ def test_jsonl_is_real_json_without_neutralising(filled: Archive) -> None:
 
 
 def test_export_streams_in_batches(filled: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("storage.export.BATCH", 2)
+    monkeypatch.setattr("pykala.storage.export.BATCH", 2)
     rows = _rows(filled)
     assert len(rows) == 3 and all(r["paatosehdotus"] for r in rows)
 

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from harvester.fixturesite import Fault
-from harvester.http import PoliteClient, Politeness
-from harvester.report import RunReport
-from harvester.run import harvest
-from harvester.sources import SourceConfig, load_sources
-from harvester.synthsite import SyntheticSite, serve_synthetic_sites
-from storage import models
-from storage.db import Archive, open_archive
+from pykala.harvester.fixturesite import Fault
+from pykala.harvester.http import PoliteClient, Politeness
+from pykala.harvester.report import RunReport
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import SourceConfig, load_sources
+from pykala.harvester.synthsite import SyntheticSite, serve_synthetic_sites
+from pykala.storage import models
+from pykala.storage.db import Archive, open_archive
 from tests.harvestkit import canonical_dump
 
 XML_BOMB = (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.finnish import (
+from pykala.analysis.finnish import (
     INSTALL_HINT,
     FinnishAnalyzer,
     VoikkoUnavailable,

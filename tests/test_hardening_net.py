@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from harvester.add import AddError, check_public
-from harvester.fixturesite import Fault, ServedSite, serve
-from harvester.http import FetchError, PoliteClient, Politeness
-from harvester.run import harvest
-from harvester.sources import load_sources
-from harvester.synthsite import serve_synthetic_sites
-from storage import models
-from storage.db import Archive
+from pykala.harvester.add import AddError, check_public
+from pykala.harvester.fixturesite import Fault, ServedSite, serve
+from pykala.harvester.http import FetchError, PoliteClient, Politeness
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import load_sources
+from pykala.harvester.synthsite import serve_synthetic_sites
+from pykala.storage import models
+from pykala.storage.db import Archive
 from tests.test_add import DECK, LAPE
 from tests.test_cli import ROOT, assert_one_line_error, pykala
 

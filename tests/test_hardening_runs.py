@@ -23,19 +23,19 @@ from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-import harvester.pageparse as pageparse_module
-import harvester.run as run_module
-from cli import app
-from harvester.fixturesite import SITE_DIR, Fault, FixtureSite, load_site, serve_fixture_site
-from harvester.http import PoliteClient, Politeness
-from harvester.run import harvest
-from harvester.sources import SourceConfig, load_sources
-from harvester.synthsite import big_page, serve_synthetic_sites
-from storage import models
-from storage.clean import clean_text
-from storage.db import Archive, open_archive
-from storage.pages import save_page
-from storage.parses import save_parse
+import pykala.harvester.pageparse as pageparse_module
+import pykala.harvester.run as run_module
+from pykala.cli import app
+from pykala.harvester.fixturesite import SITE_DIR, Fault, FixtureSite, load_site, serve_fixture_site
+from pykala.harvester.http import PoliteClient, Politeness
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import SourceConfig, load_sources
+from pykala.harvester.synthsite import big_page, serve_synthetic_sites
+from pykala.storage import models
+from pykala.storage.clean import clean_text
+from pykala.storage.db import Archive, open_archive
+from pykala.storage.pages import save_page
+from pykala.storage.parses import save_parse
 from tests.harvestkit import harvest_in_child
 from tests.test_cli import ROOT, assert_one_line_error, pykala
 

@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select
 
-from harvester.fixturesite import Fault, FixtureSite, closed_port_url, serve_fixture_site
-from harvester.http import PoliteClient, Politeness
-from harvester.reparse import reparse
-from harvester.report import Progress, RunReport
-from harvester.run import harvest
-from harvester.sources import SourceConfig, load_sources
-from storage import models
-from storage.db import Archive
+from pykala.harvester.fixturesite import Fault, FixtureSite, closed_port_url, serve_fixture_site
+from pykala.harvester.http import PoliteClient, Politeness
+from pykala.harvester.reparse import reparse
+from pykala.harvester.report import Progress, RunReport
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import SourceConfig, load_sources
+from pykala.storage import models
+from pykala.storage.db import Archive
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 KUOPIO = "http://publish.kuopio.fi/cgi/DREQUEST.PHP"

@@ -10,7 +10,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from harvester.http import (
+from pykala.harvester.http import (
     USER_AGENT,
     FetchError,
     Meter,
@@ -18,7 +18,7 @@ from harvester.http import (
     Politeness,
     Validators,
 )
-from harvester.httpwords import parse_retry_after
+from pykala.harvester.httpwords import parse_retry_after
 
 FAST = Politeness(min_interval=0.0, tries=3, backoff=0.5, backoff_cap=4.0)
 PAGE = "https://kuopio.oncloudos.com/cgi/DREQUEST.PHP?page=meetingitem&id=2021792181-4"

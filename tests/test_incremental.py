@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from harvester.http import PoliteClient, Politeness
-from harvester.report import RunReport
-from harvester.run import harvest
-from harvester.sources import SourceConfig, load_sources
-from harvester.synthsite import SyntheticSite, serve_synthetic_sites
-from storage import models
-from storage.db import Archive
+from pykala.harvester.http import PoliteClient, Politeness
+from pykala.harvester.report import RunReport
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import SourceConfig, load_sources
+from pykala.harvester.synthsite import SyntheticSite, serve_synthetic_sites
+from pykala.storage import models
+from pykala.storage.db import Archive
 
 
 @pytest.fixture

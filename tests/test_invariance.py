@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from parsers import cloudnc, dynasty
-from parsers.records import ItemRecord
+from pykala.parsers import cloudnc, dynasty
+from pykala.parsers.records import ItemRecord
 from tests.golden import expected_path
 from tests.templates import (
     CLOUD_TEMPLATES,

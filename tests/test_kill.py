@@ -20,13 +20,13 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 
-from harvester.fixturesite import Fault
-from harvester.http import PoliteClient, Politeness
-from harvester.run import harvest
-from harvester.sources import load_sources
-from harvester.synthsite import SyntheticSite, serve_synthetic_sites
-from storage import models
-from storage.db import open_archive
+from pykala.harvester.fixturesite import Fault
+from pykala.harvester.http import PoliteClient, Politeness
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import load_sources
+from pykala.harvester.synthsite import SyntheticSite, serve_synthetic_sites
+from pykala.storage import models
+from pykala.storage.db import open_archive
 from tests.harvestkit import canonical_dump
 
 ROOT = Path(__file__).resolve().parents[1]

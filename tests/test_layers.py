@@ -25,19 +25,25 @@ def test_import_layers_are_kept() -> None:
 
 
 def test_a_layer_importing_upwards_is_caught(tmp_path: Path) -> None:
-    """The contract is not empty: a copy of the tree with storage importing linking fails."""
-    for name in ("render", "harvester", "linking", "storage", "analysis", "parsers"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("*.pyc"))
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    lock = tmp_path / "storage" / "lock.py"
-    lock.write_text(lock.read_text(encoding="utf-8") + "\nimport linking  # noqa\n")
+    """The contract is not empty: a copy of the package with storage importing linking
+    fails. The copy is a folder named pykala, found first on PYTHONPATH."""
+    package = tmp_path / "pykala"
+    shutil.copytree(
+        ROOT,
+        package,
+        ignore=shutil.ignore_patterns(
+            "*.pyc", ".venv", ".git", "build", "tests", "bench", "fixtures", "*.egg-info"
+        ),
+    )
+    lock = package / "storage" / "lock.py"
+    lock.write_text(lock.read_text(encoding="utf-8") + "\nfrom pykala import linking  # noqa\n")
     result = subprocess.run(
-        [_lint_imports(), "--no-cache"],
+        [_lint_imports(), "--no-cache", "--config", str(package / "pyproject.toml")],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
         env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )
-    assert result.returncode != 0
-    assert "storage.lock -> linking" in result.stdout
+    assert result.returncode != 0, result.stdout
+    assert "pykala.storage.lock -> pykala.linking" in result.stdout

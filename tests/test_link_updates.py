@@ -11,19 +11,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from linking.links import (
+from pykala.linking.links import (
     SimilarSettings,
     rebuild_links,
     stored_settings,
     update_links,
 )
-from linking.membership import refresh
-from linking.similarity import SAME_CASE, SIMILAR
-from linking.update import update_archive
-from parsers.records import ItemRecord, Section, SectionKind
-from storage import models
-from storage.db import Archive
-from storage.views import get_item
+from pykala.linking.membership import refresh
+from pykala.linking.similarity import SAME_CASE, SIMILAR
+from pykala.linking.update import update_archive
+from pykala.parsers.records import ItemRecord, Section, SectionKind
+from pykala.storage import models
+from pykala.storage.db import Archive
+from pykala.storage.views import get_item
 from tests import storagekit
 from tests.linkingkit import KUOPIO_SEED, MIKKELI_SEED, item_db_id, load_acceptance_archive
 

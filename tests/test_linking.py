@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from analysis.finnish import get_analyzer
-from linking.links import rebuild_links
-from linking.linkview import item_links
-from linking.membership import refresh
-from linking.similarity import SAME_CASE, SIMILAR, similar_pairs
-from linking.topics import (
+from pykala.analysis.finnish import get_analyzer
+from pykala.linking.links import rebuild_links
+from pykala.linking.linkview import item_links
+from pykala.linking.membership import refresh
+from pykala.linking.similarity import SAME_CASE, SIMILAR, similar_pairs
+from pykala.linking.topics import (
     TopicError,
     analyse_item,
     compile_topic,
@@ -22,9 +22,9 @@ from linking.topics import (
     read_topics_file,
     score_item,
 )
-from linking.topicview import timeline, topic_members
-from storage import models
-from storage.db import Archive
+from pykala.linking.topicview import timeline, topic_members
+from pykala.storage import models
+from pykala.storage.db import Archive
 from tests import storagekit
 from tests.linkingkit import (
     KUOPIO_SEED,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
-from storage.db import open_archive
-from storage.export import TOPIC_COLUMNS, export_meta
+from pykala.cli import app
+from pykala.storage.db import open_archive
+from pykala.storage.export import TOPIC_COLUMNS, export_meta
 from tests.linkingkit import KUOPIO_SEED, MIKKELI_SEED, NEGATIVES, load_acceptance_archive
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
@@ -161,6 +161,6 @@ def test_links_with_other_settings_rebuilds_and_keeps_them(db: str, tmp_path: Pa
     code, stdout, _ = run("links", KUOPIO_SEED, "--db", url)
     assert code == 0 and MIKKELI_SEED not in stdout  # ~0.3 apart: below 0.99
     with open_archive(url) as archive, archive.session() as session:
-        from linking.links import stored_settings
+        from pykala.linking.links import stored_settings
 
         assert stored_settings(session).threshold == 0.99

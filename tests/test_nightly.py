@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from harvester.fixturesite import Fault, FixtureSite, serve_fixture_site
-from harvester.http import PoliteClient, Politeness
-from harvester.run import harvest
-from harvester.sources import load_sources
-from harvester.synthsite import SyntheticSite, serve_synthetic_sites
-from storage import models
-from storage.crawlstate import queued_pages
-from storage.db import Archive, open_archive
-from storage.lock import ArchiveLocked, run_lock
+from pykala.harvester.fixturesite import Fault, FixtureSite, serve_fixture_site
+from pykala.harvester.http import PoliteClient, Politeness
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import load_sources
+from pykala.harvester.synthsite import SyntheticSite, serve_synthetic_sites
+from pykala.storage import models
+from pykala.storage.crawlstate import queued_pages
+from pykala.storage.db import Archive, open_archive
+from pykala.storage.lock import ArchiveLocked, run_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 KUOPIO = "http://publish.kuopio.fi/cgi/DREQUEST.PHP"
@@ -196,7 +196,7 @@ def test_interrupted_run_is_marked(
     with archive.session() as session:
         from datetime import UTC, datetime
 
-        from storage.runs import start_run
+        from pykala.storage.runs import start_run
 
         dead = start_run(session, datetime.now(UTC))
     harvest(archive, load_sources(sources_file)[:1], client, scope=site.covers)
@@ -217,7 +217,7 @@ def test_status_shows_runs_and_source_health(
     synth.faults.add(Fault(f"*meetingitem&id={agenda.id}-1", status=503, retry_after="0"))
     assert pykala(*args).returncode == 0  # 1 page failed: below the threshold
     with open_archive(db) as archive, archive.session() as session:
-        from storage.health import run_summaries, source_health
+        from pykala.storage.health import run_summaries, source_health
 
         (health,) = source_health(session)
         assert (health.items, health.days_since_new, health.queued) == (51, 0, 1)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
+from pykala.cli import app
 from tests.golden import expected_path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

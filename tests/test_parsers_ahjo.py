@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from harvester.platforms import PLATFORMS
-from parsers import ahjo
-from parsers.records import ItemRecord, MeetingKind, PageKind, ParseError, SectionKind
+from pykala.harvester.platforms import PLATFORMS
+from pykala.parsers import ahjo
+from pykala.parsers.records import ItemRecord, MeetingKind, PageKind, ParseError, SectionKind
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ahjo"
 RECORDS = "https://ahjo.hel.fi:9802/ahjorest/v1/records/"

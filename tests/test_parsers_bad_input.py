@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from parsers import dynasty
-from parsers.records import PageKind, ParseError, SectionKind
+from pykala.parsers import dynasty
+from pykala.parsers.records import PageKind, ParseError, SectionKind
 
 ITEM_URL = "https://x.oncloudos.com/cgi/DREQUEST.PHP?page=meetingitem&id=2024221-3"
 FEED_URL = "https://x.oncloudos.com/cgi/DREQUEST.PHP?page=rss/meetingitems&show=30"
@@ -113,7 +113,7 @@ def test_windows_1252_page_served_as_utf8_still_decodes() -> None:
     """A server that labels a windows-1252 page UTF-8 must not cost us the § or the ä."""
     from pathlib import Path
 
-    from parsers import dynasty
+    from pykala.parsers import dynasty
 
     url = "http://espoo04.hosting.documenta.fi/kokous/2017406946-3.HTM"
     body = (Path(__file__).parents[1] / "fixtures/dynasty/espoo/2017406946-3.HTM").read_bytes()
@@ -126,7 +126,7 @@ def test_windows_1252_page_served_as_utf8_still_decodes() -> None:
 
 def test_utf8_page_served_as_latin1_still_decodes() -> None:
     """The reverse mislabel: UTF-8 bytes under a latin-1 header must not become "JÃ¤te"."""
-    from parsers import html
+    from pykala.parsers import html
 
     body = "<p>Jätehuolto ja ympäristö</p>".encode()
     assert html.decode(body, "text/html; charset=iso-8859-1") == "<p>Jätehuolto ja ympäristö</p>"
@@ -183,7 +183,7 @@ def test_feed_containing_nul_is_read() -> None:
 def test_control_character_in_a_web_page_is_dropped() -> None:
     """lxml keeps a control byte in the tree but raises ValueError when it is set back
     (webpage.parse drops <nav> and its tail is rejoined)."""
-    from parsers import webpage
+    from pykala.parsers import webpage
 
     body = b"<html><body><h1>Otsikko\x01</h1><p>x<nav>n</nav>loppu\x01 \x0bteksti\x1b[2J</p></body>"
     (doc,) = webpage.parse(body, "https://www.example.fi/lape/").documents
@@ -192,7 +192,7 @@ def test_control_character_in_a_web_page_is_dropped() -> None:
 
 
 def test_ahjo_record_with_a_list_where_an_object_is_expected() -> None:
-    from parsers import ahjo
+    from pykala.parsers import ahjo
 
     record = {
         "NativeId": "{0A1B2C3D-0000-1111-2222-333344445555}",
@@ -212,7 +212,7 @@ def test_ahjo_record_with_a_list_where_an_object_is_expected() -> None:
 
 @pytest.mark.parametrize("body", [NESTED_JSON, b'{"value": [' + b"9" * 5000 + b"]}"])
 def test_deeply_nested_or_huge_json_is_a_parse_error(body: bytes) -> None:
-    from parsers import ahjo, opennc
+    from pykala.parsers import ahjo, opennc
 
     for parse, url in ((ahjo.parse, AHJO_URL), (opennc.parse, OPENNC_URL)):
         with pytest.raises(ParseError, match="not valid JSON"):
@@ -220,14 +220,14 @@ def test_deeply_nested_or_huge_json_is_a_parse_error(body: bytes) -> None:
 
 
 def test_opennc_odata_error_of_the_wrong_type_is_a_parse_error() -> None:
-    from parsers import opennc
+    from pykala.parsers import opennc
 
     with pytest.raises(ParseError, match="OData error"):
         opennc.parse(b'{"odata.error": ["boom"]}', OPENNC_URL)
 
 
 def test_pdf_nested_too_deeply_is_a_parse_error() -> None:
-    from parsers import minutes_pdf
+    from pykala.parsers import minutes_pdf
 
     pdf = (Path(__file__).resolve().parent.parent / "fixtures/pdf").glob("*.pdf")
     body = next(iter(pdf)).read_bytes()
@@ -242,9 +242,9 @@ def test_parse_error_reason_is_one_short_line() -> None:
 
 
 def test_dispatch_guard_turns_any_other_exception_into_a_parse_error() -> None:
-    from harvester.platforms import PLATFORMS
-    from parsers.guard import guard_parser
-    from parsers.records import ParserCrash, ParseResult
+    from pykala.harvester.platforms import PLATFORMS
+    from pykala.parsers.guard import guard_parser
+    from pykala.parsers.records import ParserCrash, ParseResult
 
     def buggy(body: bytes, url: str, content_type: str | None = None) -> ParseResult:
         raise ValueError("line one\nline two")
@@ -259,7 +259,7 @@ def test_dispatch_guard_turns_any_other_exception_into_a_parse_error() -> None:
 
 
 def test_classifiers_answer_unknown_for_a_bad_url() -> None:
-    from harvester.platforms import PLATFORMS
+    from pykala.harvester.platforms import PLATFORMS
 
     for platform in PLATFORMS.values():
         assert isinstance(platform.classify("http://h.fi:notaport/kokous/1-2.HTM"), PageKind)
@@ -289,7 +289,7 @@ def test_pdf_oddities_are_not_logged_raw_to_stderr(tmp_path: Path) -> None:
 def test_pdf_that_trips_a_pypdf_assertion_is_a_parse_error() -> None:
     """Two bytes inserted into a real Oulu item PDF (a fuzz finding): pypdf's own
     ``assert pdf is not None, "mypy"`` fails while reading a content stream."""
-    from parsers import tweb
+    from pykala.parsers import tweb
 
     path = Path(__file__).resolve().parent.parent / "fixtures/tweb/oulu/oulu_ktproxy2_35090068.pdf"
     a = path.read_bytes()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from harvester.platforms import PLATFORMS
-from parsers import casem, cloudnc, opennc
-from parsers.diary import find_diary_number
-from parsers.records import ItemRecord, MeetingKind, PageKind, ParseError, SectionKind
+from pykala.harvester.platforms import PLATFORMS
+from pykala.parsers import casem, cloudnc, opennc
+from pykala.parsers.diary import find_diary_number
+from pykala.parsers.records import ItemRecord, MeetingKind, PageKind, ParseError, SectionKind
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cloudnc"
 HOST = "https://mikkeli.cloudnc.fi"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from parsers import minutes_pdf, webpage
-from parsers.dates import find_dates
-from parsers.records import MeetingKind, PageKind, SectionKind
+from pykala.parsers import minutes_pdf, webpage
+from pykala.parsers.dates import find_dates
+from pykala.parsers.records import MeetingKind, PageKind, SectionKind
 
 DOCS = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
 MINUTES = Path(__file__).resolve().parent.parent / "fixtures" / "pdf"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harvester.platforms import PLATFORMS
-from parsers import dynasty
-from parsers.records import (
+from pykala.harvester.platforms import PLATFORMS
+from pykala.parsers import dynasty
+from pykala.parsers.records import (
     ItemRecord,
     MeetingKind,
     PageKind,

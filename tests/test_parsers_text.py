@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from parsers import headings, html, sections
-from parsers.diary import find_diary_number, normalise_diary_number
-from parsers.feeds import split_title
-from parsers.records import SectionKind
+from pykala.parsers import headings, html, sections
+from pykala.parsers.diary import find_diary_number, normalise_diary_number
+from pykala.parsers.feeds import split_title
+from pykala.parsers.records import SectionKind
 
 
 def blocks_of(markup: str) -> list[html.Block]:

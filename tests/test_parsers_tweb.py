@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from parsers import minutes_pdf, pdf, tweb
-from parsers.records import MeetingKind, PageKind, ParseError, SectionKind
+from pykala.parsers import minutes_pdf, pdf, tweb
+from pykala.parsers.records import MeetingKind, PageKind, ParseError, SectionKind
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures"
 OULU = "http://asiakirjat.ouka.fi/ktwebbin"

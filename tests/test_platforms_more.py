@@ -7,14 +7,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from harvester.fixturesite import Request, serve_fixture_site
-from harvester.http import FetchError, PoliteClient, Politeness
-from harvester.platforms import PLATFORMS, Platform, crawl_rules, harvested, registry
-from harvester.run import harvest
-from harvester.sources import SourceConfigError, load_municipalities, load_sources, parse_sources
-from parsers.records import Link, PageKind, ParserCrash, ParseResult
-from storage import models
-from storage.db import Archive
+from pykala.harvester.fixturesite import Request, serve_fixture_site
+from pykala.harvester.http import FetchError, PoliteClient, Politeness
+from pykala.harvester.platforms import PLATFORMS, Platform, crawl_rules, harvested, registry
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import (
+    SourceConfigError,
+    load_municipalities,
+    load_sources,
+    parse_sources,
+)
+from pykala.parsers.records import Link, PageKind, ParserCrash, ParseResult
+from pykala.storage import models
+from pykala.storage.db import Archive
 
 OULU = "http://asiakirjat.ouka.fi/ktwebbin/dbisa.dll/ktwebscr"
 
@@ -125,7 +130,7 @@ def test_document_sources_may_leave_out_the_municipality() -> None:
 def test_post_is_as_polite_as_get() -> None:
     import httpx
 
-    from harvester.http import FetchError, PoliteClient, Politeness
+    from pykala.harvester.http import FetchError, PoliteClient, Politeness
 
     seen: list[tuple[str, str, bytes]] = []
 

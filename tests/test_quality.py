@@ -12,16 +12,16 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from cli import app
-from harvester.http import PoliteClient, Politeness
-from harvester.run import harvest
-from harvester.sources import load_sources
-from harvester.synthsite import serve_synthetic_sites
-from parsers import quality
-from parsers.records import ItemRecord, MeetingKind, Section, SectionKind
-from storage import models
-from storage.db import Archive
-from storage.quality import FieldShares, collapses, shares_of
+from pykala.cli import app
+from pykala.harvester.http import PoliteClient, Politeness
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import load_sources
+from pykala.harvester.synthsite import serve_synthetic_sites
+from pykala.parsers import quality
+from pykala.parsers.records import ItemRecord, MeetingKind, Section, SectionKind
+from pykala.storage import models
+from pykala.storage.db import Archive
+from pykala.storage.quality import FieldShares, collapses, shares_of
 
 K = SectionKind
 FULL = ItemRecord(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from harvester.synthsite import SyntheticSite, serve_synthetic_sites
+from pykala.harvester.synthsite import SyntheticSite, serve_synthetic_sites
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

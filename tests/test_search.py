@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from parsers.records import Section, SectionKind
-from storage.db import Archive
-from storage.filters import ItemFilters
-from storage.search import SearchQueryError, highlight, search_items
+from pykala.parsers.records import Section, SectionKind
+from pykala.storage.db import Archive
+from pykala.storage.filters import ItemFilters
+from pykala.storage.search import SearchQueryError, highlight, search_items
 from tests.storagekit import T1, item, item_page, setup_sources, store
 
 

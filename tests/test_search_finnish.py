@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import text
 
-from storage import models
-from storage.db import Archive
-from storage.filters import FilterError, ItemFilters
-from storage.index import rebuild_index
-from storage.search import SearchQueryError, parse_query, search_items
+from pykala.storage import models
+from pykala.storage.db import Archive
+from pykala.storage.filters import FilterError, ItemFilters
+from pykala.storage.index import rebuild_index
+from pykala.storage.search import SearchQueryError, parse_query, search_items
 from tests.storagekit import item, item_page, setup_sources, store
 
 TEXTS = {
@@ -292,7 +292,7 @@ def test_every_ranking_path_ranks_tier_then_newest_first(
     # probing the index, or sorts all matches (of date windows, or all). Whichever path a
     # tier takes (and a walk cut short by its budget), the ranking must be the same:
     # tier, then newest meeting first.
-    from storage.search import items, postgresql
+    from pykala.storage.search import items, postgresql
 
     _walk_archive(archive)
     expected = _expected_walk_ranking()
@@ -341,7 +341,7 @@ def test_same_day_ranks_by_item_id_and_undated_last(archive: Archive) -> None:
 def test_postgresql_keeps_each_items_sort_date_beside_its_index(pg_schema_url: str) -> None:
     # The date windows of the PostgreSQL fallback read item_search.sort_date (migration
     # 0008): set when the index row is written, moved when the item's date moves.
-    from storage.db import open_archive
+    from pykala.storage.db import open_archive
 
     with open_archive(pg_schema_url) as archive:
         setup_sources(archive)
@@ -369,7 +369,7 @@ def _index_rowids(archive: Archive) -> tuple[list[int], list[int]]:
 def _expected_rowids(archive: Archive) -> tuple[list[int], list[int]]:
     """Each item's rank key (storage.index.rank_key of its id and date) and its section
     rows' keys, worked out in Python from the item rows."""
-    from storage.index import SECTION_SLOTS, rank_key, section_code
+    from pykala.storage.index import SECTION_SLOTS, rank_key, section_code
 
     with archive.session() as session:
         rows = session.execute(
@@ -415,7 +415,7 @@ def test_sqlite_index_rows_move_with_the_items_date(sqlite_archive: Archive) -> 
 
 def test_sqlite_rank_key_migrations_round_trip(sqlite_archive: Archive) -> None:
     # Migration 0009 re-keys an existing index (and 0008's layout is rowid = item id).
-    from storage.db import migrate
+    from pykala.storage.db import migrate
 
     _walk_archive(sqlite_archive)
     expected = _expected_walk_ranking()
@@ -435,8 +435,8 @@ def test_sqlite_rank_key_migrations_round_trip(sqlite_archive: Archive) -> None:
 def test_postgresql_search_runs_with_its_own_work_mem(pg_schema_url: str) -> None:
     # Date windows need bitmaps that stay exact (see SEARCH_WORK_MEM); only the search's
     # own transaction gets the memory.
-    from storage.db import open_archive
-    from storage.search import SEARCH_WORK_MEM
+    from pykala.storage.db import open_archive
+    from pykala.storage.search import SEARCH_WORK_MEM
 
     with open_archive(pg_schema_url) as archive:
         setup_sources(archive)

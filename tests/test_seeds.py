@@ -17,15 +17,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from harvester.fixturesite import Fault, FixtureSite, serve_fixture_site
-from harvester.http import PoliteClient, Politeness
-from harvester.report import RunReport
-from harvester.run import harvest
-from harvester.sources import SourceConfig, load_sources
-from storage import models
-from storage.db import Archive
-from storage.search import search_items
-from storage.search.documents import search_documents
+from pykala.harvester.fixturesite import Fault, FixtureSite, serve_fixture_site
+from pykala.harvester.http import PoliteClient, Politeness
+from pykala.harvester.report import RunReport
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import SourceConfig, load_sources
+from pykala.storage import models
+from pykala.storage.db import Archive
+from pykala.storage.search import search_items
+from pykala.storage.search.documents import search_documents
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MIKKELI_MEETING = (

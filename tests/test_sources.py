@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harvester.data import make_sources
-from harvester.data.make_sources import slug
-from harvester.sources import (
+from pykala.harvester.data import make_sources
+from pykala.harvester.data.make_sources import slug
+from pykala.harvester.sources import (
     SourceConfigError,
     load_municipalities,
     load_sources,
@@ -93,7 +93,7 @@ def test_shipped_sources_cover_every_dynasty_row() -> None:
 def test_regenerating_gives_the_shipped_sources(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`python -m harvester.data.make_sources` with no arguments reads the shipped
+    """`python -m pykala.harvester.data.make_sources` with no arguments reads the shipped
     reference and writes exactly the shipped sources.toml, which the loader accepts."""
     out = tmp_path / "sources.toml"
     monkeypatch.setattr(make_sources, "SOURCES_TOML", out)

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from parsers.records import PageKind
-from storage import models
-from storage.db import MIGRATIONS_DIR, Archive, ArchiveError, open_archive, resolve_db_url
-from storage.pages import iter_pages, page_validators, save_page, save_parse_error
-from storage.parses import save_parse
-from storage.runs import finish_run, start_run
-from storage.sources import UnknownSourceError, sync_sources
+from pykala.parsers.records import PageKind
+from pykala.storage import models
+from pykala.storage.db import MIGRATIONS_DIR, Archive, ArchiveError, open_archive, resolve_db_url
+from pykala.storage.pages import iter_pages, page_validators, save_page, save_parse_error
+from pykala.storage.parses import save_parse
+from pykala.storage.runs import finish_run, start_run
+from pykala.storage.sources import UnknownSourceError, sync_sources
 from tests.storagekit import (
     KUOPIO_BASE,
     MUNICIPALITIES,
@@ -173,7 +173,7 @@ def test_iter_pages_streams_everything_and_filters_by_source(archive: Archive) -
 def test_iter_pages_allows_commits_while_iterating(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("storage.pages.PAGE_BATCH", 2)
+    monkeypatch.setattr("pykala.storage.pages.PAGE_BATCH", 2)
     setup_sources(archive)
     with archive.session() as session:
         for n in range(5):
@@ -248,8 +248,8 @@ def test_source_id_listener_is_scoped_to_archive_sessions(archive: Archive) -> N
     from sqlalchemy import create_engine, event
     from sqlalchemy.orm import Session
 
-    import storage.sources as sources
-    from storage.db import ArchiveSession
+    import pykala.storage.sources as sources
+    from pykala.storage.db import ArchiveSession
 
     assert event.contains(ArchiveSession, "after_soft_rollback", sources._forget_source_ids)
     assert not event.contains(Session, "after_soft_rollback", sources._forget_source_ids)

@@ -7,11 +7,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from parsers.records import DocumentRecord, ItemRecord, MeetingKind, PageKind, ParseResult
-from storage import models
-from storage.db import Archive
-from storage.documents import save_document
-from storage.search.documents import search_documents
+from pykala.parsers.records import DocumentRecord, ItemRecord, MeetingKind, PageKind, ParseResult
+from pykala.storage import models
+from pykala.storage.db import Archive
+from pykala.storage.documents import save_document
+from pykala.storage.search.documents import search_documents
 from tests.storagekit import KUOPIO_BASE, T0, T1, item, setup_sources, store
 
 PDF_URL = f"{KUOPIO_BASE}?docid=632581"

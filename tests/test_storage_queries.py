@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from parsers.records import Attachment, MeetingKind
-from storage.db import Archive
-from storage.runs import finish_run, start_run
-from storage.views import AmbiguousItemError, archive_stats, get_item, list_runs
+from pykala.parsers.records import Attachment, MeetingKind
+from pykala.storage.db import Archive
+from pykala.storage.runs import finish_run, start_run
+from pykala.storage.views import AmbiguousItemError, archive_stats, get_item, list_runs
 from tests.storagekit import T0, T1, item, item_page, setup_sources, store
 
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from parsers.records import Attachment, MeetingKind, MeetingRecord, PageKind, ParseResult
-from storage import models
-from storage.content import content_hash, record_content
-from storage.db import Archive
+from pykala.parsers.records import Attachment, MeetingKind, MeetingRecord, PageKind, ParseResult
+from pykala.storage import models
+from pykala.storage.content import content_hash, record_content
+from pykala.storage.db import Archive
 from tests.storagekit import T0, T1, item, item_page, setup_sources, store, without_sections
 
 

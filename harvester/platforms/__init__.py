@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from harvester.platforms import cloudnc, documents, dynasty, tweb
-from harvester.platforms.base import Crawl, Form, Platform
-from parsers import ahjo, opennc
+from pykala.harvester.platforms import cloudnc, documents, dynasty, tweb
+from pykala.harvester.platforms.base import Crawl, Form, Platform
+from pykala.parsers import ahjo, opennc
 
 
 def registry(platforms: Iterable[Platform]) -> dict[str, Platform]:

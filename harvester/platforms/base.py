@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from parsers.guard import Classifier, Parser, guard_classifier, guard_parser
-from parsers.records import Link, PageKind
-from parsers.urls import same_host
+from pykala.parsers.guard import Classifier, Parser, guard_classifier, guard_parser
+from pykala.parsers.records import Link, PageKind
+from pykala.parsers.urls import same_host
 
 # A page a platform fetches by POST: URL → (POST URL, form fields), None for a GET.
 Form = Callable[[str], "tuple[str, dict[str, str]] | None"]

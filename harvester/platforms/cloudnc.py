@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from harvester.platforms.base import Crawl, Platform, own_host_follower
-from harvester.platforms.urlcheck import check_http_url
-from parsers import cloudnc as pages
-from parsers.records import PageKind
-from parsers.urls import normalise_url
+from pykala.harvester.platforms.base import Crawl, Platform, own_host_follower
+from pykala.harvester.platforms.urlcheck import check_http_url
+from pykala.parsers import cloudnc as pages
+from pykala.parsers.records import PageKind
+from pykala.parsers.urls import normalise_url
 
 _FOLLOWED = frozenset({PageKind.BODY_LIST, PageKind.MEETING_LIST, PageKind.MEETING, PageKind.ITEM})
 _API = "/api/opennc/"

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harvester.platforms.base import Crawl, Platform
-from harvester.platforms.urlcheck import check_http_url
-from parsers import minutes_pdf, webpage
-from parsers.records import Link
-from parsers.urls import normalise_url
+from pykala.harvester.platforms.base import Crawl, Platform
+from pykala.harvester.platforms.urlcheck import check_http_url
+from pykala.parsers import minutes_pdf, webpage
+from pykala.parsers.records import Link
+from pykala.parsers.urls import normalise_url
 
 
 def start_urls(base_url: str, extra: Sequence[str] = ()) -> list[str]:

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from harvester.platforms.base import Crawl, Platform
-from harvester.platforms.urlcheck import check_http_url
-from parsers import tweb
-from parsers.records import Link, PageKind
-from parsers.urls import normalise_url, same_host
+from pykala.harvester.platforms.base import Crawl, Platform
+from pykala.harvester.platforms.urlcheck import check_http_url
+from pykala.parsers import tweb
+from pykala.parsers.records import Link, PageKind
+from pykala.parsers.urls import normalise_url, same_host
 
 _FOLLOWED = {PageKind.BODY_LIST, PageKind.MEETING_LIST, PageKind.MEETING, PageKind.ITEM}
 SEARCH_PAGE = "pk_tek_tweb.htm"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from storage.models import Base
+from pykala.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -25,12 +25,12 @@ tier on their database, ``rows`` reads what a hit shows, ``phrases`` checks phra
 
 from __future__ import annotations
 
-from storage.search.items import SearchHit, search_items
-from storage.search.phrases import phrases_verified
-from storage.search.plan import QueryPlan, fts5_query, plan_query, tsquery_text
-from storage.search.postgresql import SEARCH_WORK_MEM
-from storage.search.query import ParsedQuery, SearchQueryError, parse_query
-from storage.search.snippets import highlight
+from pykala.storage.search.items import SearchHit, search_items
+from pykala.storage.search.phrases import phrases_verified
+from pykala.storage.search.plan import QueryPlan, fts5_query, plan_query, tsquery_text
+from pykala.storage.search.postgresql import SEARCH_WORK_MEM
+from pykala.storage.search.query import ParsedQuery, SearchQueryError, parse_query
+from pykala.storage.search.snippets import highlight
 
 __all__ = [
     "SEARCH_WORK_MEM",

@@ -21,15 +21,15 @@ from sqlalchemy import Integer, column, false, func, literal_column, select, tab
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
-from analysis.finnish import get_analyzer
-from storage import models
-from storage.filters import fold_name
-from storage.search.phrases import phrases_verified
-from storage.search.plan import fts5_query, plan_query, tsquery_text
-from storage.search.postgresql import matches, tsquery
-from storage.search.query import parse_query
-from storage.search.snippets import Matcher, text_snippet
-from storage.search.sqlite import fts5_match
+from pykala.analysis.finnish import get_analyzer
+from pykala.storage import models
+from pykala.storage.filters import fold_name
+from pykala.storage.search.phrases import phrases_verified
+from pykala.storage.search.plan import fts5_query, plan_query, tsquery_text
+from pykala.storage.search.postgresql import matches, tsquery
+from pykala.storage.search.query import parse_query
+from pykala.storage.search.snippets import Matcher, text_snippet
+from pykala.storage.search.sqlite import fts5_match
 
 DOCUMENT_WEIGHTS = (10.0, 4.0, 1.0, 0.4)  # as ITEM_WEIGHTS: title beats text
 

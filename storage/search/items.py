@@ -11,15 +11,15 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from analysis.finnish import get_analyzer
-from storage import models
-from storage.filters import ItemFilters, filter_clauses, meeting_date_column, section_kind
-from storage.search import postgresql, sqlite
-from storage.search.phrases import phrases_verified
-from storage.search.plan import plan_query, tiers_for
-from storage.search.query import SearchQueryError, parse_query, shown
-from storage.search.rows import hit_columns, hit_rows, joined, section_texts
-from storage.search.snippets import Matcher, item_snippet
+from pykala.analysis.finnish import get_analyzer
+from pykala.storage import models
+from pykala.storage.filters import ItemFilters, filter_clauses, meeting_date_column, section_kind
+from pykala.storage.search import postgresql, sqlite
+from pykala.storage.search.phrases import phrases_verified
+from pykala.storage.search.plan import plan_query, tiers_for
+from pykala.storage.search.query import SearchQueryError, parse_query, shown
+from pykala.storage.search.rows import hit_columns, hit_rows, joined, section_texts
+from pykala.storage.search.snippets import Matcher, item_snippet
 
 VERIFY_BATCH = 200  # candidates fetched at a time when phrases are checked in Python
 

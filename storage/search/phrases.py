@@ -9,9 +9,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from analysis.finnish import FinnishAnalyzer, WordAnalysis, terms_match
-from storage.search.plan import Alt, Compiled, QueryPlan
-from storage.search.query import Atom
+from pykala.analysis.finnish import FinnishAnalyzer, WordAnalysis, terms_match
+from pykala.storage.search.plan import Alt, Compiled, QueryPlan
+from pykala.storage.search.query import Atom
 
 
 def _tokens(analyzer: FinnishAnalyzer, text_: str) -> list[WordAnalysis]:

@@ -13,9 +13,9 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from analysis.finnish import FinnishAnalyzer, WordAnalysis
-from storage.index import index_tokens
-from storage.search.query import Atom, ParsedQuery, SearchQueryError, shown
+from pykala.analysis.finnish import FinnishAnalyzer, WordAnalysis
+from pykala.storage.index import index_tokens
+from pykala.storage.search.query import Atom, ParsedQuery, SearchQueryError, shown
 
 
 @dataclass(frozen=True, slots=True)

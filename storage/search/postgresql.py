@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, Date, Integer, and_, cast, column, literal
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
-from storage.search.plan import QueryPlan, excluded_tsquery, positive_tsquery, tiers_for
-from storage.search.rows import filtered
+from pykala.storage.search.plan import QueryPlan, excluded_tsquery, positive_tsquery, tiers_for
+from pykala.storage.search.rows import filtered
 
 # SQLite reads a tier's matches straight from FTS5 in rowid order, which is ranking order
 # (storage.index.rank_key), and stops at the limit. PostgreSQL's GIN index has no order:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parsers.diary import find_diary_number, normalise_diary_number
-from storage.db import ArchiveError
+from pykala.parsers.diary import find_diary_number, normalise_diary_number
+from pykala.storage.db import ArchiveError
 
 MAX_ATOMS = 32  # words + phrases; more is not a search, and would make a huge FTS query
 # Bounds checked before any database sees the query, so both answer alike. The longest

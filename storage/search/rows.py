@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, literal, select
 from sqlalchemy.orm import Session
 
-from storage import models
-from storage.filters import meeting_date_column
+from pykala.storage import models
+from pykala.storage.filters import meeting_date_column
 
 
 def filtered(

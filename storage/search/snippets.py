@@ -13,14 +13,14 @@ from itertools import islice
 
 # The analyser's own tokenizer and look-ahead, so that snippets find elided compounds
 # exactly where the analyser does (see _elided_match).
-from analysis.finnish import (
+from pykala.analysis.finnish import (
     ELISION_LOOKAHEAD,
     HYPHENS,
     FinnishAnalyzer,
     WordAnalysis,
     get_analyzer,
 )
-from analysis.finnish import TOKEN_RE as _ANALYSER_TOKEN
+from pykala.analysis.finnish import TOKEN_RE as _ANALYSER_TOKEN
 
 SNIPPET_WIDTH = 200
 SNIPPET_LEAD = 60  # characters of context shown before the first match

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, and_, column, literal, literal_column, select, table
 from sqlalchemy.orm import Session
 
-from storage.index import ID_MASK, SECTION_SHIFT, SECTION_SLOTS, section_code
-from storage.search.plan import QueryPlan, fts5_query, tiers_for
-from storage.search.rows import filtered
+from pykala.storage.index import ID_MASK, SECTION_SHIFT, SECTION_SLOTS, section_code
+from pykala.storage.search.plan import QueryPlan, fts5_query, tiers_for
+from pykala.storage.search.rows import filtered
 
 
 def fts5_match(table_name: str, query: str) -> ColumnElement[bool]:

@@ -101,7 +101,7 @@ def upgrade() -> None:
             postgresql_using="gin",
         )
     # Imported here: the analyser (Voikko) is only needed when there is something to index.
-    from storage.index import rebuild_index
+    from pykala.storage.index import rebuild_index
 
     # SQLite rows keyed by item id, the layout of this revision (0009 re-keys them).
     rebuild_index(Session(bind=op.get_bind()), rank_keys=False)
