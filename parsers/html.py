@@ -153,6 +153,14 @@ def build_tree(markup: str) -> etree._Element | None:
         return None
 
 
+def _gap(m: re.Match[str]) -> str:
+    s = m.group(0)
+    if "\xa0" in s or "\t" in s:
+        return COLUMN_BREAK if len(s) > 1 or s == "\t" else " "
+    # Several plain spaces are a gap typed by the author; a source line break is not.
+    return COLUMN_BREAK if len(s) >= 3 and "\n" not in s and "\r" not in s else " "
+
+
 def clean_text(raw: str) -> str:
     """Collapse whitespace; a gap becomes one COLUMN_BREAK: a run holding a non-breaking
     space or a tab, or three spaces or more on one source line.
@@ -160,15 +168,15 @@ def clean_text(raw: str) -> str:
     Leading whitespace is dropped; a trailing column break is kept (it marks a heading
     printed with nothing after it, e.g. "Vaikutusten arviointi&nbsp;&nbsp;&nbsp;").
     """
-
-    def repl(m: re.Match[str]) -> str:
-        s = m.group(0)
-        if "\xa0" in s or "\t" in s:
-            return COLUMN_BREAK if len(s) > 1 or s == "\t" else " "
-        # Several plain spaces are a gap typed by the author; a source line break is not.
-        return COLUMN_BREAK if len(s) >= 3 and "\n" not in s and "\r" not in s else " "
-
-    text = _WS_RE.sub(repl, raw).lstrip(" \t")
+    if (  # no character that could make a gap: most lines take this fast path
+        "\xa0" not in raw
+        and "\t" not in raw
+        and "   " not in raw
+        and "\u2007" not in raw
+        and "\u202f" not in raw
+    ):
+        return _WS_RE.sub(" ", raw).strip(" ")
+    text = _WS_RE.sub(_gap, raw).lstrip(" \t")
     stripped = text.rstrip(" \t")
     if stripped and text[len(stripped) :].count(COLUMN_BREAK):
         return stripped + COLUMN_BREAK
@@ -274,7 +282,8 @@ class _Walker:
     def flush(self) -> None:
         if self.buf:
             raw = "".join(self.buf)
-            text = clean_text(raw)
+            # An empty paragraph (Word's "&nbsp;" spacer lines) makes no block.
+            text = "" if raw.isspace() else clean_text(raw)
             if text.strip(" \t"):
                 visible = _ink(raw)
                 bold, link, heading, chrome = (visible > 0 and n >= visible for n in self.inked)
@@ -400,6 +409,11 @@ def bad_links(root: etree._Element, base: str) -> list[str]:
     """A warning for each <a href> under ``root`` that cannot be resolved against ``base``."""
     warnings: list[str] = []
     for href, _text in iter_links(root):
-        if not href.startswith(("mailto:", "javascript:", "#")):
+        if href.startswith(("mailto:", "javascript:", "#")):
+            continue
+        # Only a host with a port or an IPv6 literal can be bad; a relative link takes the
+        # page's own host (most links: a cheap test before the full normalisation).
+        host = href.partition("//")[2].partition("/")[0] if "//" in href else ""
+        if ":" in host or "[" in host or "[" in href:
             link_url(href, base, warnings)
     return warnings
