@@ -1,9 +1,9 @@
-"""Bytes → text: charset detection, data-region cut, tree building and text blocks.
+"""Bytes → text: charset detection, tree building and text blocks.
 
 Pure functions. The tree is built with ``lxml.html`` directly: it is the backend
 BeautifulSoup would use, without BeautifulSoup's per-node Python overhead (see
-bench/RESULTS.md, "Parse (issue 2)"). Dynasty pages are parsed once, and only the data
-region between the ``DATABEGIN``/``DATAEND`` markers is turned into a tree.
+bench/RESULTS.md, "Parse (issue 2)"). A page is walked once; where Dynasty marks its
+payload with ``DATABEGIN``/``DATAEND`` comments, ``page_text`` says which lines lie between.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ COLUMN_BREAK = "\t"
 
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
-_REGION_RE = re.compile(r"<!--\s*DATA_?BEGIN\s*-->(.*?)(?:<!--\s*DATA_?END\s*-->|\Z)", re.S | re.I)
 _XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _WS_RE = re.compile(r"[ \t\r\n\f\xa0\u2007\u202f]+")
 _BOMS = (
@@ -118,16 +117,6 @@ def decode(body: bytes, content_type: str | None = None) -> str:
         except (UnicodeError, LookupError):  # UnicodeError: a codec that cannot decode
             continue
     return body.decode("cp1252", errors="replace").lstrip("\ufeff")
-
-
-def data_region(text: str) -> str | None:
-    """The markup between <!--DATABEGIN-->/<!--DATA_BEGIN--> and its end marker, if marked.
-
-    A page cut short after the begin marker yields what is there (the tree builder
-    closes the open tags).
-    """
-    m = _REGION_RE.search(text)
-    return m.group(1) if m else None
 
 
 def xml_safe(text: str) -> str:

@@ -146,7 +146,7 @@ class _HeadReader:
     def role(self, i: int, role: str) -> None:
         self.out.roles[i] = role
 
-    def own(self, body: str | None, day: date | None, par: str | None) -> bool:
+    def own(self, day: date | None, par: str | None) -> bool:
         """Whether a meeting line is the item's own (its date or § is the page's)."""
         hints = self.hints
         if hints.meeting_date is not None and day is not None:
@@ -160,7 +160,7 @@ class _HeadReader:
     def meeting_line(self, i: int, end: int, body: str, day_text: str, par: str | None) -> None:
         """Lines ``i..end`` are one handling: the item's own, or an earlier one."""
         day = parse_date(day_text)
-        if self.own(body, day, par):
+        if self.own(day, par):
             self.out.own_body = self.out.own_body or body
             self.out.own_date = self.out.own_date or day
             if par:

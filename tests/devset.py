@@ -69,11 +69,8 @@ def compare(expect: dict[str, Any], item: ItemRecord) -> list[str]:
     want["history"] = [h for h in expect["history"] if not _same_day(h, item)]
     for key, kind in (("proposal_starts", SectionKind.PAATOSEHDOTUS),
                       ("decision_starts", SectionKind.PAATOS)):  # fmt: skip
-        text = want.pop(key)
-        got_text = _starts(item, kind, len(text) if text else 40)
-        if text != got_text:
-            yield_line = f"{key}: want {text!r}, got {got_text!r}"
-            return [yield_line, *_diff(want, got)]
+        text = want[key]
+        got[key] = _starts(item, kind, len(text) if text else 40)
     return _diff(want, got)
 
 

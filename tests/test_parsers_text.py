@@ -32,10 +32,18 @@ def test_detect_charset(body: bytes, content_type: str | None, expected: str | N
     assert html.detect_charset(body, content_type) == expected
 
 
+def _region(markup: str) -> list[str]:
+    root = html.build_tree(markup)
+    assert root is not None
+    page = html.page_text(root)
+    return [b.text for b in page.blocks[page.start : page.end]]
+
+
 def test_data_region_both_marker_spellings() -> None:
-    assert html.data_region("a<!--DATABEGIN-->b<!--DATAEND-->c") == "b"
-    assert html.data_region("a<!--DATA_BEGIN-->b<!--DATA_END-->c") == "b"
-    assert html.data_region("no markers") is None
+    assert _region("<p>a</p><!--DATABEGIN--><p>b</p><!--DATAEND--><p>c</p>") == ["b"]
+    assert _region("<p>a</p><!--DATA_BEGIN--><p>b</p><!--DATA_END--><p>c</p>") == ["b"]
+    assert _region("<p>a</p><p>no markers</p>") == ["a", "no markers"]
+    assert _region("<p>a</p><!--DATABEGIN--><p>cut short") == ["cut short"]
 
 
 def test_nbsp_runs_become_one_column_break() -> None:
