@@ -126,10 +126,11 @@ def _tests_pass(tests: list[str]) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="+", help="modules to mutate, then -- and the tests")
-    args, tests = parser.parse_known_args()
-    if "--" in args.modules:  # argparse keeps what follows -- as positionals
-        cut = args.modules.index("--")
-        args.modules, tests = args.modules[:cut], args.modules[cut + 1 :] + tests
+    argv = sys.argv[1:]
+    if "--" not in argv:  # argparse would swallow the --, so split by hand
+        parser.error("give the tests after --")
+    cut = argv.index("--")
+    args, tests = parser.parse_args(argv[:cut]), argv[cut + 1 :]
     if not tests:
         parser.error("give the tests after --")
     if not _tests_pass(tests):
