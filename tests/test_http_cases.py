@@ -4,8 +4,11 @@ in harvester/http.py or harvester/httpwords.py fails a test by name."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -23,6 +26,7 @@ PAGE = f"{BASE}/cgi/DREQUEST.PHP?page=meeting&id=1"
 FAST = Politeness(min_interval=0.0, tries=3, backoff=0.5, backoff_cap=4.0)
 
 Handler = Callable[[httpx.Request], httpx.Response]
+_POLITENESS_FIELDS = {f.name for f in dataclasses.fields(Politeness)}
 
 
 class Clock:
@@ -490,3 +494,11 @@ def test_the_size_cap_is_inclusive(cap: int, length: int, fails: bool) -> None:
         )
     else:
         assert len(client.get(PAGE).body) == length
+
+
+def test_the_readme_table_of_limits_is_the_code() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| ([\w.]+) \|", readme, re.M)
+    documented = {name: value for name, value in rows if name in _POLITENESS_FIELDS}
+    actual = {f.name: str(f.default) for f in dataclasses.fields(Politeness)}
+    assert documented == actual
