@@ -58,17 +58,17 @@ def _mutations(node: ast.AST, skip: set[int]) -> Iterator[tuple[str, ast.AST]]:
         for i, op in enumerate(node.ops):
             swapped = _SWAP_COMPARE.get(type(op))
             if swapped is not None:
-                new = copy.deepcopy(node)
-                new.ops[i] = swapped()
-                yield f"{type(op).__name__} -> {swapped.__name__}", new
+                compare = copy.deepcopy(node)
+                compare.ops[i] = swapped()
+                yield f"{type(op).__name__} -> {swapped.__name__}", compare
     elif isinstance(node, ast.BinOp) and type(node.op) in _SWAP_BINOP:
-        new = copy.deepcopy(node)
-        new.op = _SWAP_BINOP[type(node.op)]()
-        yield f"{type(node.op).__name__} -> {type(new.op).__name__}", new
+        binop = copy.deepcopy(node)
+        binop.op = _SWAP_BINOP[type(node.op)]()
+        yield f"{type(node.op).__name__} -> {type(binop.op).__name__}", binop
     elif isinstance(node, ast.BoolOp):
-        new = copy.deepcopy(node)
-        new.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
-        yield f"{type(node.op).__name__} -> {type(new.op).__name__}", new
+        boolop = copy.deepcopy(node)
+        boolop.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+        yield f"{type(node.op).__name__} -> {type(boolop.op).__name__}", boolop
     elif isinstance(node, ast.Constant) and id(node) not in skip:
         value = node.value
         if isinstance(value, bool):
@@ -86,7 +86,8 @@ class _Replace(ast.NodeTransformer):
     def visit(self, node: ast.AST) -> ast.AST:
         if node is self.target:
             return ast.copy_location(self.replacement, node)
-        return super().visit(node)
+        visited: ast.AST = super().visit(node)
+        return visited
 
 
 def mutants(source: str) -> Iterator[tuple[int, str, str]]:

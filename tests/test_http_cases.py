@@ -64,6 +64,10 @@ def client_for(
     return client, seen, clock
 
 
+def _answer(code: int) -> Handler:
+    return lambda request: httpx.Response(code)
+
+
 def pages(seen: list[httpx.Request]) -> list[str]:
     return [str(r.url) for r in seen if r.url.path != "/robots.txt"]
 
@@ -275,10 +279,12 @@ def test_a_post_sends_the_form_and_reports_its_status_as_a_post() -> None:
     assert (fetched.body, fetched.url) == (b"list", PAGE)
     assert [r.method for r in seen if r.url.path != "/robots.txt"] == ["POST"]
 
-    client, _, _ = client_for(lambda r: httpx.Response(403))
-    with pytest.raises(FetchError) as caught:
-        client.post(f"{BASE}/x", {"a": "b"})
-    assert (caught.value.reason, caught.value.status) == ("HTTP 403 to a POST", 403)
+    for code in (403, 300, 199):
+        client, _, _ = client_for(_answer(code))
+        with pytest.raises(FetchError) as caught:
+            client.post(f"{BASE}/x", {"a": "b"})
+        assert (caught.value.reason, caught.value.status) == (f"HTTP {code} to a POST", code)
+        assert caught.value.kind == "http"
 
 
 # -- robots.txt -----------------------------------------------------------------------
@@ -404,6 +410,12 @@ def test_every_transport_failure_has_a_kind_and_one_line(
         ("getaddrinfo failed", "name resolution failed"),
         ("[Errno 101] Network is unreachable", "network unreachable"),
         ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed", None),
+        (
+            "hostname mismatch, certificate is not valid",
+            "TLS error: hostname mismatch, certificate is not valid",
+        ),
+        ("[SSL] record layer failure", "TLS error: [SSL] record layer failure"),
+        ("x" * 200, "cannot connect: " + "x" * 120),
         ("something odd\nsecond line", "cannot connect: something odd"),
         ("", "cannot connect"),
     ],
@@ -425,6 +437,7 @@ def test_connect_errors_in_words(text: str, reason: str | None) -> None:
             "connection closed before the response was complete",
         ),
         ("Server disconnected", "connection closed without a response"),
+        ("peer went away without sending a response", "connection closed without a response"),
         ("connection closed", "connection closed without a response"),
         ("illegal header line\nmore", "broken response: illegal header line"),
         ("", "broken response"),
@@ -445,6 +458,7 @@ def test_protocol_errors_in_words(text: str, reason: str) -> None:
         ("soon", None),
         ("Wed, 01 Jan 2025 00:01:00 GMT", 60.0),
         ("Wed, 01 Jan 2025 00:00:00 GMT", 0.0),
+        ("Wed, 01 Jan 2025 00:02:00", 120.0),  # no zone: read as UTC
         ("Tue, 31 Dec 2024 23:00:00 GMT", 0.0),  # in the past: at once
     ],
 )
