@@ -74,20 +74,51 @@ def test_good_file_is_joined_to_municipalities(tmp_path: Path) -> None:
 
 def test_shipped_sources_load() -> None:
     sources = load_sources()
-    assert len(sources) == 152
-    assert len({s.name for s in sources}) == len(sources)
-    assert all(s.platform == "dynasty" for s in sources)
+    assert len({s.name for s in sources}) == len(sources) == 322
+    assert {s.platform for s in sources} == {"dynasty", "cloudnc", "tweb", "pdf"}
     by_name = {s.name: s for s in sources}
     assert by_name["kuopio"].municipality_code == "297"
+    assert by_name["kuopio"].organisation_code == "297"
     assert by_name["mantta-vilppula"].municipality_name == "Mänttä-Vilppula"
-    # Haapajärvi has two Dynasty URLs in the reference: both kept, the second suffixed.
-    assert by_name["haapajarvi"].municipality_code == by_name["haapajarvi-2"].municipality_code
+    # Haapajärvi has two Dynasty URLs in the reference: both kept, the second suffixed,
+    # both disabled until one is confirmed.
+    haapajarvi, second = by_name["haapajarvi"], by_name["haapajarvi-2"]
+    assert haapajarvi.municipality_code == second.municipality_code == "069"
+    assert not haapajarvi.enabled and "2 addresses for Haapajärvi" in str(second.disabled_reason)
+    # A wellbeing county: no municipality, its members' region and county.
+    pohde = by_name["pohjois-pohjanmaan-hyvinvointialue"]
+    assert (pohde.platform, pohde.organisation_code, pohde.municipality_code) == ("cloudnc", "19", None)
+    assert pohde.region == "Pohjois-Pohjanmaa" and pohde.enabled
+    assert pohde.wellbeing_county == "Pohjois-Pohjanmaan hyvinvointialue"
+    # Every disabled source says why; an enabled one never carries a reason.
+    assert all(bool(s.disabled_reason) != s.enabled for s in sources)
+    # A municipality on a PDF web site: shipped, disabled with the reason.
+    assert "start_urls" in str(by_name["hirvensalmi"].disabled_reason)
 
 
-def test_shipped_sources_cover_every_dynasty_row() -> None:
+def test_shipped_sources_cover_every_organisation_of_the_reference() -> None:
+    """Every municipality and county of the reference tables has a source, or a comment
+    in the file saying why not (a platform pykala does not harvest, no address)."""
+    text = SHIPPED.read_text("utf-8")
+    sources = load_sources()
     with REFERENCE_CSV.open(encoding="utf-8") as f:
-        dynasty_urls = {r["base_url"] for r in csv.DictReader(f) if r["system"] == "dynasty"}
-    assert {s.base_url for s in load_sources()} == dynasty_urls
+        rows = list(csv.DictReader(f))
+    with make_sources.COUNTIES_CSV.open(encoding="utf-8") as f:
+        counties = list(csv.DictReader(f))
+    claimed = {r["code"] for r in rows} | {
+        make_sources.COUNTY_AS_MUNICIPALITY.get(r["county_code"], r["county_code"])
+        for r in counties
+    }
+    covered = {s.organisation_code for s in sources}
+    uncovered = claimed - covered
+    assert len(claimed) == 289 + 21  # the table has no row for 19 municipalities
+    assert uncovered == {"091", "153", "405", "11"}  # Ahjo and M-Files
+    for code in uncovered:
+        assert f"({code}): " in text
+    harvestable = {"dynasty", "cloudnc", "tweb"}
+    urls = {r["base_url"] for r in rows + counties if r["system"] in harvestable}
+    unusable = {"https://paatokset.vantaa.fi/", "https://tweb.vaasa.fi/"}  # not KTweb folders
+    assert urls - {s.base_url for s in sources} == unusable
 
 
 def test_regenerating_gives_the_shipped_sources(
@@ -99,7 +130,7 @@ def test_regenerating_gives_the_shipped_sources(
     monkeypatch.setattr(make_sources, "SOURCES_TOML", out)
     assert make_sources.main([]) == 0
     assert out.read_text("utf-8") == SHIPPED.read_text("utf-8")
-    assert len(load_sources(out)) == 152
+    assert len(load_sources(out)) == 322
 
 
 def test_generator_takes_another_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -112,7 +143,12 @@ def test_generator_takes_another_table(tmp_path: Path, capsys: pytest.CaptureFix
     )
     out = tmp_path / "mine.toml"
     assert make_sources.main([str(table), "--output", str(out)]) == 0
-    assert [s.name for s in load_sources(out)] == ["kuopio"]
+    sources = load_sources(out)
+    mine = [s for s in sources if s.organisation_code == "297"]
+    # Two platforms for one municipality: both shipped, both disabled until confirmed.
+    assert [(s.name, s.enabled) for s in mine] == [("kuopio", False), ("kuopio-cloudnc", False)]
+    assert "2 addresses for Kuopio" in str(mine[0].disabled_reason)
+    assert len(sources) == len(mine) + 23  # and the shipped counties' sources
     assert make_sources.main([str(table), "-o", "-"]) == 0
     assert capsys.readouterr().out == out.read_text("utf-8")
 
@@ -120,7 +156,7 @@ def test_generator_takes_another_table(tmp_path: Path, capsys: pytest.CaptureFix
 def test_shipped_sources_name_their_sources_in_words() -> None:
     """Provenance comments say what the source is; no opaque ids of a private index."""
     comments = [line for line in SHIPPED.read_text("utf-8").splitlines() if line.startswith("#")]
-    assert len([c for c in comments if "; source: " in c]) == 152
+    assert len([c for c in comments if "; source: " in c]) == 322
     assert not [c for c in comments if re.search(r"\d{8,}", c)]
 
 
@@ -152,7 +188,7 @@ BAD_CASES = [
     (entry(base_url="https:///cgi/DREQUEST.PHP"), "field 'base_url': malformed URL"),
     (entry(base_url="https://kuopio.oncloudos.com/cgi/"), "must end in /cgi/DREQUEST.PHP"),
     (entry(municipality="999"), "field 'municipality': unknown municipality code '999'"),
-    (entry(municipality=None), "source #1 (kuopio): field 'municipality': missing"),
+    (entry(municipality=None), "source #1 (kuopio): field 'organisation': missing"),
     (entry(name=None), "source #1 (unnamed): field 'name': missing"),
     (entry(enabled="yes"), "field 'enabled': must be true or false"),
     (entry(colour="red"), "field 'colour': unknown key"),
