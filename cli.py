@@ -23,7 +23,7 @@ import typer
 
 from pykala.harvester.http import DEFAULT_TOTAL_TIMEOUT
 from pykala.harvester.report import RunAborted
-from pykala.harvester.sources import load_municipalities, load_sources
+from pykala.harvester.sources import load_sources
 from pykala.parsers.records import ParseError
 from pykala.render.console import err, out
 from pykala.render.errors import (
@@ -214,9 +214,10 @@ def sources(
     sources_file: SourcesOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
-    """List the sources in use, joined to the municipality reference."""
+    """List the sources with their organisations, regions and counties; a disabled source
+    says why."""
     configs = guarded(lambda: load_sources(sources_file))
-    print_sources(configs, load_municipalities(), as_json=as_json)
+    print_sources(configs, as_json=as_json)
 
 
 @contextmanager

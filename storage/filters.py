@@ -46,7 +46,9 @@ def fold_name(text: str) -> str:
 def _source_ids(session: Session, wanted: str) -> list[int]:
     """Sources named ``wanted``, or whose organisation has that code or name."""
     key = fold_name(wanted)
-    names = dict(session.execute(select(models.Source.id, models.Source.name)).tuples())
+    names = {
+        sid: name for sid, name in session.execute(select(models.Source.id, models.Source.name))
+    }
     return [
         source_id
         for source_id, place in source_places(session).items()

@@ -90,6 +90,7 @@ def sync_sources(
         mrow.region = ref.region
         mrow.wellbeing_county = ref.wellbeing_county
     session.info.pop(_SOURCE_IDS, None)
+    session.info.pop(_SIBLINGS, None)
     known_codes = set(stored_municipalities) | set(municipalities)
     wanted: dict[str, OrganisationLike] = {
         code: _OwnOrganisation(code, "municipality", ref.name_fi, ref.name_sv, (code,))
@@ -167,6 +168,7 @@ def _sync_organisations(session: Session, wanted: Mapping[str, OrganisationLike]
 
 
 _SOURCE_IDS = "pykala_source_ids"  # session.info key: source name -> id, per session
+_SIBLINGS = "pykala_source_siblings"  # session.info key: source id -> the other sources' ids
 
 
 # On pykala's own sessions only (storage.db.Archive makes them), not on every SQLAlchemy
@@ -175,6 +177,7 @@ _SOURCE_IDS = "pykala_source_ids"  # session.info key: source name -> id, per se
 def _forget_source_ids(session: ArchiveSession, _transaction: object) -> None:
     # A rolled-back sync_sources may have handed out ids that no longer exist.
     session.info.pop(_SOURCE_IDS, None)
+    session.info.pop(_SIBLINGS, None)
 
 
 def source_id_of(session: Session, source_name: str) -> int:
@@ -188,3 +191,20 @@ def source_id_of(session: Session, source_name: str) -> int:
         raise UnknownSourceError(f"unknown source {source_name!r}: run sync_sources first")
     cache[source_name] = source_id
     return source_id
+
+
+def sibling_source_ids(session: Session, source_id: int) -> list[int]:
+    """The other sources of the same organisation (an old and a new platform, two hosts),
+    cached per session; [] for a source without an organisation."""
+    cache: dict[int, list[int]] = session.info.setdefault(_SIBLINGS, {})
+    if source_id not in cache:
+        by_org: dict[int, list[int]] = {}
+        rows = session.execute(select(models.Source.id, models.Source.organisation_id))
+        for sid, org_id in rows:
+            if org_id is not None:
+                by_org.setdefault(org_id, []).append(sid)
+        org_of = {sid: org for org, sids in by_org.items() for sid in sids}
+        for sid, org in org_of.items():
+            cache[sid] = [other for other in by_org[org] if other != sid]
+        cache.setdefault(source_id, [])
+    return cache[source_id]

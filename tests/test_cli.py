@@ -263,10 +263,17 @@ def test_shipped_sources_list() -> None:
     result = pykala("sources", "--json")
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(rows) > 100
-    assert all(r["platform"] == "dynasty" for r in rows)
+    assert len(rows) > 300
+    assert {r["platform"] for r in rows} == {"dynasty", "cloudnc", "tweb", "pdf"}
     kuopio = [r for r in rows if r["municipality_code"] == "297"]
     assert kuopio and kuopio[0]["wellbeing_county"] == "Pohjois-Savon hyvinvointialue"
+    assert kuopio[0]["organisation_type"] == "municipality"
+    # A disabled source says why, in JSON and in the table.
+    haapajarvi = next(r for r in rows if r["name"] == "haapajarvi")
+    assert haapajarvi["enabled"] is False
+    assert "2 addresses for Haapajärvi" in haapajarvi["disabled_reason"]
+    table = pykala("sources", env={"COLUMNS": "400"}).stdout
+    assert "disabled: not confirmed: the reference gives 2 addresses for Haapajärvi" in table
     assert closed_port_url().startswith("http://127.0.0.1:")
 
 

@@ -87,7 +87,11 @@ def test_shipped_sources_load() -> None:
     assert not haapajarvi.enabled and "2 addresses for Haapajärvi" in str(second.disabled_reason)
     # A wellbeing county: no municipality, its members' region and county.
     pohde = by_name["pohjois-pohjanmaan-hyvinvointialue"]
-    assert (pohde.platform, pohde.organisation_code, pohde.municipality_code) == ("cloudnc", "19", None)
+    assert (pohde.platform, pohde.organisation_code, pohde.municipality_code) == (
+        "cloudnc",
+        "19",
+        None,
+    )
     assert pohde.region == "Pohjois-Pohjanmaa" and pohde.enabled
     assert pohde.wellbeing_county == "Pohjois-Pohjanmaan hyvinvointialue"
     # Every disabled source says why; an enabled one never carries a reason.
@@ -234,3 +238,162 @@ def test_toml_syntax_error_names_line(tmp_path: Path) -> None:
 def test_missing_file_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(SourceConfigError, match="cannot read"):
         load_sources(tmp_path / "nope.toml")
+
+
+# -- organisations --------------------------------------------------------------------------
+
+# A joint authority with members in two regions (Uusimaa and Kanta-Häme); the Business ID
+# has a valid check digit.
+JOINT = """
+[[organisation]]
+code = "1234567-1"
+type = "joint_authority"
+name_fi = "Testin kuntayhtymä"
+name_sv = "Testets samkommun"
+members = ["049", "109"]
+
+[[source]]
+name = "testin-ky"
+platform = "dynasty"
+base_url = "https://testinky.oncloudos.com/cgi/DREQUEST.PHP"
+organisation = "1234567-1"
+
+[[source]]
+name = "pohde"
+platform = "cloudnc"
+base_url = "https://pohde.cloudnc.fi"
+organisation = "19"
+enabled = false
+disabled_reason = "not   confirmed"
+
+[[source]]
+name = "kuopio"
+platform = "dynasty"
+base_url = "https://kuopio.oncloudos.com/cgi/DREQUEST.PHP"
+organisation = "297"
+"""
+
+
+def test_organisations_give_sources_their_members_places(tmp_path: Path) -> None:
+    ky, pohde, kuopio = load_sources(write(tmp_path, JOINT))
+    assert ky.organisation is not None and ky.organisation.type == "joint_authority"
+    assert ky.organisation.members == ("049", "109")
+    assert (ky.municipality_code, ky.organisation_code) == (None, "1234567-1")
+    assert ky.region == "Kanta-Häme; Uusimaa"
+    assert ky.wellbeing_county == "Kanta-Hämeen hyvinvointialue; Länsi-Uudenmaan hyvinvointialue"
+    assert pohde.organisation is not None and pohde.organisation.type == "wellbeing_county"
+    assert len(pohde.organisation.members) == 30
+    assert (pohde.enabled, pohde.disabled_reason) == (False, "not confirmed")
+    # organisation = "297" and municipality = "297" mean the same.
+    assert (kuopio.municipality_code, kuopio.municipality_name) == ("297", "Kuopio")
+    assert kuopio.region == "Pohjois-Savo"
+
+
+def test_written_sources_file_loads_back_the_same(tmp_path: Path) -> None:
+    from pykala.harvester.sourcesfile import write_sources
+
+    sources = load_sources(write(tmp_path, JOINT))
+    again = tmp_path / "again.toml"
+    write_sources(again, sources, header=["confirmed sources"])
+    assert again.read_text("utf-8").startswith("# confirmed sources\n")
+    assert load_sources(again) == sources
+
+
+def org(**fields: object) -> str:
+    base: dict[str, object] = {
+        "code": "1234567-1",
+        "type": "joint_authority",
+        "name_fi": "Testin kuntayhtymä",
+        "members": ["049"],
+    }
+    base.update(fields)
+    lines = ["[[organisation]]"]
+    for key, value in base.items():
+        if value is not None:
+            rendered = str(value).replace("'", '"') if isinstance(value, list) else f'"{value}"'
+            lines.append(f"{key} = {rendered}")
+    return "\n".join(lines) + "\n"
+
+
+ORG_BAD_CASES = [
+    (
+        entry(municipality=None, organisation="7654321-0"),
+        "source #1 (kuopio): field 'organisation': unknown organisation code '7654321-0'",
+    ),
+    (
+        entry(municipality=None, organisation="99"),
+        "source #1 (kuopio): field 'organisation': unknown organisation code '99'",
+    ),
+    # The older key only names municipalities.
+    (entry(municipality="19"), "field 'municipality': unknown municipality code '19'"),
+    (
+        entry(organisation="297"),
+        "field 'municipality': give organisation or municipality, not both",
+    ),
+    (
+        org(members=["049", "19"]),
+        "organisation #1 (1234567-1): field 'members': '19' is not a municipality "
+        "(Pohjois-Pohjanmaan hyvinvointialue is a wellbeing_county)",
+    ),
+    (org(members=["999"]), "field 'members': '999' is not a municipality code"),
+    (org(members=[]), "field 'members': a joint authority needs at least one member"),
+    (org(members="049"), "field 'members': must be a list of quoted municipality codes"),
+    (org(code="1234567-2"), "field 'code': '1234567-2': not a valid Business ID"),
+    (org(code="HSY"), "field 'code': 'HSY': a Business ID has the form 1234567-8"),
+    (org(code="297", type="other"), "field 'code': '297' is already the code of Kuopio"),
+    (org() + org(), "organisation #2 (1234567-1): field 'code': '1234567-1' is already"),
+    (org(type="kuntayhtymä"), "field 'type': unknown type 'kuntayhtymä'"),
+    (org(type="wellbeing_county"), "field 'type': wellbeing_county organisations are shipped"),
+    (org(name_fi=None), "organisation #1 (1234567-1): field 'name_fi': missing"),
+    (org(code=None), "organisation #1 (no code): field 'code': missing"),
+    (org(colour="red"), "field 'colour': unknown key"),
+    (entry(disabled_reason="x"), "field 'disabled_reason': given for an enabled source"),
+    (entry(enabled=False, disabled_reason=" "), "field 'disabled_reason': must be a non-empty"),
+    ("organisation = 1\n", "'organisation' must be an array of tables ([[organisation]])"),
+    ("[[sources]]\n", "unknown top-level key 'sources'"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ORG_BAD_CASES)
+def test_bad_organisation_is_one_line_naming_file_entry_field(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(SourceConfigError) as err:
+        load_sources(path)
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: ")
+    assert expected in message
+
+
+def test_business_id_check_digit() -> None:
+    from pykala.harvester.organisations import business_id_problem
+
+    assert business_id_problem("2274241-9") is None  # remainder 2 → 9
+    assert business_id_problem("0000000-0") is None  # remainder 0 → 0
+    assert (
+        business_id_problem("2274241-8") == "not a valid Business ID: its check digit should be 9"
+    )
+
+
+def test_shipped_counties_have_the_members_the_classification_counts() -> None:
+    from pykala.harvester.organisations import COUNTIES_CSV, shipped_organisations
+
+    orgs = shipped_organisations(load_municipalities())
+    with COUNTIES_CSV.open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["county_code"] not in ("90", "91")]
+    assert len(rows) == 21
+    for row in rows:
+        county = orgs[row["county_code"]]
+        assert (county.type, county.name_sv) == ("wellbeing_county", row["name_sv"])
+        assert len(county.members) == int(row["n_municipalities"]) > 0
+
+
+def test_readme_organisation_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
+    block = readme.split("```toml\n[[organisation]]\n")[1].split("```")[0]
+    text = "[[organisation]]\n" + block + entry(municipality=None, organisation="2274241-9")
+    (source,) = load_sources(write(tmp_path, text))
+    assert source.region == "Uusimaa"
+    assert source.organisation is not None and len(source.organisation.members) == 4
