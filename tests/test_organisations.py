@@ -210,3 +210,29 @@ def test_migration_0013_up_and_down_keeps_the_sources(archive: Archive, tmp_path
     assert _ids(archive, ItemFilters(region="Pohjois-Savo")) == ["kuopio:200-1"]
     _sync(archive, tmp_path)
     assert _ids(archive, ItemFilters(region="Kanta-Häme")) == ["testin-ky:100-1"]
+
+
+def test_show_search_status_and_timelines_go_through_the_organisation(
+    archive: Archive, tmp_path: Path
+) -> None:
+    from pykala.linking.membership import refresh
+    from pykala.linking.topics import load_topics
+    from pykala.linking.topicview import timeline
+    from pykala.storage.search import search_items
+    from pykala.storage.views import archive_stats, get_item
+
+    _filled(archive, tmp_path)
+    with archive.session() as session:
+        view = get_item(session, "testin-ky:100-1")
+        assert view is not None
+        assert (view.municipality, view.region) == ("Testin kuntayhtymä", "Kanta-Häme; Uusimaa")
+        hits = {h.item_id: h for h in search_items(session, "perhekeskustoimintamalli")}
+        assert hits["pshva-old:300-1"].municipality == "Pohjois-Savon hyvinvointialue"
+        assert hits["kuopio:200-1"].municipality == "Kuopio"
+        stats = {s.source: s for s in archive_stats(session).sources}
+        assert stats["testin-ky"].municipality == "Testin kuntayhtymä"
+        refresh(session, load_topics())
+        by_org = timeline(session, "perhekeskus", "municipality")
+        by_county = timeline(session, "perhekeskus", "county")
+    assert set(by_org.rows) == {"Kuopio", "Pohjois-Savon hyvinvointialue", "Testin kuntayhtymä"}
+    assert by_county.rows["Pohjois-Savon hyvinvointialue"] == {"2024": 2}
