@@ -304,6 +304,10 @@ def harvest(
         if unknown:
             fail(f"--source: no source named {', '.join(unknown)}")
         configs = [c for c in configs if c.name in only]
+        for config in configs:
+            if not config.enabled:
+                reason = config.disabled_reason or "enabled = false"
+                err.print(f"pykala: skipping {config.name}: disabled ({reason})", markup=False)
     configs = [c for c in configs if c.enabled]
     if delay < 0:
         fail("--delay must not be negative")

@@ -313,3 +313,17 @@ def test_harvest_brings_topics_up_to_date(harvested: str) -> None:
         ).all()
     assert "2020362412-5" in members  # the Kuopio seed, § 48
     assert "2020362412-3" not in members  # foster-care fees are not family centres
+
+
+def test_harvest_names_a_disabled_source_it_skips(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        '[[source]]\nname = "x"\nplatform = "dynasty"\n'
+        'base_url = "http://127.0.0.1:9/cgi/DREQUEST.PHP"\norganisation = "297"\n'
+        'enabled = false\ndisabled_reason = "moved to CloudNC"\n',
+        encoding="utf-8",
+    )
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    result = pykala("harvest", "--sources", str(mine), "--source", "x", "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert "pykala: skipping x: disabled (moved to CloudNC)" in result.stderr

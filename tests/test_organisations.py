@@ -236,3 +236,26 @@ def test_show_search_status_and_timelines_go_through_the_organisation(
         by_county = timeline(session, "perhekeskus", "county")
     assert set(by_org.rows) == {"Kuopio", "Pohjois-Savon hyvinvointialue", "Testin kuntayhtymä"}
     assert by_county.rows["Pohjois-Savon hyvinvointialue"] == {"2024": 2}
+
+
+def test_a_document_of_a_county_takes_its_members_region(archive: Archive, tmp_path: Path) -> None:
+    from datetime import date
+
+    from pykala.parsers.records import DocumentRecord, PageKind, ParseResult
+
+    _sync(archive, tmp_path)
+    deck = DocumentRecord(
+        external_id="https://example.fi/lape.pdf",
+        url="https://example.fi/lape.pdf",
+        title="LAPE",
+        text="Perhekeskukset",
+        dates=(date(2016, 4, 19),),
+    )
+    other = replace(deck, external_id="https://example.fi/b.pdf", url="https://example.fi/b.pdf")
+    store(archive, ParseResult(PageKind.DOCUMENT, documents=(deck,)), source="pshva-old")
+    # Members in two regions: no single region to give.
+    store(archive, ParseResult(PageKind.DOCUMENT, documents=(other,)), source="testin-ky")
+    with archive.session() as session:
+        rows = {d.url: d for d in session.scalars(select(models.Document))}
+    assert (rows[deck.url].municipality_code, rows[deck.url].region) == (None, "Pohjois-Savo")
+    assert (rows[other.url].municipality_code, rows[other.url].region) == (None, None)
