@@ -40,8 +40,23 @@ class Place:
 def source_places(session: Session) -> dict[int, Place]:
     """The place of every stored source, by source id (a few hundred rows: one query each
     for sources, organisations and members)."""
-    munis = {m.code: m for m in session.scalars(select(models.Municipality))}
-    orgs = {o.id: o for o in session.scalars(select(models.Organisation))}
+    # Plain columns, not ORM entities: this runs for every filter and export.
+    muni_t = models.Municipality
+    munis = {
+        code: (name_fi, name_sv, region, county)
+        for code, name_fi, name_sv, region, county in session.execute(
+            select(
+                muni_t.code, muni_t.name_fi, muni_t.name_sv, muni_t.region, muni_t.wellbeing_county
+            )
+        )
+    }
+    org_t = models.Organisation
+    orgs = {
+        org_id: (code, kind, name_fi, name_sv)
+        for org_id, code, kind, name_fi, name_sv in session.execute(
+            select(org_t.id, org_t.code, org_t.type, org_t.name_fi, org_t.name_sv)
+        )
+    }
     members: dict[int, list[str]] = {}
     for org_id, code in session.execute(
         select(
@@ -50,26 +65,24 @@ def source_places(session: Session) -> dict[int, Place]:
     ):
         members.setdefault(org_id, []).append(code)
     places: dict[int, Place] = {}
-    for source_id, source_org_id, own_code in session.execute(
+    for source_id, source_org, own_code in session.execute(
         select(models.Source.id, models.Source.organisation_id, models.Source.municipality_code)
     ):
-        org = orgs.get(source_org_id) if source_org_id is not None else None
         place = Place()
-        codes = members.get(org.id, []) if org else ([own_code] if own_code else [])
-        if org is not None:
-            place.organisation_code = org.code
-            place.organisation = org.name_fi
-            place.organisation_sv = org.name_sv
-            place.organisation_type = org.type
-        own = org is None or org.type == "municipality"
-        muni_code = (org.code if org else own_code) if own else None
+        org = orgs.get(source_org) if source_org is not None else None
+        if org is None:
+            muni_code, codes = own_code, [own_code] if own_code else []
+        else:
+            code, kind, place.organisation, place.organisation_sv = org
+            place.organisation_code, place.organisation_type = code, kind
+            muni_code = code if kind == "municipality" else None
+            codes = members.get(source_org, []) if source_org is not None else []
         muni = munis.get(muni_code) if muni_code else None
         if muni is not None:
-            place.municipality_code = muni.code
-            place.municipality = muni.name_fi
-            place.municipality_sv = muni.name_sv
+            place.municipality_code = muni_code
+            place.municipality, place.municipality_sv = muni[0], muni[1]
         in_members = [munis[c] for c in codes if c in munis]
-        place.regions = sorted({m.region for m in in_members if m.region})
-        place.counties = sorted({m.wellbeing_county for m in in_members if m.wellbeing_county})
+        place.regions = sorted({m[2] for m in in_members if m[2]})
+        place.counties = sorted({m[3] for m in in_members if m[3]})
         places[source_id] = place
     return places
