@@ -99,7 +99,10 @@ QualityOption = Annotated[
     ),
 ]
 MunicipalityOption = Annotated[
-    str | None, typer.Option(help="Only this municipality (Statistics Finland code or name).")
+    str | None,
+    typer.Option(
+        help="Only this municipality or other organisation (its code or name), or this source."
+    ),
 ]
 BodyOption = Annotated[
     str | None, typer.Option(help="Only bodies (toimielin) whose name contains this text.")

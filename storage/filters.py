@@ -27,7 +27,7 @@ class FilterError(ArchiveError):
 
 @dataclass(frozen=True)
 class ItemFilters:
-    municipality: str | None = None  # code ("297"), Finnish or Swedish name, or source name
+    municipality: str | None = None  # organisation code or Finnish/Swedish name, or source name
     body: str | None = None  # case-insensitive substring of the toimielin name
     since: date | None = None  # meeting date, inclusive
     until: date | None = None  # meeting date, inclusive
