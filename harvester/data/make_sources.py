@@ -192,7 +192,7 @@ def generate(csv_path: Path = REFERENCE_CSV, counties_path: Path | None = COUNTI
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pykala.harvester.data.make_sources",
-        description="Generate sources.toml from the publishing-systems reference table.",
+        description="Generate sources.toml from the publishing-systems reference tables.",
     )
     parser.add_argument(
         "csv",
