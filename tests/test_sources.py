@@ -92,7 +92,13 @@ def test_shipped_sources_load() -> None:
         "19",
         None,
     )
-    assert pohde.region == "Pohjois-Pohjanmaa" and pohde.enabled
+    assert pohde.region == "Pohjois-Pohjanmaa"
+    # New platforms wait for `sources check`; the Dynasty sources stay as shipped before.
+    assert not pohde.enabled and "sources check --source pohjois-pohjanmaan" in str(
+        pohde.disabled_reason
+    )
+    assert by_name["kuopio"].enabled
+    assert {s.platform for s in sources if s.enabled} == {"dynasty"}
     assert pohde.wellbeing_county == "Pohjois-Pohjanmaan hyvinvointialue"
     # Every disabled source says why; an enabled one never carries a reason.
     assert all(bool(s.disabled_reason) != s.enabled for s in sources)

@@ -54,6 +54,13 @@ PLATFORM_OF = {
 COUNTY_AS_MUNICIPALITY = {"90": "091"}
 # Words in a county row's note that mean its address is in doubt.
 _DOUBT = ("disputed", "not verified", "older instance", "typo")
+# Platforms whose reference addresses pykala has shipped enabled since its first release;
+# an address on any other platform is new and waits for `pykala sources check`.
+SHIPPED_ENABLED = frozenset({"dynasty"})
+UNCONFIRMED_REASON = (
+    "not confirmed: no harvest has read this address yet; `pykala sources check --source "
+    "{name}` checks it and `--write FILE` writes it enabled"
+)
 PDF_REASON = (
     "the address is the web site that lists the minutes, not a PDF file: give the PDF "
     "addresses as start_urls, then enable"
@@ -107,7 +114,7 @@ def _problem(row: Row) -> str | None:
     return None if bad is None else f"address not usable as a {platform} source ({bad})"
 
 
-def _disabled_reason(row: Row, addresses: int) -> str | None:
+def _disabled_reason(row: Row, addresses: int, name: str) -> str | None:
     if addresses > 1:
         reason = (
             f"not confirmed: the reference gives {addresses} addresses for {row.name}; "
@@ -118,6 +125,8 @@ def _disabled_reason(row: Row, addresses: int) -> str | None:
         return f"not confirmed: {row.note}"
     if PLATFORM_OF[row.system] == "pdf":
         return PDF_REASON
+    if PLATFORM_OF[row.system] not in SHIPPED_ENABLED:
+        return UNCONFIRMED_REASON.format(name=name)
     return None
 
 
@@ -160,7 +169,7 @@ def render(rows: Iterable[Row]) -> str:
             while name in names:
                 name, n = f"{base}-{platform}-{n}", n + 1
         names.add(name)
-        reason = _disabled_reason(row, addresses[row.code])
+        reason = _disabled_reason(row, addresses[row.code], name)
         out += source_lines(
             name=name,
             platform=platform,
