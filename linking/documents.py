@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pykala.linking.topics import matched_terms
 from pykala.storage import models
 
 
@@ -33,7 +34,7 @@ class DocumentMember:
     @property
     def terms(self) -> list[str]:
         """The distinct matched terms, best first."""
-        return list(dict.fromkeys(str(e["term"]) for e in self.evidence))
+        return matched_terms(self.evidence)
 
 
 def first_date(dates: Sequence[Any]) -> date | None:

@@ -287,6 +287,11 @@ class Evidence:
         }
 
 
+def matched_terms(evidence: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The distinct terms of stored evidence (``Evidence.as_data`` rows), best first."""
+    return list(dict.fromkeys(str(e["term"]) for e in evidence))
+
+
 @dataclass(frozen=True)
 class TopicScore:
     score: float
