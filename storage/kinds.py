@@ -55,8 +55,7 @@ class Kind:
     fts_section_table: str | None  # SQLite FTS5, one row per section kind
     pg_table: str  # PostgreSQL, whole record (tsvector ``document``)
     pg_section_table: str | None  # PostgreSQL, one row per section kind
-    rank_keys: bool  # SQLite rowid = rank key (else the record's id)
-    tiers: bool  # ranked by rank tiers (else by bm25 / ts_rank)
+    rank_keys: bool  # SQLite rowid = rank key, the tiers' order (else the record's id)
 
 
 ITEM = Kind(
@@ -75,7 +74,6 @@ ITEM = Kind(
     pg_table="item_search",
     pg_section_table="item_search_section",
     rank_keys=True,
-    tiers=True,
 )
 DOCUMENT = Kind(
     name="document",
@@ -93,7 +91,6 @@ DOCUMENT = Kind(
     pg_table="document_search",
     pg_section_table=None,
     rank_keys=False,
-    tiers=False,
 )
 KINDS = (ITEM, DOCUMENT)
 
