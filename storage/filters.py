@@ -18,6 +18,7 @@ from pykala.parsers.records import SectionKind
 
 from . import models
 from .db import ArchiveError
+from .kinds import ITEM, Kind
 from .places import source_places
 
 
@@ -112,6 +113,27 @@ def doubtful_clause() -> ColumnElement[bool]:
     return or_(*(padded.like(f"% {flag} %") for flag in sorted(DOUBTFUL)))
 
 
+def topic_clause(session: Session, kind: Kind, wanted: str) -> ColumnElement[bool]:
+    """Items or documents (``kind``) that are members of the topic ``wanted`` (its name or
+    title, folded)."""
+    key = fold_name(wanted)
+    topic_ids = [
+        topic_id
+        for topic_id, name, title in session.execute(
+            select(models.Topic.id, models.Topic.name, models.Topic.title)
+        )
+        if key in (fold_name(name), fold_name(title or ""))
+    ]
+    if not topic_ids:
+        return false()
+    member = kind.topic_table
+    return (
+        select(member.id)
+        .where(getattr(member, kind.owner) == kind.table.id, member.topic_id.in_(topic_ids))
+        .exists()
+    )
+
+
 def filter_clauses(session: Session, filters: ItemFilters) -> list[ColumnElement[bool]]:
     """WHERE clauses on Item (and an outer-joined Meeting) for ``filters``."""
     clauses: list[ColumnElement[bool]] = []
@@ -144,22 +166,5 @@ def filter_clauses(session: Session, filters: ItemFilters) -> list[ColumnElement
             .exists()
         )
     if filters.topic:
-        key = fold_name(filters.topic)
-        topic_ids = [
-            topic_id
-            for topic_id, name, title in session.execute(
-                select(models.Topic.id, models.Topic.name, models.Topic.title)
-            )
-            if key in (fold_name(name), fold_name(title or ""))
-        ]
-        clauses.append(
-            select(models.ItemTopic.id)
-            .where(
-                models.ItemTopic.item_id == models.Item.id,
-                models.ItemTopic.topic_id.in_(topic_ids),
-            )
-            .exists()
-            if topic_ids
-            else false()
-        )
+        clauses.append(topic_clause(session, ITEM, filters.topic))
     return clauses

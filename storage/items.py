@@ -19,10 +19,11 @@ from pykala.storage.content import (
     row_content,
     stored_children,
 )
-from pykala.storage.index import index_item
+from pykala.storage.index import index_record
+from pykala.storage.kinds import ITEM
 from pykala.storage.meetings import body_id_of, meeting_for_item
 from pykala.storage.sources import sibling_source_ids
-from pykala.storage.versions import ITEM_VERSIONS, append_version
+from pykala.storage.versions import append_version
 
 
 @dataclass
@@ -83,7 +84,8 @@ def _write_children(session: Session, item_id: int, record: ItemRecord) -> None:
             )
     if attachments:
         session.execute(insert(models.Attachment), attachments)
-    index_item(session, item_id, record.title, [(str(s.kind), s.text) for s in record.sections])
+    sections = [(str(s.kind), s.text) for s in record.sections]
+    index_record(session, ITEM, item_id, record.title, sections)
 
 
 def _worse_parse(session: Session, item: models.Item, record: ItemRecord) -> str | None:
@@ -110,7 +112,7 @@ def _keep_version(session: Session, item: models.Item, seen_at: datetime) -> Non
         sections=sections,
         attachments=attachments,
     )
-    append_version(session, ITEM_VERSIONS, item, content, seen_at)
+    append_version(session, ITEM, item, content, seen_at)
 
 
 def _apply(

@@ -3,9 +3,8 @@ statistics."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,7 +13,11 @@ from sqlalchemy.orm import Session
 from . import models
 from .content import stored_children
 from .db import ArchiveError
+from .kinds import ITEM
 from .places import Place, source_places
+from .versions import VersionView as VersionView  # importable from here too
+from .versions import read_versions
+from .versions import utc as utc
 
 
 class AmbiguousItemError(ArchiveError):
@@ -33,15 +36,6 @@ class SectionView:
 class AttachmentView:
     url: str
     title: str
-
-
-@dataclass(frozen=True)
-class VersionView:
-    version: int
-    content_hash: str
-    valid_from: datetime
-    valid_to: datetime
-    content: dict[str, Any]  # the earlier content (storage.content format)
 
 
 @dataclass(frozen=True)
@@ -103,11 +97,6 @@ class ArchiveStats:
     last_run: RunView | None
 
 
-def utc(moment: datetime) -> datetime:
-    """Stored timestamps are UTC; SQLite returns them naive."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _utc_or_none(moment: datetime | None) -> datetime | None:
     return utc(moment) if moment is not None else None
 
@@ -151,11 +140,6 @@ def get_item(session: Session, key: str | int) -> ItemView | None:
     body_id = item.body_id or (meeting.body_id if meeting else None)
     body = session.get(models.Body, body_id) if body_id else None
     sections, attachments = stored_children(session, item.id)
-    versions = session.scalars(
-        select(models.ItemVersion)
-        .where(models.ItemVersion.item_id == item.id)
-        .order_by(models.ItemVersion.version)
-    ).all()
     return ItemView(
         item_id=f"{source.name}:{item.external_id}",
         external_id=item.external_id,
@@ -180,12 +164,7 @@ def get_item(session: Session, key: str | int) -> ItemView | None:
         last_changed=utc(item.last_changed),
         sections=tuple(SectionView(s.kind, s.heading, s.text, s.presenter) for s in sections),
         attachments=tuple(AttachmentView(a.url, a.title) for a in attachments),
-        versions=tuple(
-            VersionView(
-                v.version, v.content_hash, utc(v.valid_from), utc(v.valid_to), json.loads(v.content)
-            )
-            for v in versions
-        ),
+        versions=read_versions(session, ITEM, item.id),
     )
 
 
