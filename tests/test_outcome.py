@@ -1,0 +1,113 @@
+"""The labelled decisions (fixtures/outcomes/labelled.jsonl) as golden tests of
+analysis.decisions.classify, and the rules the issue names, one test each."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from pykala.analysis.decisions import OUTCOMES, classify
+
+LABELLED = Path(__file__).resolve().parent.parent / "fixtures" / "outcomes" / "labelled.jsonl"
+CASES: list[dict[str, Any]] = [
+    json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line
+]
+
+
+def _sections(case: dict[str, Any]) -> list[SimpleNamespace]:
+    return [SimpleNamespace(kind=kind, text=text) for kind, text in case["sections"]]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_labelled_decision(case: dict[str, Any]) -> None:
+    got = classify(_sections(case), case["meeting_kind"])
+    expect = case["expect"]
+    assert got.outcome == expect["outcome"]
+    assert got.voted == expect["voted"]
+    assert got.vote_counts == expect["vote_counts"]
+    assert list(got.disqualified) == expect["disqualified"]
+    assert list(got.dissent) == expect["dissent"]
+    if "movers" in expect:
+        assert list(got.movers) == expect["movers"]
+    if "seconders" in expect:
+        assert list(got.seconders) == expect["seconders"]
+
+
+def test_labelled_set_covers_what_the_issue_asks() -> None:
+    assert len(CASES) >= 150
+    outcomes = Counter(c["expect"]["outcome"] for c in CASES)
+    assert all(outcomes[o] >= 10 for o in OUTCOMES), outcomes
+    assert sum(c["expect"]["voted"] for c in CASES) >= 20
+    assert sum(bool(c["expect"]["disqualified"]) for c in CASES) >= 10
+    assert {c["language"] for c in CASES} == {"fi", "sv"}
+    assert {"dynasty", "cloudnc", "tweb", "ahjo", "pdf"} <= {c["platform"] for c in CASES}
+    assert all(c["origin"] in ("real", "written") and c["source"] for c in CASES)
+
+
+def _one(text: str, kind: str = "paatos", meeting_kind: str | None = "poytakirja") -> Any:
+    return classify([SimpleNamespace(kind=kind, text=text)], meeting_kind)
+
+
+def test_agenda_has_no_outcome() -> None:
+    assert _one("Hyväksyttiin.", meeting_kind="esityslista").outcome is None
+    assert _one("Hyväksyttiin.").outcome == "accepted"
+
+
+def test_text_no_rule_fits_has_no_outcome() -> None:
+    assert _one("Kokous päättyi klo 18.").outcome is None
+
+
+def test_unseconded_counter_proposal_is_not_a_vote() -> None:
+    got = classify(
+        [
+            SimpleNamespace(
+                kind="kasittely",
+                text="Jäsen Laine ehdotti, että asia palautetaan. Ehdotusta ei kannatettu, "
+                "joten se raukesi.",
+            ),
+            SimpleNamespace(kind="paatos", text="Hyväksyttiin."),
+        ],
+        "poytakirja",
+    )
+    assert (got.outcome, got.voted, got.movers, got.seconders) == (
+        "accepted",
+        False,
+        ("Laine",),
+        (),
+    )
+
+
+def test_unreadable_tally_is_a_vote_with_no_counts() -> None:
+    got = _one("Äänestyslista on pöytäkirjan liitteenä.", kind="aanestys")
+    assert (got.voted, got.vote_counts) == (True, "")
+
+
+def test_roll_call_names_and_winner() -> None:
+    got = _one(
+        "JAA: Aho, Berg, Heino\nEI: Koski, Lind",
+        kind="aanestys",
+    )
+    (vote,) = got.votes
+    assert [(o.label, o.votes, o.names) for o in vote.options] == [
+        ("jaa", 3, ("Aho", "Berg", "Heino")),
+        ("ei", 2, ("Koski", "Lind")),
+    ]
+    assert vote.winner == "jaa" and got.vote_counts == "3-2"
+
+
+def test_noting_proposal_accepted_is_accepted() -> None:
+    # The proposal was to note a report; the decision accepts the proposal.
+    assert _one("Lautakunta hyväksyi päätösehdotuksen.").outcome == "accepted"
+    assert _one("Lautakunta merkitsi raportin tiedoksi.").outcome == "noted"
+
+
+def test_details_json_round_trips() -> None:
+    got = _one("Päätösehdotus hyväksyttiin äänin 32–19.")
+    details = json.loads(got.details())
+    assert details["votes"][0]["options"][0] == {"label": "jaa", "votes": 32, "names": []}
+    assert _one("Hyväksyttiin.").details() == ""
