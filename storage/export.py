@@ -60,6 +60,26 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
         "no_body_name, no_meeting_date, no_paragraph, no_diary_number, no_proposal, "
         "no_decision, no_proposal_or_decision, no_text; empty when none",
     ),
+    Column(
+        "outcome",
+        "What was decided, read from the päätös and Käsittely texts: accepted (as proposed), "
+        "amended (changed at the meeting, or a counter-proposal won), rejected, tabled "
+        "(pöydälle), returned (palautettiin valmisteluun), removed (poistettiin "
+        "esityslistalta), noted (merkittiin tiedoksi); empty on agendas and when no rule "
+        "fits the text",
+    ),
+    Column("voted", "true when the text says a vote was held, else false"),
+    Column(
+        "vote_counts",
+        "Tallies as printed, jaa-ei[-tyhjä[-poissa]]: 32-19, 11-3-1; several votes "
+        "'; '-separated; empty when no tally is printed (also when voted is true)",
+    ),
+    Column(
+        "disqualified",
+        "Who declared themselves disqualified (esteellinen, jäävi) or left for the item, "
+        "names as printed, '; '-separated",
+    ),
+    Column("dissent", "Who left a dissenting opinion (eriävä mielipide), '; '-separated"),
 )
 FIELDNAMES = [c.name for c in EXPORT_COLUMNS]
 # Added after EXPORT_COLUMNS when an export is restricted to a topic (--topic).
@@ -144,6 +164,11 @@ def iter_export_rows(session: Session, filters: ItemFilters | None = None) -> It
             models.Item.first_seen,
             models.Item.last_changed,
             models.Item.quality_flags,
+            models.Item.outcome,
+            models.Item.voted,
+            models.Item.vote_counts,
+            models.Item.disqualified,
+            models.Item.dissent,
             models.Source.name.label("source"),
             models.Source.municipality_code,
             models.Municipality.name_fi.label("municipality"),
@@ -189,6 +214,11 @@ def iter_export_rows(session: Session, filters: ItemFilters | None = None) -> It
                 "first_seen": _iso_utc(item.first_seen),
                 "last_changed": _iso_utc(item.last_changed),
                 "quality_flags": item.quality_flags,
+                "outcome": item.outcome,
+                "voted": "true" if item.voted else "false",
+                "vote_counts": item.vote_counts,
+                "disqualified": item.disqualified,
+                "dissent": item.dissent,
             }
             if topic_ids is not None:
                 row.update(topics.get(item.id, {"topic_score": None, "topic_terms": None}))
