@@ -13,17 +13,23 @@ import pytest
 
 from pykala.analysis.decisions import OUTCOMES, classify
 
-LABELLED = Path(__file__).resolve().parent.parent / "fixtures" / "outcomes" / "labelled.jsonl"
-CASES: list[dict[str, Any]] = [
-    json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line
-]
+OUTCOMES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "outcomes"
+
+
+def _cases(name: str) -> list[dict[str, Any]]:
+    text = (OUTCOMES_DIR / name).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line]
+
+
+CASES = _cases("labelled.jsonl")
+HELDOUT = _cases("heldout.jsonl")  # written after the rules; kept as a regression test
 
 
 def _sections(case: dict[str, Any]) -> list[SimpleNamespace]:
     return [SimpleNamespace(kind=kind, text=text) for kind, text in case["sections"]]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize("case", CASES + HELDOUT, ids=[c["id"] for c in CASES + HELDOUT])
 def test_labelled_decision(case: dict[str, Any]) -> None:
     got = classify(_sections(case), case["meeting_kind"])
     expect = case["expect"]

@@ -14,10 +14,13 @@ from typing import Protocol
 
 from pykala.analysis.finnish import FinnishAnalyzer, get_analyzer
 
+from . import outcome, people, votes
 from .outcome import OUTCOMES, Rules
 from .people import read_people
 from .text import Reader
 from .votes import Vote, VoteOption, read_votes, vote_held
+
+_WANTED = outcome.LEMMAS | people.LEMMAS | votes.LEMMAS
 
 __all__ = ["OUTCOMES", "ItemOutcome", "Vote", "VoteOption", "classify"]
 
@@ -69,7 +72,7 @@ def _reader(analyzer: FinnishAnalyzer | None) -> Reader:
     analyzer = analyzer or get_analyzer()
     reader = _readers.get(id(analyzer))
     if reader is None:
-        reader = _readers[id(analyzer)] = Reader(analyzer)
+        reader = _readers[id(analyzer)] = Reader(analyzer, _WANTED)
     return reader
 
 

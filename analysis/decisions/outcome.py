@@ -211,3 +211,27 @@ class Rules:
         if best == ACCEPTED and self.amended_in_handling(handling):
             return AMENDED
         return best
+
+
+# Every lemma a rule here asks for (text.Reader analyses only words that may have one).
+LEMMAS: frozenset[str] = frozenset().union(
+    _ACCEPT,
+    _REJECT,
+    _PUT,
+    _TABLE,
+    _RETURN,
+    _PREPARATION,
+    _REMOVE,
+    _AGENDA,
+    _WITHDRAW,
+    _MARK,
+    _INFO,
+    _CHANGE,
+    _MAIN,
+    _COUNTER,
+    _ACCORDING,
+    _DECISION,
+    _BECOME,
+    _MAKE,
+    {"esittelijä", "ehdotus"},
+)

@@ -96,3 +96,16 @@ def read_people(reader: Reader, handling: list[Sentence], decision: list[Sentenc
         movers += m
         seconders += s
     return People(unique(disqualified), unique(dissent), unique(movers), unique(seconders))
+
+
+# Every lemma a rule here asks for (text.Reader analyses only words that may have one).
+LEMMAS: frozenset[str] = frozenset().union(
+    _DISQUALIFIED,
+    _LEFT,
+    _DISSENT,
+    _OPINION,
+    _PROPOSE,
+    _PROPOSAL,
+    _SECOND,
+    {"aika"},
+)

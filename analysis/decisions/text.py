@@ -69,10 +69,11 @@ class Sentence:
     text: str
     words: tuple[str, ...]  # as printed
     lemmas: tuple[frozenset[str], ...]  # per word: Voikko lemmas, else the lower-cased word
+    bag: frozenset[str]  # every word's lemmas together
 
     def has(self, lemmas: frozenset[str]) -> bool:
         """True when any word has one of ``lemmas``."""
-        return any(not lemmas.isdisjoint(ls) for ls in self.lemmas)
+        return not lemmas.isdisjoint(self.bag)
 
     def index(self, lemmas: frozenset[str], start: int = 0) -> int:
         """Position of the first word at or after ``start`` with one of ``lemmas``, or -1."""
@@ -90,18 +91,28 @@ class Sentence:
         return pattern.search(self.text) is not None
 
 
+# Inflection keeps a Finnish word's first two letters but for these stems: "yhden"
+# (yksi), "ajaksi" (aika).
+_PREFIX_VARIANTS = frozenset({"yh", "aj"})
+
+
 class Reader:
     """Splits and lemmatises decision texts with one analyser; names are looked up in
-    Voikko's raw analyses (a surname class) and cached per word."""
+    Voikko's raw analyses (a surname class) and cached per word.
 
-    def __init__(self, analyzer: FinnishAnalyzer) -> None:
+    Only words that begin like one of ``wanted`` (the lemmas the rules ask for) are
+    analysed; Voikko is most of the cost on a cold cache, and the rest cannot match.
+    """
+
+    def __init__(self, analyzer: FinnishAnalyzer, wanted: frozenset[str]) -> None:
         self._analyzer = analyzer
+        self._prefixes = frozenset(w[:2] for w in wanted) | _PREFIX_VARIANTS
         self.is_name = functools.lru_cache(maxsize=50_000)(self._is_name)
 
     def lemmas(self, word: str) -> frozenset[str]:
-        if word.isdigit():
-            return frozenset((word,))
         lower = word.lower()
+        if word.isdigit() or lower[:2] not in self._prefixes:
+            return frozenset((lower,))
         return frozenset((lower, *self._analyzer.analyze_word(word).lemmas))
 
     def sentences(self, text: str) -> list[Sentence]:
@@ -111,7 +122,8 @@ class Reader:
             if not part:
                 continue
             words = tuple(_WORD.findall(part))
-            out.append(Sentence(part, words, tuple(self.lemmas(w) for w in words)))
+            lemmas = tuple(self.lemmas(w) for w in words)
+            out.append(Sentence(part, words, lemmas, frozenset().union(*lemmas)))
         return out
 
     def _is_name(self, word: str) -> bool:

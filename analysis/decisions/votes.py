@@ -228,3 +228,11 @@ def vote_held(sentences: list[Sentence]) -> bool:
         if sentence.sv(_SV_VOTE) and not sentence.sv(_SV_NO_VOTE):
             return True
     return False
+
+
+# Every lemma a rule here asks for (text.Reader analyses only words that may have one).
+LEMMAS: frozenset[str] = frozenset().union(
+    _VOTE_LEMMAS,
+    _NUMBER_WORDS,
+    {"saada"},
+)
