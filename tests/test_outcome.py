@@ -117,3 +117,10 @@ def test_details_json_round_trips() -> None:
     details = json.loads(got.details())
     assert details["votes"][0]["options"][0] == {"label": "jaa", "votes": 32, "names": []}
     assert _one("Hyväksyttiin.").details() == ""
+
+
+def test_tallies_spelled_out_in_inflected_number_words() -> None:
+    got = _one("Päätösehdotus hyväksyttiin kahdella äänellä yhtä ääntä vastaan.")
+    assert (got.outcome, got.vote_counts) == ("accepted", "2-1")
+    got = _one("Lautakunta hylkäsi päätösehdotuksen viidellä äänellä neljää ääntä vastaan.")
+    assert (got.outcome, got.vote_counts) == ("rejected", "5-4")

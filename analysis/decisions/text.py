@@ -91,9 +91,10 @@ class Sentence:
         return pattern.search(self.text) is not None
 
 
-# Inflection keeps a Finnish word's first two letters but for these stems: "yhden"
-# (yksi), "ajaksi" (aika).
-_PREFIX_VARIANTS = frozenset({"yh", "aj"})
+# Inflection keeps the first three letters of the words the rules ask for, but for
+# these: "ajaksi" (aika), "sai" (saada), "teki", "tekemästä" (tehdä), "yhtä" (yksi).
+_PREFIX_VARIANTS = frozenset({"aja", "sai", "tek", "yht"})
+_PREFIX = 3
 
 
 class Reader:
@@ -106,12 +107,12 @@ class Reader:
 
     def __init__(self, analyzer: FinnishAnalyzer, wanted: frozenset[str]) -> None:
         self._analyzer = analyzer
-        self._prefixes = frozenset(w[:2] for w in wanted) | _PREFIX_VARIANTS
+        self._prefixes = frozenset(w[:_PREFIX] for w in wanted) | _PREFIX_VARIANTS
         self.is_name = functools.lru_cache(maxsize=50_000)(self._is_name)
 
     def lemmas(self, word: str) -> frozenset[str]:
         lower = word.lower()
-        if word.isdigit() or lower[:2] not in self._prefixes:
+        if word.isdigit() or lower[:_PREFIX] not in self._prefixes:
             return frozenset((lower,))
         return frozenset((lower, *self._analyzer.analyze_word(word).lemmas))
 
