@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select, text, update
 from typer.testing import CliRunner
 
 from pykala.cli import app
+from pykala.harvester.fixturesite import FixtureSite, serve_fixture_site
+from pykala.harvester.http import PoliteClient, Politeness
+from pykala.harvester.reparse import reparse
+from pykala.harvester.run import harvest
+from pykala.harvester.sources import load_sources
 from pykala.parsers.records import MeetingKind, Section, SectionKind
 from pykala.storage import models
 from pykala.storage.db import Archive, migrate
@@ -167,3 +175,30 @@ def test_migration_adds_empty_outcome_columns(archive: Archive) -> None:
     assert _stored(archive)["old-1"] == (None, False, "", "", "")
     store(archive, item_page(replace(ACCEPTED, title="Uusi")))
     assert _stored(archive)["2024101-4"] == ("accepted", False, "", "", "")
+
+
+@pytest.fixture
+def site() -> Iterator[FixtureSite]:
+    with serve_fixture_site() as running:
+        yield running
+
+
+def test_harvest_stores_outcomes_and_reparse_reads_them_again(
+    archive: Archive, site: FixtureSite, tmp_path: Path
+) -> None:
+    """Real minutes served on 127.0.0.1: Espoo's § 127 (counter-proposals adopted, five
+    votes) and Kuopio's item where a counter-proposal was not seconded (no vote)."""
+    path = tmp_path / "sources.toml"
+    path.write_text(site.sources_toml(), encoding="utf-8")
+    fast = Politeness(min_interval=0, tries=2, backoff=0.01, retry_after_cap=0.05)
+    with PoliteClient(fast) as client:
+        harvest(archive, load_sources(path), client, scope=site.covers)
+    expected = {
+        "2017406946-3": ("amended", True, "9-6; 11-3-1; 8-7; 10-5; 10-1", "", ""),
+        "2020362412-4": ("accepted", False, "", "", ""),
+    }
+    assert {k: v for k, v in _stored(archive).items() if k in expected} == expected
+    with archive.session() as session:  # as an archive from before migration 0012 reads
+        session.execute(update(models.Item).values(outcome=None, voted=False, vote_counts=""))
+    assert reparse(archive).error_lines() == []
+    assert {k: v for k, v in _stored(archive).items() if k in expected} == expected
