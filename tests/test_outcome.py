@@ -124,3 +124,10 @@ def test_tallies_spelled_out_in_inflected_number_words() -> None:
     assert (got.outcome, got.vote_counts) == ("accepted", "2-1")
     got = _one("Lautakunta hylkäsi päätösehdotuksen viidellä äänellä neljää ääntä vastaan.")
     assert (got.outcome, got.vote_counts) == ("rejected", "5-4")
+
+
+def test_changed_proposal_is_amended_but_changed_object_is_not() -> None:
+    assert _one("Esittelijän muutettu ehdotus hyväksyttiin.").outcome == "amended"
+    assert _one("Föredragandens ändrade förslag godkändes.").outcome == "amended"
+    assert _one("Hyväksyttiin muutettu talousarvio.").outcome == "accepted"
+    assert _one("Lautakunta hyväksyi muutokset hallintosääntöön.").outcome == "accepted"

@@ -82,7 +82,7 @@ _SV_ACCEPT = re.compile(r"\bgodk[äa]n\w*|\b(beslutade|beslöt|beslöts) enligt\
 # "godkänna ändringar i förvaltningsstadgan" approves changes and is not one.
 _SV_CHANGED = re.compile(
     r"\bmed (följande |de |den |vissa )?(ändring|tillägg|komplettering|justering)\w*"
-    r"|\bi ändrad form|\bändrat förslag|\bändrade förslaget|\bkompletterat",
+    r"|\bi ändrad form|\bändrat förslag|\bändrade förslag|\bkompletterat",
     re.IGNORECASE,
 )
 _SV_COUNTER = re.compile(
@@ -132,10 +132,14 @@ class Rules:
         """The sentence says the proposal was accepted changed (not "ilman muutoksia")."""
         if s.negated():
             return False
-        return any(
-            not _CHANGE.isdisjoint(ls) and w.lower().endswith(_CHANGE_FORMS)
-            for w, ls in zip(s.words, s.lemmas, strict=True)
-        )
+        for n, (w, ls) in enumerate(zip(s.words, s.lemmas, strict=True)):
+            if _CHANGE.isdisjoint(ls):
+                continue
+            # "muutoksin", "täydennettynä"; or "muutettu ehdotus" (not "muutettu talousarvio")
+            following = s.lemmas[n + 1] if n + 1 < len(s.lemmas) else frozenset()
+            if w.lower().endswith(_CHANGE_FORMS) or not _MAIN.isdisjoint(following):
+                return True
+        return False
 
     def fired(self, s: Sentence) -> set[str]:
         """The outcomes a sentence of a päätös text states."""
