@@ -131,3 +131,10 @@ def test_changed_proposal_is_amended_but_changed_object_is_not() -> None:
     assert _one("Föredragandens ändrade förslag godkändes.").outcome == "amended"
     assert _one("Hyväksyttiin muutettu talousarvio.").outcome == "accepted"
     assert _one("Lautakunta hyväksyi muutokset hallintosääntöön.").outcome == "accepted"
+
+
+def test_leaving_for_the_item_is_disqualification_a_break_is_not() -> None:
+    left = "Jäsen Vuornos poistui kokouksesta asian käsittelyn ajaksi."
+    away = "Jäsen Vuornos poistui kokouksesta tämän asian käsittelyn aikana klo 10.42."
+    assert _one(left, kind="kasittely").disqualified == ("Vuornos",)
+    assert _one(away, kind="kasittely").disqualified == ()

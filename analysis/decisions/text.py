@@ -92,8 +92,8 @@ class Sentence:
 
 
 # Inflection keeps the first three letters of the words the rules ask for, but for
-# these: "ajaksi" (aika), "sai" (saada), "teki", "tekemästä" (tehdä), "yhtä" (yksi).
-_PREFIX_VARIANTS = frozenset({"aja", "sai", "tek", "yht"})
+# these: "sai" (saada), "teki", "tekemästä" (tehdä), "yhtä" (yksi).
+_PREFIX_VARIANTS = frozenset({"sai", "tek", "yht"})
 _PREFIX = 3
 
 
