@@ -138,3 +138,8 @@ def test_leaving_for_the_item_is_disqualification_a_break_is_not() -> None:
     away = "Jäsen Vuornos poistui kokouksesta tämän asian käsittelyn aikana klo 10.42."
     assert _one(left, kind="kasittely").disqualified == ("Vuornos",)
     assert _one(away, kind="kasittely").disqualified == ()
+
+
+def test_tally_with_counts_before_labels() -> None:
+    got = _one("Äänestyksessä annettiin 9 JAA-ääntä, 2 EI-ääntä ja 1 tyhjä ääni.", kind="aanestys")
+    assert (got.voted, got.vote_counts) == (True, "9-2-1")

@@ -62,6 +62,13 @@ _LABEL_RE = re.compile(
     r"(?:\s+(?:annettiin|oli|on|yhteensä))?\s*(?:[:=]\s*|\s+)(\d+)?",
     re.MULTILINE,
 )
+# "annettiin 9 JAA-ääntä, 2 EI-ääntä ja 1 tyhjä ääni; 2 oli poissa": count before label
+_COUNT_FIRST = {
+    "jaa": re.compile(r"\b(\d+)\s+JAA-ään", re.IGNORECASE),
+    "ei": re.compile(r"\b(\d+)\s+EI-ään", re.IGNORECASE),
+    "tyhjä": re.compile(r"\b(\d+)\s+tyhj(?:ää|ä|iä)\b", re.IGNORECASE),
+    "poissa": re.compile(r"\b(\d+)\s+(?:oli\s+|olivat\s+|jäsentä\s+)?poissa\b", re.I),
+}
 _SAI = re.compile(r"(\d+)\s+ään(?:tä|en|i)\b")
 _VOTE_LEMMAS = frozenset(
     {
@@ -173,6 +180,15 @@ def _subject(words: list[str]) -> str:
     return " ".join(reversed(kept[:3]))
 
 
+def _count_first(sentence: Sentence) -> Vote | None:
+    """'Äänestyksessä annettiin 9 JAA-ääntä ja 2 EI-ääntä.'"""
+    found = {label: pattern.search(sentence.text) for label, pattern in _COUNT_FIRST.items()}
+    if found["jaa"] is None or found["ei"] is None:
+        return None
+    options = [VoteOption(label, int(m[1])) for label, m in found.items() if m is not None]
+    return _vote(options)
+
+
 def _got_votes(sentence: Sentence) -> Vote | None:
     """'Päätösehdotus sai 7 ääntä ja Virtasen ehdotus 4 ääntä.'"""
     if not sentence.has(frozenset({"saada"})):
@@ -204,9 +220,9 @@ def read_votes(reader: Reader, sentences: list[Sentence], text: str) -> list[Vot
             found.append((match.start(), _binary(reader, match.groups(), ("ja", "nej", "blank"))))
         for match in _ROSTER_MOT.finditer(sentence.text):
             found.append((match.start(), _binary(reader, match.groups(), ("ja", "nej", "blank"))))
-        got = _got_votes(sentence)
-        if got is not None:
-            found.append((0, got))
+        for got in (_got_votes(sentence), _count_first(sentence)):
+            if got is not None:
+                found.append((0, got))
         votes += [vote for _, vote in sorted(found, key=lambda f: f[0]) if vote.counts]
     if not votes:
         votes = _roll_call(text)
