@@ -143,3 +143,16 @@ def test_leaving_for_the_item_is_disqualification_a_break_is_not() -> None:
 def test_tally_with_counts_before_labels() -> None:
     got = _one("Äänestyksessä annettiin 9 JAA-ääntä, 2 EI-ääntä ja 1 tyhjä ääni.", kind="aanestys")
     assert (got.voted, got.vote_counts) == (True, "9-2-1")
+
+
+def test_options_named_as_printed_when_each_got_votes() -> None:
+    got = _one(
+        "Puheenjohtaja totesi, että päätösehdotus sai 7 ääntä ja Virtasen ehdotus 4 ääntä.",
+        kind="kasittely",
+    )
+    (vote,) = got.votes
+    assert [(o.label, o.votes) for o in vote.options] == [
+        ("päätösehdotus", 7),
+        ("Virtasen ehdotus", 4),
+    ]
+    assert vote.winner == "päätösehdotus"

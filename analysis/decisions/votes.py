@@ -169,15 +169,20 @@ def _roll_call(text: str) -> list[Vote]:
     return out
 
 
+_JOINERS = frozenset({"ja", "sai", "kun", "taas", "että", "sekä", "äänestyksessä"})
+
+
 def _subject(words: list[str]) -> str:
     """The option a "sai N ääntä" count belongs to: the words before it, after the last
     joining word."""
+    while words and words[-1].lower() in ("sai", "saivat", "saa"):
+        words = words[:-1]  # "päätösehdotus sai 7 ääntä"
     kept: list[str] = []
     for word in reversed(words):
-        if word.lower() in ("ja", "sai", "kun", "taas", "että", "sekä") or word.isdigit():
+        if word.lower() in _JOINERS or word.isdigit() or len(kept) == 3:
             break
         kept.append(word)
-    return " ".join(reversed(kept[:3]))
+    return " ".join(reversed(kept))
 
 
 def _count_first(sentence: Sentence) -> Vote | None:
