@@ -79,6 +79,26 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
     ),
     Column("organisation", "Name of the organisation in Finnish"),
     Column("organisation_type", "municipality, wellbeing_county, joint_authority or other"),
+    Column(
+        "outcome",
+        "What was decided, read from the päätös and Käsittely texts: accepted (as proposed), "
+        "amended (changed at the meeting, or a counter-proposal won), rejected, tabled "
+        "(pöydälle), returned (palautettiin valmisteluun), removed (poistettiin "
+        "esityslistalta), noted (merkittiin tiedoksi); empty on agendas and when no rule "
+        "fits the text",
+    ),
+    Column("voted", "true when the text says a vote was held, else false"),
+    Column(
+        "vote_counts",
+        "Tallies as printed, jaa-ei[-tyhjä[-poissa]]: 32-19, 11-3-1; several votes "
+        "'; '-separated; empty when no tally is printed (also when voted is true)",
+    ),
+    Column(
+        "disqualified",
+        "Who declared themselves disqualified (esteellinen, jäävi) or left for the item, "
+        "names as printed, '; '-separated",
+    ),
+    Column("dissent", "Who left a dissenting opinion (eriävä mielipide), '; '-separated"),
 )
 FIELDNAMES = [c.name for c in EXPORT_COLUMNS]
 # Added after EXPORT_COLUMNS when an export is restricted to a topic (--topic).
@@ -163,6 +183,11 @@ def iter_export_rows(session: Session, filters: ItemFilters | None = None) -> It
             models.Item.first_seen,
             models.Item.last_changed,
             models.Item.quality_flags,
+            models.Item.outcome,
+            models.Item.voted,
+            models.Item.vote_counts,
+            models.Item.disqualified,
+            models.Item.dissent,
             models.Source.name.label("source"),
             models.Item.source_id,
             models.Body.name.label("body"),
@@ -209,6 +234,11 @@ def iter_export_rows(session: Session, filters: ItemFilters | None = None) -> It
                 "organisation_code": place.organisation_code,
                 "organisation": place.organisation,
                 "organisation_type": place.organisation_type,
+                "outcome": item.outcome,
+                "voted": "true" if item.voted else "false",
+                "vote_counts": item.vote_counts,
+                "disqualified": item.disqualified,
+                "dissent": item.dissent,
             }
             if topic_ids is not None:
                 row.update(topics.get(item.id, {"topic_score": None, "topic_terms": None}))

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
+from pykala.analysis.decisions import OUTCOMES
 from pykala.parsers.quality import DOUBTFUL
 from pykala.parsers.records import SectionKind
 
@@ -37,6 +38,8 @@ class ItemFilters:
     section: str | None = None  # SectionKind value ("paatos"); search matches inside it
     topic: str | None = None  # topic name (linking.topics): items that are its members
     quality: str | None = None  # "ok": no doubtful quality flag; "doubtful": at least one
+    outcome: str | None = None  # analysis.decisions outcome, or "none": minutes none fits
+    voted: bool | None = None  # True: a vote was held; False: none was
 
 
 def fold_name(text: str) -> str:
@@ -134,9 +137,41 @@ def topic_clause(session: Session, kind: Kind, wanted: str) -> ColumnElement[boo
     )
 
 
+NO_OUTCOME = "none"
+
+
+def minutes_clause() -> ColumnElement[bool]:
+    """Items that are not agenda items (a PDF's items may not say which they are)."""
+    return or_(models.Item.meeting_kind.is_(None), models.Item.meeting_kind != "esityslista")
+
+
+def outcome_value(wanted: str) -> str:
+    """An --outcome argument checked: one of analysis.decisions.OUTCOMES or "none"."""
+    key = fold_name(wanted)
+    if key not in (*OUTCOMES, NO_OUTCOME):
+        raise FilterError(
+            f"unknown outcome {wanted!r}: use one of {', '.join((*OUTCOMES, NO_OUTCOME))}"
+        )
+    return key
+
+
+def _outcome_clauses(filters: ItemFilters) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if filters.outcome is not None:
+        key = outcome_value(filters.outcome)
+        if key == NO_OUTCOME:
+            # minutes items no rule could read; agenda items have no outcome by design
+            clauses.append(and_(models.Item.outcome.is_(None), minutes_clause()))
+        else:
+            clauses.append(models.Item.outcome == key)
+    if filters.voted is not None:
+        clauses.append(models.Item.voted.is_(true() if filters.voted else false()))
+    return clauses
+
+
 def filter_clauses(session: Session, filters: ItemFilters) -> list[ColumnElement[bool]]:
     """WHERE clauses on Item (and an outer-joined Meeting) for ``filters``."""
-    clauses: list[ColumnElement[bool]] = []
+    clauses: list[ColumnElement[bool]] = _outcome_clauses(filters)
     if filters.quality == "doubtful":
         clauses.append(doubtful_clause())
     elif filters.quality == "ok":

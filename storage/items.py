@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from pykala.analysis.decisions import ItemOutcome, classify
 from pykala.parsers.quality import item_flags
 from pykala.parsers.records import ItemRecord, MeetingKind
 from pykala.storage import models
@@ -115,6 +116,21 @@ def _keep_version(session: Session, item: models.Item, seen_at: datetime) -> Non
     append_version(session, ITEM, item, content, seen_at)
 
 
+def outcome_of(record: ItemRecord) -> ItemOutcome:
+    """What was decided in the item (analysis.decisions); agendas have no outcome."""
+    kind = str(record.meeting_kind) if record.meeting_kind else None
+    return classify(record.sections, kind)
+
+
+def set_outcome(item: models.Item, decided: ItemOutcome) -> None:
+    item.outcome = decided.outcome
+    item.voted = decided.voted
+    item.vote_counts = decided.vote_counts
+    item.disqualified = "; ".join(decided.disqualified)
+    item.dissent = "; ".join(decided.dissent)
+    item.vote_details = decided.details()
+
+
 def _apply(
     item: models.Item,
     record: ItemRecord,
@@ -142,6 +158,7 @@ def _apply(
     item.raw_page_id = raw_page_id
     item.last_changed = seen_at
     item.quality_flags = flags
+    set_outcome(item, outcome_of(record))
 
 
 def _stored_names(session: Session, item: models.Item) -> tuple[str | None, str | None]:
@@ -290,6 +307,7 @@ def save_item(
     digest = content_hash(record_content(record))
     if item is not None and item.content_hash == digest:
         item.quality_flags = flags  # a reparse with a newer parser clears them
+        set_outcome(item, outcome_of(record))  # and a newer classifier rereads them
         counts.unchanged += 1
         return
     if item is not None:

@@ -3,6 +3,7 @@ statistics."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -64,6 +65,32 @@ class ItemView:
     sections: tuple[SectionView, ...]
     attachments: tuple[AttachmentView, ...]
     versions: tuple[VersionView, ...]  # oldest first
+    decision: DecisionView | None = None  # what was decided (analysis.decisions)
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    outcome: str | None  # analysis.decisions.OUTCOMES value; None: agenda or no rule fits
+    voted: bool
+    vote_counts: str  # "32-19", "; "-joined for several votes
+    disqualified: tuple[str, ...]
+    dissent: tuple[str, ...]
+    details: dict[str, Any] | None  # votes (options, tallies, winner, names), movers
+
+
+def _names(joined: str) -> tuple[str, ...]:
+    return tuple(n for n in joined.split("; ") if n)
+
+
+def decision_view(item: models.Item) -> DecisionView:
+    return DecisionView(
+        outcome=item.outcome,
+        voted=item.voted,
+        vote_counts=item.vote_counts,
+        disqualified=_names(item.disqualified),
+        dissent=_names(item.dissent),
+        details=json.loads(item.vote_details) if item.vote_details else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -165,6 +192,7 @@ def get_item(session: Session, key: str | int) -> ItemView | None:
         sections=tuple(SectionView(s.kind, s.heading, s.text, s.presenter) for s in sections),
         attachments=tuple(AttachmentView(a.url, a.title) for a in attachments),
         versions=read_versions(session, ITEM, item.id),
+        decision=decision_view(item),
     )
 
 
