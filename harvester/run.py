@@ -33,7 +33,14 @@ from pykala.harvester.report import (
     RunReport,
     SourceReport,
 )
-from pykala.harvester.runrecord import aborted, finish, first_line, row_refused, storage_errors
+from pykala.harvester.runrecord import (
+    aborted,
+    finish,
+    first_line,
+    row_refused,
+    signals_deferred,
+    storage_errors,
+)
 from pykala.harvester.sources import SourceConfig, load_municipalities
 from pykala.parsers.records import PageKind, ParseResult
 from pykala.storage.crawlstate import (
@@ -86,6 +93,25 @@ class _Run:
     # connection has committed). PostgreSQL needs no gate.
     gate: AbstractContextManager[Any]
     stop: threading.Event = field(default_factory=threading.Event)
+    # Sources being harvested: their meter and start, so an interrupted run records the
+    # requests, bytes and time of a source still running (folded in once, by whoever
+    # comes first: the source when it ends, or the run when it is recorded early).
+    running: dict[str, tuple[Meter, float, SourceReport]] = field(default_factory=dict)
+    running_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fold(self, name: str) -> None:
+        """Add a running source's requests, bytes and time to its report (once)."""
+        with self.running_lock:
+            entry = self.running.pop(name, None)
+        if entry is not None:
+            meter, started, report = entry
+            report.requests += meter.requests
+            report.bytes += meter.bytes
+            report.duration += time.monotonic() - started
+
+    def fold_all(self) -> None:
+        for name in list(self.running):
+            self.fold(name)
 
 
 def harvest(
@@ -156,25 +182,27 @@ def harvest(
             for future in [pool.submit(work, group) for group in by_host.values()]:
                 future.result()  # re-raises a worker's ArchiveError
         except BaseException:
-            run.stop.set()  # the other workers stop after their current page
+            run.stop.set()  # the other workers stop after their current page ...
+            client.cancel()  # ... now: no more retries or backoff waits
             raise
         finally:
-            pool.shutdown(wait=True)
+            pool.shutdown(wait=True)  # a second Ctrl-C stops waiting: recorded below
         finish(archive, report)
     except (KeyboardInterrupt, Exception) as exc:  # SIGINT/SIGTERM, disk full, a bug
-        raise aborted(archive, report, exc) from exc
+        with signals_deferred():  # a second Ctrl-C must not stop the recording
+            run.fold_all()  # sources still running count what they did so far
+            raise aborted(archive, report, exc) from exc
     return report
 
 
 def _harvest_source(run: _Run, source: SourceConfig, report: SourceReport) -> None:
-    started = time.monotonic()
     meter = Meter()
+    with run.running_lock:
+        run.running[source.name] = (meter, time.monotonic(), report)
     try:
         _crawl_source(run, source, report, meter)
     finally:
-        report.requests += meter.requests
-        report.bytes += meter.bytes
-        report.duration += time.monotonic() - started
+        run.fold(source.name)
         with contextlib.suppress(ArchiveError), storage_errors(), run.archive.session() as s:
             report.queued = queue_size(s, source.name)
 
@@ -223,6 +251,8 @@ def _crawl_source(run: _Run, source: SourceConfig, report: SourceReport, meter: 
         try:
             fetched = _fetch(run, platform, task, known.get(task.url), meter)
         except FetchError as exc:
+            if exc.kind == "interrupted":
+                return  # the run is stopping: the page stays queued, not failed
             if exc.kind in ("connect", "timeout"):
                 connect_failures += 1
                 if report.pages == 0 and attempted == 1:

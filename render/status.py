@@ -3,20 +3,34 @@ the fields read) and `pykala sources` (the sources in use)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.markup import escape
 from rich.table import Table
 
 from pykala.harvester.sources import Municipality, SourceConfig
-from pykala.render.console import out, print_json
+from pykala.render.console import out
+from pykala.render.formats import print_rows
 from pykala.storage.health import RunSummary, SourceHealth
 from pykala.storage.quality import FieldShares
 from pykala.storage.views import ArchiveStats
 
+SOURCE_COLUMNS = (
+    "name",
+    "platform",
+    "municipality_code",
+    "municipality",
+    "region",
+    "wellbeing_county",
+    "enabled",
+    "base_url",
+)
+
 
 def print_sources(
-    configs: list[SourceConfig], municipalities: dict[str, Municipality], *, as_json: bool
+    configs: list[SourceConfig], municipalities: dict[str, Municipality], *, fmt: str
 ) -> None:
-    """The sources in use, joined to the municipality reference (a table or JSON lines)."""
+    """The sources in use, joined to the municipality reference (render.formats)."""
     rows = []
     for config in configs:
         muni = municipalities.get(config.municipality_code or "")  # None: a document source
@@ -32,11 +46,18 @@ def print_sources(
                 "base_url": config.base_url,
             }
         )
-    if as_json:
-        for row in rows:
-            print_json(row)
+    if fmt != "table":
+        print_rows(rows, fmt, SOURCE_COLUMNS)
         return
-    table = Table("name", "platform", "municipality", "region", "base URL", title="Sources")
+    table = Table(
+        "name",
+        "platform",
+        "municipality",
+        "region",
+        "wellbeing county",
+        "base URL",
+        title="Sources",
+    )
     for row in rows:
         muni_name = row["municipality"]
         label = f"{muni_name} ({row['municipality_code']})" if muni_name else "-"
@@ -45,6 +66,7 @@ def print_sources(
             str(row["platform"]),
             label,
             str(row["region"] or "-"),
+            str(row["wellbeing_county"] or "-"),
             str(row["base_url"]),
         )
     out.print(table)
@@ -60,6 +82,101 @@ def _share(x: float | None) -> str:
 
 
 def print_status(
+    url: str,
+    stats: ArchiveStats,
+    runs: list[RunSummary],
+    health: list[SourceHealth],
+    shares: dict[str, FieldShares],
+    *,
+    fmt: str = "table",
+) -> None:
+    """`pykala status`: tables, or (json) one document with the archive's counts, a row
+    per source and the last runs; jsonl and csv: the row per source."""
+    if fmt != "table":
+        rows = _source_rows(stats, health, shares)
+        document = {
+            "archive": url,
+            "items": stats.items,
+            "item_versions": stats.item_versions,
+            "raw_pages": stats.raw_pages,
+            "raw_bytes": stats.raw_bytes,
+            "sources": rows,
+            "runs": [_run_row(run) for run in runs],
+        }
+        print_rows(rows, fmt, list(rows[0]) if rows else _status_columns(), document=document)
+        return
+    _print_status_tables(url, stats, runs, health)
+    print_field_shares(shares)
+
+
+def _status_columns() -> list[str]:
+    from pykala.parsers.quality import FIELDS
+
+    return [
+        "source",
+        "municipality",
+        "enabled",
+        "items",
+        "meetings",
+        "pages",
+        "last_fetched",
+        "days_since_new",
+        "failure_rate",
+        "paatos_share",
+        "queued",
+        "flags",
+        "latest_items",
+        "doubtful",
+        *(f"share_{f}" for f in FIELDS),
+    ]
+
+
+def _source_rows(
+    stats: ArchiveStats, health: list[SourceHealth], shares: dict[str, FieldShares]
+) -> list[dict[str, Any]]:
+    """One row per source: its counts, health and the field shares of its latest items."""
+    from pykala.parsers.quality import FIELDS
+
+    by_name = {h.source: h for h in health}
+    rows = []
+    for s in stats.sources:
+        h = by_name.get(s.source)
+        share = shares.get(s.source)
+        values = [
+            s.source,
+            s.municipality,
+            s.enabled,
+            s.items,
+            s.meetings,
+            s.pages,
+            s.last_fetched,
+            h.days_since_new if h else None,
+            h.failure_rate if h else None,
+            h.paatos_share if h else None,
+            h.queued if h else None,
+            list(h.flags) if h else [],
+            share.items if share else 0,
+            share.doubtful if share else 0,
+            *((round(share.shares[f], 4) if share and share.items else None) for f in FIELDS),
+        ]
+        rows.append(dict(zip(_status_columns(), values, strict=True)))
+    return rows
+
+
+def _run_row(run: RunSummary) -> dict[str, Any]:
+    took = (run.finished - run.started).total_seconds() if run.finished else None
+    return {
+        "run": run.id,
+        "started": run.started,
+        "finished": run.finished,
+        "duration_s": took,
+        "status": run.status,
+        **run.totals,
+        "flagged": list(run.flagged),
+    }
+
+
+def _print_status_tables(
     url: str, stats: ArchiveStats, runs: list[RunSummary], health: list[SourceHealth]
 ) -> None:
     out.print(f"[bold]archive[/bold] {escape(url)}")
