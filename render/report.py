@@ -5,6 +5,7 @@ otherwise, and the --log-file), the summary table with every problem on one line
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
 from contextlib import suppress
@@ -212,6 +213,10 @@ def end_aborted_run(
     the whole summary); stopped by the archive: the summary, its first line says why.
     """
     if aborted.interrupted:
+        # The run is recorded and over, and the command exits right after this: a further
+        # Ctrl-C has nothing left to stop and must not kill the process before it has
+        # said so and exited 130 (so the handler is not restored).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         print_report(aborted.report, quiet=True, progress=progress, console=False)
         err.print(interrupted_line(aborted.report), markup=False)
     else:

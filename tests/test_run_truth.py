@@ -84,6 +84,36 @@ def test_ctrl_c_ends_a_harvest_at_once_with_one_line_and_records_what_it_did(
     assert 0 < run["duration_s"] <= ended - started
 
 
+def test_a_second_ctrl_c_does_not_cut_the_record_short(archive_url: str, tmp_path: Path) -> None:
+    """The issue's run: interrupted twice while waiting, recorded with 0 requests and 0
+    failures (what a source still running had done was not counted)."""
+    with serve_synthetic_sites(1) as (site,):
+        gone = site.faults.add(Fault("*page=meetingitem&*", status=404, times=3))
+        busy = site.faults.add(Fault("*page=meetingitem&*", status=503, retry_after="30"))
+        sources = tmp_path / "sources.toml"
+        sources.write_text(site.source_toml(), encoding="utf-8")
+        proc = _cli("harvest", "--db", archive_url, "--sources", str(sources), "--delay", "0")
+        deadline = time.monotonic() + 60
+        while busy.hits == 0 and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+        served = len(site.requests)
+    runs: list[dict[str, Any]] = _status(archive_url)["runs"]  # type: ignore[assignment]
+    (run,) = runs
+    assert run["status"] == "interrupted"
+    assert (run["requests"], run["failed"]) == (served, gone.hits), stderr
+    assert gone.hits >= 1
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "pykala: harvest interrupted after " in stderr
+
+
 def _counts(url: str) -> tuple[int, int, int]:
     engine = create_engine(url)
     try:
