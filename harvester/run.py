@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -30,6 +29,7 @@ from pykala.harvester.platforms import PLATFORMS, Platform
 from pykala.harvester.report import (
     DEFAULT_FAILURE_THRESHOLD,
     Progress,
+    RunningSources,
     RunReport,
     SourceReport,
 )
@@ -93,25 +93,7 @@ class _Run:
     # connection has committed). PostgreSQL needs no gate.
     gate: AbstractContextManager[Any]
     stop: threading.Event = field(default_factory=threading.Event)
-    # Sources being harvested: their meter and start, so an interrupted run records the
-    # requests, bytes and time of a source still running (folded in once, by whoever
-    # comes first: the source when it ends, or the run when it is recorded early).
-    running: dict[str, tuple[Meter, float, SourceReport]] = field(default_factory=dict)
-    running_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def fold(self, name: str) -> None:
-        """Add a running source's requests, bytes and time to its report (once)."""
-        with self.running_lock:
-            entry = self.running.pop(name, None)
-        if entry is not None:
-            meter, started, report = entry
-            report.requests += meter.requests
-            report.bytes += meter.bytes
-            report.duration += time.monotonic() - started
-
-    def fold_all(self) -> None:
-        for name in list(self.running):
-            self.fold(name)
+    running: RunningSources = field(default_factory=RunningSources)
 
 
 def harvest(
@@ -190,19 +172,17 @@ def harvest(
         finish(archive, report)
     except (KeyboardInterrupt, Exception) as exc:  # SIGINT/SIGTERM, disk full, a bug
         with signals_deferred():  # a second Ctrl-C must not stop the recording
-            run.fold_all()  # sources still running count what they did so far
+            run.running.fold_all()  # sources still running count what they did so far
             raise aborted(archive, report, exc) from exc
     return report
 
 
 def _harvest_source(run: _Run, source: SourceConfig, report: SourceReport) -> None:
-    meter = Meter()
-    with run.running_lock:
-        run.running[source.name] = (meter, time.monotonic(), report)
+    meter = run.running.start(source.name, report)
     try:
         _crawl_source(run, source, report, meter)
     finally:
-        run.fold(source.name)
+        run.running.fold(source.name)
         with contextlib.suppress(ArchiveError), storage_errors(), run.archive.session() as s:
             report.queued = queue_size(s, source.name)
 
