@@ -37,6 +37,8 @@ from pykala.render.errors import (
     guarded,
     interruptible,
 )
+from pykala.render.formats import FORMAT_HELP, check_format
+from pykala.render.help import CONTEXT_SETTINGS, PlainFlagsGroup
 from pykala.render.items import (
     print_added,
     print_document,
@@ -52,7 +54,7 @@ from pykala.render.report import (
     print_report,
     write_report_json,
 )
-from pykala.render.status import print_field_shares, print_sources, print_status
+from pykala.render.status import print_sources, print_status
 from pykala.render.topics import print_links, print_timeline, print_topic, print_topic_list
 from pykala.storage.db import Archive, ArchiveError, connect_archive, resolve_db_url
 from pykala.storage.filters import ItemFilters
@@ -65,7 +67,9 @@ app = typer.Typer(
     help="Harvest, search and export Finnish municipal meeting minutes (pöytäkirjat).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish)
+    cls=PlainFlagsGroup,
+    context_settings=CONTEXT_SETTINGS,
 )
 
 
@@ -134,6 +138,13 @@ TimeoutOption = Annotated[
 QuietOption = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="Print only problems (for cron: silent when all is well)."),
+]
+FormatOption = Annotated[str, typer.Option("--format", help=FORMAT_HELP)]
+JsonLinesFlag = Annotated[
+    bool, typer.Option("--json", help="The old spelling of --format jsonl (still works).")
+]
+JsonDocumentFlag = Annotated[
+    bool, typer.Option("--json", help="The old spelling of --format json (still works).")
 ]
 TopicsOption = Annotated[
     Path | None,
@@ -215,12 +226,14 @@ def main(
 @app.command()
 def sources(
     sources_file: SourcesOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    fmt: FormatOption = "table",
+    as_json: JsonLinesFlag = False,
 ) -> None:
     """List the sources with their organisations, regions and counties; a disabled source
     says why."""
+    fmt = check_format(fmt, json_flag=as_json)
     configs = guarded(lambda: load_sources(sources_file))
-    print_sources(configs, as_json=as_json)
+    print_sources(configs, fmt=fmt)
 
 
 @contextmanager
@@ -438,9 +451,7 @@ def search(
     limit: Annotated[
         int, typer.Option(min=1, help="At most this many items and this many documents.")
     ] = 20,
-    fmt: Annotated[
-        str, typer.Option("--format", help="table, json (JSON lines) or csv.")
-    ] = "table",
+    fmt: FormatOption = "table",
 ) -> None:
     """Finnish-aware full-text search of decisions (and documents), best matches first."""
     from dataclasses import replace
@@ -449,8 +460,7 @@ def search(
     from pykala.storage.search import search_items
     from pykala.storage.search.documents import search_documents
 
-    if fmt not in ("table", "json", "csv"):
-        fail(f"--format must be table, json or csv, not {fmt!r}")
+    check_format(fmt)
     if kind not in ("item", "document", "all"):
         fail(f"--kind must be item, document or all, not {kind!r}")
     item_only = [
@@ -726,14 +736,16 @@ def add(
 
 
 @app.command()
-def status(db: DbOption = None) -> None:
-    """Show what the archive holds and how the last harvests went."""
-    from pykala.render.status import print_outcome_counts
+def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
+    """Show what the archive holds and how the last harvests went (json: one document
+    with the counts, a row per source, the last runs and the outcomes; jsonl, csv: the
+    rows per source)."""
     from pykala.storage.health import run_summaries, source_health
     from pykala.storage.outcomes import outcome_counts
     from pykala.storage.quality import recent_shares
     from pykala.storage.views import archive_stats
 
+    fmt = check_format(fmt)
     with archive_for(db) as archive, archive.session() as session:
         stats = archive_stats(session)
         print_status(
@@ -741,22 +753,37 @@ def status(db: DbOption = None) -> None:
             stats,
             run_summaries(session, limit=5),
             source_health(session),
+            {s.source: recent_shares(session, s.source) for s in stats.sources},
+            outcome_counts(session),
+            fmt=fmt,
         )
-        print_field_shares({s.source: recent_shares(session, s.source) for s in stats.sources})
-        print_outcome_counts(outcome_counts(session))
 
 
 @app.command()
 def demo(
-    db: DbOption = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Keep the demo archive here (an SQLAlchemy URL: sqlite:///demo.db, "
+            "postgresql+psycopg://…); running the demo again into it changes nothing. "
+            "Default: a temporary SQLite file, deleted at the end (PYKALA_DB is not read).",
+            show_default=False,
+        ),
+    ] = None,
     query: Annotated[str, typer.Option(help="What the demo searches for.")] = "perhekeskus",
 ) -> None:
-    """Harvest the bundled fixture site on 127.0.0.1 and show a search and an item (offline)."""
+    """Harvest the bundled fixture site on 127.0.0.1 and show a search and an item (offline).
+
+    Topics and links are brought up to date after the harvest, as after `pykala harvest`."""
     from pykala.harvester.demo import run_demo
+
+    def after_harvest(archive: Archive) -> None:
+        refresh_linking_after_run(archive, quiet=False)
 
     with ConsoleProgress(quiet=False) as progress:
         try:
-            result = guarded(lambda: run_demo(db, query, progress))
+            result = guarded(lambda: run_demo(db, query, progress, after_harvest))
         except RunAborted as exc:
             code = EXIT_INTERRUPTED if exc.interrupted else EXIT_ARCHIVE
             fail(f"run {exc.report.ended}: {exc}", code)
@@ -768,6 +795,8 @@ def demo(
 topics_app = typer.Typer(
     help="Topics (named sets of terms) and the decisions that belong to each.",
     no_args_is_help=True,
+    cls=PlainFlagsGroup,
+    context_settings=CONTEXT_SETTINGS,
 )
 app.add_typer(topics_app, name="topics")
 
@@ -832,16 +861,18 @@ def refresh_linking_after_run(archive: Archive, *, quiet: bool) -> bool:
 def topics_list(
     db: DbOption = None,
     topics_file: TopicsOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    fmt: FormatOption = "table",
+    as_json: JsonLinesFlag = False,
 ) -> None:
     """List the topics with their number of member decisions and documents."""
     from pykala.linking.topicview import list_topics
 
+    fmt = check_format(fmt, json_flag=as_json)
     with archive_for(db) as archive:
         update_linking(archive, topics_file)
         with archive.session() as session:
             summaries = list_topics(session)
-    print_topic_list(summaries, as_json=as_json)
+    print_topic_list(summaries, fmt=fmt)
 
 
 @topics_app.command("show")
@@ -852,20 +883,23 @@ def topics_show(
     limit: Annotated[
         int, typer.Option(min=1, help="At most this many members and this many documents.")
     ] = 100,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: FormatOption = "table",
+    as_json: JsonDocumentFlag = False,
 ) -> None:
     """Show a topic's definition, its member decisions (oldest first) and its member
-    documents (programme pages, slide decks; best first) with the matched terms."""
+    documents (programme pages, slide decks; best first) with the matched terms (jsonl,
+    csv: one row per member)."""
     from pykala.linking.documents import topic_documents
     from pykala.linking.topicview import topic_definition, topic_members
 
+    fmt = check_format(fmt, json_flag=as_json, json_means="json")
     with archive_for(db) as archive:
         update_linking(archive, topics_file, topic=name)
         with archive.session() as session:
             definition = topic_definition(session, name)
             members = topic_members(session, name, limit=limit)
             documents = topic_documents(session, name, limit=limit)
-    print_topic(definition, members, documents, as_json=as_json)
+    print_topic(definition, members, documents, fmt=fmt)
 
 
 @topics_app.command("timeline")
@@ -875,7 +909,8 @@ def topics_timeline(
     topics_file: TopicsOption = None,
     by: Annotated[str, typer.Option(help="municipality, region or county.")] = "municipality",
     period: Annotated[str, typer.Option(help="year or month.")] = "year",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: FormatOption = "table",
+    as_json: JsonDocumentFlag = False,
     png: Annotated[
         Path | None,
         typer.Option(
@@ -887,9 +922,12 @@ def topics_timeline(
     """When each municipality (region, wellbeing county) decided about a topic: a table of
     member decisions per meeting year or month (--png: also a dot plot). Member documents
     (programme pages, slide decks) are not counted: their dates are dates their text
-    mentions, not decisions (`pykala topics show` lists them)."""
+    mentions, not decisions (`pykala topics show` lists them). Every period from the
+    first member to the last is a column, empty ones too (jsonl, csv: one row per group
+    and period)."""
     from pykala.linking.topicview import timeline
 
+    fmt = check_format(fmt, json_flag=as_json, json_means="json")
     if by not in ("municipality", "region", "county"):
         fail(f"--by must be municipality, region or county, not {by!r}")
     if period not in ("year", "month"):
@@ -900,7 +938,7 @@ def topics_timeline(
             result = timeline(session, name, by, period)  # type: ignore[arg-type]
     if png is not None:
         _write_png(result, png)
-    print_timeline(result, name, by, period, as_json=as_json)
+    print_timeline(result, name, by, period, fmt=fmt)
 
 
 def _write_png(result: Timeline, path: Path) -> None:
@@ -952,13 +990,15 @@ def links(
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    fmt: FormatOption = "table",
+    as_json: JsonLinesFlag = False,
 ) -> None:
     """Decisions of the same case (diary number) and similar decisions in other
     municipalities (TF-IDF over lemmas and compound parts)."""
     from pykala.linking.linkview import item_links, resolve_item_id
     from pykala.storage.views import get_item
 
+    fmt = check_format(fmt, json_flag=as_json)
     settings = k is not None or threshold is not None
     if item_id is None and not rebuild and not settings:
         fail("give an item id, or --rebuild, --k or --threshold")
@@ -973,7 +1013,7 @@ def links(
                 fail(f"no item {item_id!r} in the archive (ids look like kuopio:2020362412-5)")
             db_id = resolve_item_id(session, view.item_id)
             found = item_links(session, db_id) if db_id is not None else []
-    print_links(view, found, as_json=as_json)
+    print_links(view, found, fmt=fmt)
 
 
 if __name__ == "__main__":  # pragma: no cover
