@@ -422,7 +422,12 @@ def search(
         int, typer.Option(min=1, help="At most this many items and this many documents.")
     ] = 20,
     fmt: Annotated[
-        str, typer.Option("--format", help="table, json (JSON lines) or csv.")
+        str,
+        typer.Option(
+            "--format",
+            help="table, json (JSON lines) or csv: the hits shown, at most --limit, with "
+            "snippets. To take every match with every column: pykala export QUERY.",
+        ),
     ] = "table",
 ) -> None:
     """Finnish-aware full-text search of decisions (and documents), best matches first."""

@@ -285,6 +285,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, nargs="+", default=[100_000])
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--build-only", action="store_true", help="write the archives, no timing")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     pool: list[ItemRecord] | None = None
@@ -293,6 +294,8 @@ def main() -> None:
             if args.rebuild or not exists(backend, n):
                 pool = pool or fixture_items()
                 print(f"{backend}: {n:,} items written in {build(backend, n, pool):.0f} s")
+    if args.build_only:
+        return
     print(
         "\n| backend | items | export | seconds | rows/s | peak RSS MB | output MB "
         "| speed vs native |\n| --- | --- | --- | --- | --- | --- | --- | --- |"

@@ -192,8 +192,8 @@ def resource(
         "schema": table_schema(columns),
     }
     if fmt == "csv":
-        # The BOM before the header is for Excel; utf-8-sig reads past it.
-        out["encoding"] = "utf-8-sig"
+        # The BOM before the header is for Excel; readers of UTF-8 data packages skip it.
+        out["encoding"] = "utf-8"
         out["dialect"] = {"delimiter": delimiter, "header": True, "quoteChar": '"'}
     elif fmt == "jsonl":
         out["encoding"] = "utf-8"

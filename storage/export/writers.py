@@ -60,7 +60,9 @@ def write_csv(
     count = 0
     names = list(fieldnames)
     for row in rows:
-        writer.writerow([neutralise(row.get(name) or "") for name in names])
+        cells = [row.get(name) or "" for name in names]
+        # A cell that begins with a letter or digit cannot be a formula: most skip the check.
+        writer.writerow([c if not c or c[0].isalnum() else neutralise(c) for c in cells])
         count += 1
     return count
 
