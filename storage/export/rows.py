@@ -34,9 +34,9 @@ _TEXT_KINDS = (SectionKind.PAATOSEHDOTUS, SectionKind.PAATOS, SectionKind.ESITTE
 
 
 def _iso_utc(moment: datetime) -> str:
-    # SQLite returns stored UTC timestamps naive.
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat()
+    if moment.tzinfo is None:  # SQLite returns stored UTC timestamps naive
+        return moment.isoformat() + "+00:00"
+    return moment.astimezone(UTC).isoformat()
 
 
 def _iso_date(day: date | None) -> str | None:
@@ -213,7 +213,8 @@ def _item_rows(
     empty_sections = {SECTION_PREFIX + k.value: None for k in SectionKind} if wide else {}
     for batch in batches:
         ids = [row.id for row in batch]
-        extras = _section_fields(session, ids, wide) if ids else {}
+        # In id order: the section rows are then read in index order.
+        extras = _section_fields(session, sorted(ids), wide) if ids else {}
         topics = _topic_fields(session, ids, topic_ids or [])
         for item in batch:
             extra = extras.get(item.id, {})
