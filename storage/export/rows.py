@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from pykala.analysis.finnish import FinnishAnalyzer, get_analyzer
@@ -88,8 +88,47 @@ def _verified(session: Session, match: _Match, batch: Sequence[Any]) -> list[Any
     ]
 
 
+def _joined_texts(dialect: str, kind: str, sep: str) -> Any:
+    """The texts of the item's sections of ``kind`` in printed order, joined by ``sep``,
+    aggregated by the database: one correlated subquery per row instead of a section query
+    per batch and a join in Python (measured: the larger part of an export's time)."""
+    if dialect == "sqlite":
+        glue = "char(10) || char(10)" if sep == "\n\n" else f"'{sep}'"
+        sql = (
+            f"(SELECT group_concat(text, {glue}) FROM (SELECT text FROM section "
+            f"WHERE section.item_id = item.id AND section.kind = '{kind}' ORDER BY ordinal))"
+        )
+    else:
+        glue = "E'\\n\\n'" if sep == "\n\n" else f"'{sep}'"
+        sql = (
+            f"(SELECT string_agg(text, {glue} ORDER BY ordinal) FROM section "
+            f"WHERE section.item_id = item.id AND section.kind = '{kind}')"
+        )
+    return literal_column(sql)
+
+
+def _text_columns(dialect: str) -> list[Any]:
+    """presenter / paatosehdotus / paatos as _section_fields makes them, in SQL."""
+    kinds = ", ".join(f"'{k.value}'" for k in _TEXT_KINDS)
+    first_presenter: Any = literal_column(
+        "(SELECT presenter FROM section WHERE section.item_id = item.id AND section.kind IN "
+        f"({kinds}) AND presenter IS NOT NULL ORDER BY ordinal LIMIT 1)"
+    )
+    return [
+        first_presenter.label("presenter"),
+        _joined_texts(dialect, SectionKind.ESITTELIJA.value, " ").label("esittelija"),
+        _joined_texts(dialect, SectionKind.PAATOSEHDOTUS.value, "\n\n").label("paatosehdotus"),
+        _joined_texts(dialect, SectionKind.PAATOS.value, "\n\n").label("paatos"),
+    ]
+
+
 def _item_query(
-    session: Session, filters: ItemFilters, match: _Match | None, *, wide: bool = True
+    session: Session,
+    filters: ItemFilters,
+    match: _Match | None,
+    *,
+    wide: bool = True,
+    texts: bool = False,
 ) -> Any:
     date_col = meeting_date_column()
     columns: list[Any] = [
@@ -117,6 +156,8 @@ def _item_query(
             date_col.label("day"),
             models.Meeting.kind.label("kind"),
         ]
+    if texts:
+        columns += _text_columns(session.get_bind().dialect.name)
     stmt = select(*columns).join(models.Source, models.Source.id == models.Item.source_id)
     if wide:
         stmt = stmt.outerjoin(
@@ -136,13 +177,18 @@ def _item_query(
 
 
 def _batches(
-    session: Session, filters: ItemFilters, query: str | None, *, wide: bool = True
+    session: Session,
+    filters: ItemFilters,
+    query: str | None,
+    *,
+    wide: bool = True,
+    texts: bool = False,
 ) -> Iterator[list[Any]]:
     """The matching item rows, a batch at a time, phrases checked. The query and filters
     are checked now (SearchQueryError, FilterError), not when the first row is read."""
     kind = section_kind(filters.section) if filters.section else None
     match = _query_match(session, query, kind) if query else None
-    stmt = _item_query(session, filters, match, wide=wide)
+    stmt = _item_query(session, filters, match, wide=wide, texts=texts)
 
     def batches() -> Iterator[list[Any]]:
         # Plain columns, not ORM entities: nothing accumulates in the identity map.
@@ -204,7 +250,10 @@ def iter_export_rows(
     filters = filters or ItemFilters()
     wide = sections == "wide"
     topic_ids = _topic_ids(session, filters.topic) if filters.topic else None
-    return _item_rows(session, _batches(session, filters, query), wide, topic_ids)
+    # The codebook's three text columns come with the item rows; --sections wide reads
+    # every section of a batch in one query instead.
+    batches = _batches(session, filters, query, texts=not wide)
+    return _item_rows(session, batches, wide, topic_ids)
 
 
 def _item_rows(
@@ -214,10 +263,18 @@ def _item_rows(
     for batch in batches:
         ids = [row.id for row in batch]
         # In id order: the section rows are then read in index order.
-        extras = _section_fields(session, sorted(ids), wide) if ids else {}
+        extras = _section_fields(session, sorted(ids), wide) if ids and wide else {}
         topics = _topic_fields(session, ids, topic_ids or [])
         for item in batch:
-            extra = extras.get(item.id, {})
+            if wide:
+                extra = extras.get(item.id, {})
+                presenter = extra.get("presenter")
+                paatosehdotus = extra.get("paatosehdotus")
+                paatos = extra.get("paatos")
+            else:
+                extra = {}
+                presenter = item.presenter or item.esittelija
+                paatosehdotus, paatos = item.paatosehdotus, item.paatos
             row: ExportRow = {
                 "item_id": f"{item.source}:{item.external_id}",
                 "source": item.source,
@@ -231,9 +288,9 @@ def _item_rows(
                 "paragraph": item.paragraph,
                 "diary_number": item.diary_number,
                 "title": item.title,
-                "presenter": extra.get("presenter") or None,
-                "paatosehdotus": extra.get("paatosehdotus") or None,
-                "paatos": extra.get("paatos") or None,
+                "presenter": presenter or None,
+                "paatosehdotus": paatosehdotus or None,
+                "paatos": paatos or None,
                 "item_url": item.url,
                 "pdf_url": item.pdf_url,
                 "first_seen": _iso_utc(item.first_seen),
