@@ -23,7 +23,7 @@ import typer
 
 from pykala.harvester.http import DEFAULT_TOTAL_TIMEOUT
 from pykala.harvester.report import RunAborted
-from pykala.harvester.sources import load_municipalities, load_sources
+from pykala.harvester.sources import load_sources
 from pykala.parsers.records import ParseError
 from pykala.render.console import err, out
 from pykala.render.errors import (
@@ -99,7 +99,10 @@ QualityOption = Annotated[
     ),
 ]
 MunicipalityOption = Annotated[
-    str | None, typer.Option(help="Only this municipality (Statistics Finland code or name).")
+    str | None,
+    typer.Option(
+        help="Only this municipality or other organisation (its code or name), or this source."
+    ),
 ]
 BodyOption = Annotated[
     str | None, typer.Option(help="Only bodies (toimielin) whose name contains this text.")
@@ -227,9 +230,10 @@ def sources(
     sources_file: SourcesOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
-    """List the sources in use, joined to the municipality reference."""
+    """List the sources with their organisations, regions and counties; a disabled source
+    says why."""
     configs = guarded(lambda: load_sources(sources_file))
-    print_sources(configs, load_municipalities(), as_json=as_json)
+    print_sources(configs, as_json=as_json)
 
 
 @contextmanager
@@ -316,6 +320,10 @@ def harvest(
         if unknown:
             fail(f"--source: no source named {', '.join(unknown)}")
         configs = [c for c in configs if c.name in only]
+        for config in configs:
+            if not config.enabled:
+                reason = config.disabled_reason or "enabled = false"
+                err.print(f"pykala: skipping {config.name}: disabled ({reason})", markup=False)
     configs = [c for c in configs if c.enabled]
     if delay < 0:
         fail("--delay must not be negative")

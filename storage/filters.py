@@ -18,6 +18,7 @@ from pykala.parsers.records import SectionKind
 
 from . import models
 from .db import ArchiveError
+from .places import source_places
 
 
 class FilterError(ArchiveError):
@@ -26,7 +27,7 @@ class FilterError(ArchiveError):
 
 @dataclass(frozen=True)
 class ItemFilters:
-    municipality: str | None = None  # code ("297"), Finnish or Swedish name, or source name
+    municipality: str | None = None  # organisation code or Finnish/Swedish name, or source name
     body: str | None = None  # case-insensitive substring of the toimielin name
     since: date | None = None  # meeting date, inclusive
     until: date | None = None  # meeting date, inclusive
@@ -43,37 +44,39 @@ def fold_name(text: str) -> str:
 
 
 def _source_ids(session: Session, wanted: str) -> list[int]:
+    """Sources named ``wanted``, or whose organisation has that code or name."""
     key = fold_name(wanted)
-    rows = session.execute(
-        select(
-            models.Source.id,
-            models.Source.name,
-            models.Source.municipality_code,
-            models.Municipality.name_fi,
-            models.Municipality.name_sv,
-        ).outerjoin(
-            models.Municipality, models.Municipality.code == models.Source.municipality_code
-        )
-    ).all()
+    names = {
+        sid: name for sid, name in session.execute(select(models.Source.id, models.Source.name))
+    }
     return [
         source_id
-        for source_id, *names in rows
-        if any(name is not None and fold_name(name) == key for name in names)
+        for source_id, place in source_places(session).items()
+        if any(
+            name is not None and fold_name(name) == key
+            for name in (
+                names.get(source_id),
+                place.organisation_code,
+                place.organisation,
+                place.organisation_sv,
+                place.municipality_code,
+                place.municipality,
+                place.municipality_sv,
+            )
+        )
     ]
 
 
 def _region_source_ids(session: Session, wanted: str, county: bool) -> list[int]:
+    """Sources with a member municipality in a region (county) whose name starts so."""
     key = fold_name(wanted)
-    column = models.Municipality.wellbeing_county if county else models.Municipality.region
-    rows = session.execute(
-        select(models.Source.id, column).join(
-            models.Municipality, models.Municipality.code == models.Source.municipality_code
-        )
-    ).all()
     return [
         source_id
-        for source_id, name in rows
-        if name is not None and fold_name(name).startswith(key)
+        for source_id, place in source_places(session).items()
+        if any(
+            fold_name(name).startswith(key)
+            for name in (place.counties if county else place.regions)
+        )
     ]
 
 

@@ -21,6 +21,7 @@ from pykala.storage.content import (
 )
 from pykala.storage.index import index_item
 from pykala.storage.meetings import body_id_of, meeting_for_item
+from pykala.storage.sources import sibling_source_ids
 from pykala.storage.versions import ITEM_VERSIONS, append_version
 
 
@@ -236,6 +237,31 @@ def _fill_gaps(
     return True
 
 
+def _twin_id(session: Session, source_id: int, record: ItemRecord) -> int | None:
+    """The id of the same item stored from another source of the same organisation.
+
+    The identity of an item across sources is (organisation, body name as printed,
+    meeting date, paragraph §): an old and a new platform, or two hosts of one tenant,
+    give different external ids to the same decision. Without all three it has none.
+    """
+    if not (record.body_name and record.meeting_date and record.paragraph):
+        return None
+    siblings = sibling_source_ids(session, source_id)
+    if not siblings:
+        return None
+    return session.scalar(
+        select(models.Item.id)
+        .join(models.Body, models.Body.id == models.Item.body_id)
+        .where(
+            models.Item.source_id.in_(siblings),
+            models.Item.meeting_date == record.meeting_date,
+            models.Item.paragraph == record.paragraph,
+            models.Body.name == record.body_name,
+        )
+        .limit(1)
+    )
+
+
 def save_item(
     session: Session,
     source_id: int,
@@ -255,6 +281,10 @@ def save_item(
     flags = " ".join(item_flags(record))
     if item is not None:
         record = _with_stored(session, item, record)
+    elif _twin_id(session, source_id, record) is not None:
+        # Stored once: the source that stored it first keeps it (and its versions).
+        counts.unchanged += 1
+        return
     digest = content_hash(record_content(record))
     if item is not None and item.content_hash == digest:
         item.quality_flags = flags  # a reparse with a newer parser clears them

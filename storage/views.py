@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from . import models
 from .content import stored_children
 from .db import ArchiveError
+from .places import Place, source_places
 
 
 class AmbiguousItemError(ArchiveError):
@@ -145,11 +146,7 @@ def get_item(session: Session, key: str | int) -> ItemView | None:
         return None
     source = session.get(models.Source, item.source_id)
     assert source is not None
-    municipality = (
-        session.get(models.Municipality, source.municipality_code)
-        if source.municipality_code
-        else None
-    )
+    place = source_places(session).get(source.id) or Place()
     meeting = session.get(models.Meeting, item.meeting_id) if item.meeting_id else None
     body_id = item.body_id or (meeting.body_id if meeting else None)
     body = session.get(models.Body, body_id) if body_id else None
@@ -164,10 +161,10 @@ def get_item(session: Session, key: str | int) -> ItemView | None:
         external_id=item.external_id,
         source=source.name,
         platform=source.platform,
-        municipality_code=source.municipality_code,
-        municipality=municipality.name_fi if municipality else None,
-        region=municipality.region if municipality else None,
-        wellbeing_county=municipality.wellbeing_county if municipality else None,
+        municipality_code=place.municipality_code,
+        municipality=place.municipality or place.organisation,
+        region=place.region,
+        wellbeing_county=place.county,
         body=body.name if body else None,
         meeting_external_id=meeting.external_id if meeting else None,
         meeting_date=item.meeting_date or (meeting.date if meeting else None),
@@ -232,7 +229,11 @@ def archive_stats(session: Session) -> ArchiveStats:
         )
     }
     rows = session.execute(
-        select(models.Source, models.Municipality.name_fi)
+        select(
+            models.Source,
+            func.coalesce(models.Organisation.name_fi, models.Municipality.name_fi),
+        )
+        .outerjoin(models.Organisation, models.Organisation.id == models.Source.organisation_id)
         .outerjoin(models.Municipality, models.Municipality.code == models.Source.municipality_code)
         .order_by(models.Source.name)
     ).all()

@@ -36,12 +36,20 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "municipality_code",
-        "Statistics Finland municipality code (kuntanumero), 3 digits",
+        "Statistics Finland municipality code (kuntanumero), 3 digits; empty when the "
+        "organisation is not a municipality",
         constraints={"pattern": "[0-9]{3}"},
     ),
-    Column("municipality", "Municipality name in Finnish"),
-    Column("region", "Region (maakunta) of the municipality"),
-    Column("wellbeing_county", "Wellbeing services county (hyvinvointialue) of the municipality"),
+    Column("municipality", "Municipality name in Finnish; empty when the organisation is not one"),
+    Column(
+        "region",
+        "Region (maakunta) of the organisation's member municipalities, '; '-joined when several",
+    ),
+    Column(
+        "wellbeing_county",
+        "Wellbeing services county (hyvinvointialue) of the member municipalities, "
+        "'; '-joined when several",
+    ),
     Column("body", "Decision-making body (toimielin) as printed, e.g. Kaupunginhallitus"),
     Column("meeting_date", "Date of the meeting, ISO 8601 (YYYY-MM-DD)", "date"),
     Column(
@@ -75,6 +83,17 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
         "read badly are never silent'): no_title, title_is_body_name, title_is_history, "
         "no_body_name, no_meeting_date, no_paragraph, no_diary_number, no_proposal, "
         "no_decision, no_proposal_or_decision, no_text; empty when none",
+    ),
+    Column(
+        "organisation_code",
+        "Code of the organisation that decided: municipality code, wellbeing county code "
+        "(01-21) or Business ID (Y-tunnus) of a joint authority",
+    ),
+    Column("organisation", "Name of the organisation in Finnish"),
+    Column(
+        "organisation_type",
+        "municipality, wellbeing_county, joint_authority or other",
+        constraints={"enum": ["municipality", "wellbeing_county", "joint_authority", "other"]},
     ),
 )
 FIELDNAMES = [c.name for c in EXPORT_COLUMNS]

@@ -20,6 +20,7 @@ from pykala.analysis.finnish import FinnishAnalyzer, get_analyzer
 from pykala.parsers.records import SectionKind
 from pykala.storage import models
 from pykala.storage.filters import ItemFilters, filter_clauses, meeting_date_column, section_kind
+from pykala.storage.places import Place, source_places
 from pykala.storage.search import postgresql, sqlite
 from pykala.storage.search.phrases import phrases_verified
 from pykala.storage.search.plan import QueryPlan, plan_query, tiers_for
@@ -148,10 +149,7 @@ def _item_query(
             models.Item.first_seen,
             models.Item.last_changed,
             models.Item.quality_flags,
-            models.Source.municipality_code,
-            models.Municipality.name_fi.label("municipality"),
-            models.Municipality.region,
-            models.Municipality.wellbeing_county,
+            models.Item.source_id,
             models.Body.name.label("body"),
             date_col.label("day"),
             models.Meeting.kind.label("kind"),
@@ -159,10 +157,6 @@ def _item_query(
     if texts:
         columns += _text_columns(session.get_bind().dialect.name)
     stmt = select(*columns).join(models.Source, models.Source.id == models.Item.source_id)
-    if wide:
-        stmt = stmt.outerjoin(
-            models.Municipality, models.Municipality.code == models.Source.municipality_code
-        )
     stmt = stmt.outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
     if wide:
         stmt = stmt.outerjoin(models.Body, models.Body.id == models.Item.body_id)
@@ -253,12 +247,17 @@ def iter_export_rows(
     # The codebook's three text columns come with the item rows; --sections wide reads
     # every section of a batch in one query instead.
     batches = _batches(session, filters, query, texts=not wide)
-    return _item_rows(session, batches, wide, topic_ids)
+    return _item_rows(session, batches, wide, topic_ids, source_places(session))
 
 
 def _item_rows(
-    session: Session, batches: Iterator[list[Any]], wide: bool, topic_ids: list[int] | None
+    session: Session,
+    batches: Iterator[list[Any]],
+    wide: bool,
+    topic_ids: list[int] | None,
+    places: dict[int, Place],
 ) -> Iterator[ExportRow]:
+    nowhere = Place()
     empty_sections = {SECTION_PREFIX + k.value: None for k in SectionKind} if wide else {}
     for batch in batches:
         ids = [row.id for row in batch]
@@ -275,13 +274,14 @@ def _item_rows(
                 extra = {}
                 presenter = item.presenter or item.esittelija
                 paatosehdotus, paatos = item.paatosehdotus, item.paatos
+            place = places.get(item.source_id) or nowhere
             row: ExportRow = {
                 "item_id": f"{item.source}:{item.external_id}",
                 "source": item.source,
-                "municipality_code": item.municipality_code,
-                "municipality": item.municipality,
-                "region": item.region,
-                "wellbeing_county": item.wellbeing_county,
+                "municipality_code": place.municipality_code,
+                "municipality": place.municipality,
+                "region": place.region,
+                "wellbeing_county": place.county,
                 "body": item.body,
                 "meeting_date": _iso_date(item.day),
                 "meeting_kind": item.meeting_kind or item.kind,
@@ -296,6 +296,9 @@ def _item_rows(
                 "first_seen": _iso_utc(item.first_seen),
                 "last_changed": _iso_utc(item.last_changed),
                 "quality_flags": item.quality_flags,
+                "organisation_code": place.organisation_code,
+                "organisation": place.organisation,
+                "organisation_type": place.organisation_type,
             }
             if topic_ids is not None:
                 row.update(topics.get(item.id, {"topic_score": None, "topic_terms": None}))
