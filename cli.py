@@ -126,6 +126,17 @@ SectionOption = Annotated[
         help="Match only inside this section kind: paatos, paatosehdotus, selostus, kasittely, …"
     ),
 ]
+OutcomeOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Only decisions with this outcome: accepted, amended, rejected, tabled, "
+        "returned, removed, noted; none: minutes no rule could read."
+    ),
+]
+VotedOption = Annotated[
+    bool | None,
+    typer.Option("--voted/--not-voted", help="Only decisions that were (not) voted on."),
+]
 
 LogFileOption = Annotated[
     Path | None,
@@ -417,6 +428,8 @@ def search(
         str | None, typer.Option(help="Only items (and documents) of this topic.")
     ] = None,
     quality: QualityOption = None,
+    outcome: OutcomeOption = None,
+    voted: VotedOption = None,
     kind: Annotated[
         str,
         typer.Option(
@@ -441,7 +454,7 @@ def search(
     """Finnish-aware full-text search of decisions (and documents), best matches first."""
     from dataclasses import replace
 
-    from pykala.storage.filters import FilterError, section_kind
+    from pykala.storage.filters import FilterError, outcome_value, section_kind
     from pykala.storage.search import search_items
     from pykala.storage.search.documents import search_documents
 
@@ -458,16 +471,19 @@ def search(
             ("county", county),
             ("section", section),
             ("quality", quality),
+            ("outcome", outcome),
+            ("voted", voted is not None),
         )
         if value
     ]
     if kind == "document" and item_only:
         fail(
             f"{', '.join(item_only)} cannot select documents (they have no body, section, "
-            "meeting date, county or quality flags); use --kind item or all"
+            "meeting date, county, quality flags or outcome); use --kind item or all"
         )
     try:
         wanted_section = section_kind(section) if section else None
+        wanted_outcome = outcome_value(outcome) if outcome else None
     except FilterError as exc:
         fail(str(exc))
     filters = replace(
@@ -477,6 +493,8 @@ def search(
         section=wanted_section,
         topic=topic,
         quality=_quality(quality),
+        outcome=wanted_outcome,
+        voted=voted,
     )
     with archive_for(db) as archive, archive.session() as session:
         hits = (
@@ -652,6 +670,8 @@ def export(
         ),
     ] = "item",
     quality: QualityOption = None,
+    outcome: OutcomeOption = None,
+    voted: VotedOption = None,
     sections: Annotated[
         str,
         typer.Option(
@@ -700,6 +720,8 @@ def export(
         section=_section(section),
         topic=topic,
         quality=_quality(quality),
+        outcome=_outcome(outcome),
+        voted=voted,
     )
     columns = export_columns(topic=bool(topic), sections=sections)
     with archive_for(db) as archive:
@@ -721,6 +743,15 @@ def _delimiter(delimiter: str | None, excel: bool) -> str:
     if len(sep) != 1 or sep in '"\r\n':
         fail(f"--delimiter must be one character other than a quote or line break, not {sep!r}")
     return sep
+
+
+def _outcome(value: str | None) -> str | None:
+    from pykala.storage.filters import FilterError, outcome_value
+
+    try:
+        return outcome_value(value) if value else None
+    except FilterError as exc:
+        fail(str(exc))
 
 
 def _section(value: str | None) -> str | None:
@@ -860,7 +891,9 @@ def add(
 @app.command()
 def status(db: DbOption = None) -> None:
     """Show what the archive holds and how the last harvests went."""
+    from pykala.render.status import print_outcome_counts
     from pykala.storage.health import run_summaries, source_health
+    from pykala.storage.outcomes import outcome_counts
     from pykala.storage.quality import recent_shares
     from pykala.storage.views import archive_stats
 
@@ -873,6 +906,7 @@ def status(db: DbOption = None) -> None:
             source_health(session),
         )
         print_field_shares({s.source: recent_shares(session, s.source) for s in stats.sources})
+        print_outcome_counts(outcome_counts(session))
 
 
 @app.command()

@@ -13,7 +13,7 @@ search benchmark's builder spends most of its time there). Reused between runs u
 
 Each export is its own process (the real CLI, `pykala export --db URL -o FILE`), its peak
 resident memory read from os.wait4's rusage. Beside it, on the same archive: `sqlite3
--csv` and `psql -c "COPY (…) TO STDOUT CSV HEADER"` of the same 23 columns (section
+-csv` and `psql -c "COPY (…) TO STDOUT CSV HEADER"` of the same 28 columns (section
 texts aggregated per item by the database, same order), to a file.
 """
 
@@ -199,7 +199,7 @@ def build(backend: str, n: int, pool: Sequence[ItemRecord]) -> float:
 
 
 def native_sql(backend: str) -> str:
-    """The 23 export columns in export order, section texts aggregated by the database
+    """The 28 export columns in export order, section texts aggregated by the database
     (region and county of the organisation's own municipality: the synthetic sources are
     all municipalities)."""
     sqlite = backend == "sqlite"
@@ -231,7 +231,8 @@ def native_sql(backend: str) -> str:
         f"{presenter} AS presenter, {agg('paatosehdotus')} AS paatosehdotus, "
         f"{agg('paatos')} AS paatos, i.url AS item_url, i.pdf_url, i.first_seen, "
         "i.last_changed, i.quality_flags, o.code AS organisation_code, o.name_fi AS "
-        "organisation, o.type AS organisation_type "
+        "organisation, o.type AS organisation_type, i.outcome, CASE WHEN i.voted THEN 'true' "
+        "ELSE 'false' END AS voted, i.vote_counts, i.disqualified, i.dissent "
         "FROM item i JOIN source s ON s.id = i.source_id "
         "LEFT JOIN organisation o ON o.id = s.organisation_id "
         "LEFT JOIN municipality m ON m.code = s.municipality_code "

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from pykala.linking.documents import document_member_counts
-from pykala.linking.topics import TopicDefinition, definition_from_data
+from pykala.linking.topics import TopicDefinition, definition_from_data, matched_terms
 from pykala.storage import models
 from pykala.storage.db import ArchiveError
 from pykala.storage.filters import meeting_date_column
@@ -53,7 +53,7 @@ class Member:
     @property
     def terms(self) -> list[str]:
         """The distinct matched terms, best first."""
-        return list(dict.fromkeys(str(e["term"]) for e in self.evidence))
+        return matched_terms(self.evidence)
 
 
 def _topic_row(session: Session, name: str) -> models.Topic:
@@ -218,7 +218,4 @@ def _memberships(
         .where(owner)
         .order_by(table.score.desc())
     )
-    return [
-        (name, score, list(dict.fromkeys(str(e["term"]) for e in evidence)))
-        for name, score, evidence in rows
-    ]
+    return [(name, score, matched_terms(evidence)) for name, score, evidence in rows]

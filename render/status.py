@@ -9,6 +9,7 @@ from rich.table import Table
 from pykala.harvester.sources import SourceConfig
 from pykala.render.console import out, print_json
 from pykala.storage.health import RunSummary, SourceHealth
+from pykala.storage.outcomes import OutcomeCounts
 from pykala.storage.quality import FieldShares
 from pykala.storage.views import ArchiveStats
 
@@ -163,4 +164,26 @@ def print_field_shares(shares: dict[str, FieldShares]) -> None:
         "[dim]share of each source's latest items (up to 500) in which the parser found "
         "the field; doubtful: items with no title, the body's name or a handling line as "
         "title, or minutes with no proposal and no decision[/dim]"
+    )
+
+
+def print_outcome_counts(counts: dict[str, OutcomeCounts]) -> None:
+    """Per source, its minutes items by outcome, voted, and those no rule could read."""
+    from pykala.analysis.decisions import OUTCOMES
+
+    if not counts:
+        return
+    table = Table("source", "minutes items", *OUTCOMES, "voted", "no outcome", title="Outcomes")
+    for name, c in counts.items():
+        table.add_row(
+            name,
+            str(c.minutes),
+            *(str(c.by_outcome.get(o, 0)) for o in OUTCOMES),
+            str(c.voted),
+            str(c.no_outcome),
+        )
+    out.print(table)
+    out.print(
+        "[dim]minutes items (not agendas) by what was decided; no outcome: decision texts "
+        "no rule fits (or no decision text), never guessed[/dim]"
     )

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from pykala.analysis.decisions import ItemOutcome, classify
 from pykala.parsers.quality import item_flags
 from pykala.parsers.records import ItemRecord, MeetingKind
 from pykala.storage import models
@@ -19,10 +20,11 @@ from pykala.storage.content import (
     row_content,
     stored_children,
 )
-from pykala.storage.index import index_item
+from pykala.storage.index import index_record
+from pykala.storage.kinds import ITEM
 from pykala.storage.meetings import body_id_of, meeting_for_item
 from pykala.storage.sources import sibling_source_ids
-from pykala.storage.versions import ITEM_VERSIONS, append_version
+from pykala.storage.versions import append_version
 
 
 @dataclass
@@ -83,7 +85,8 @@ def _write_children(session: Session, item_id: int, record: ItemRecord) -> None:
             )
     if attachments:
         session.execute(insert(models.Attachment), attachments)
-    index_item(session, item_id, record.title, [(str(s.kind), s.text) for s in record.sections])
+    sections = [(str(s.kind), s.text) for s in record.sections]
+    index_record(session, ITEM, item_id, record.title, sections)
 
 
 def _worse_parse(session: Session, item: models.Item, record: ItemRecord) -> str | None:
@@ -110,7 +113,22 @@ def _keep_version(session: Session, item: models.Item, seen_at: datetime) -> Non
         sections=sections,
         attachments=attachments,
     )
-    append_version(session, ITEM_VERSIONS, item, content, seen_at)
+    append_version(session, ITEM, item, content, seen_at)
+
+
+def outcome_of(record: ItemRecord) -> ItemOutcome:
+    """What was decided in the item (analysis.decisions); agendas have no outcome."""
+    kind = str(record.meeting_kind) if record.meeting_kind else None
+    return classify(record.sections, kind)
+
+
+def set_outcome(item: models.Item, decided: ItemOutcome) -> None:
+    item.outcome = decided.outcome
+    item.voted = decided.voted
+    item.vote_counts = decided.vote_counts
+    item.disqualified = "; ".join(decided.disqualified)
+    item.dissent = "; ".join(decided.dissent)
+    item.vote_details = decided.details()
 
 
 def _apply(
@@ -140,6 +158,7 @@ def _apply(
     item.raw_page_id = raw_page_id
     item.last_changed = seen_at
     item.quality_flags = flags
+    set_outcome(item, outcome_of(record))
 
 
 def _stored_names(session: Session, item: models.Item) -> tuple[str | None, str | None]:
@@ -288,6 +307,7 @@ def save_item(
     digest = content_hash(record_content(record))
     if item is not None and item.content_hash == digest:
         item.quality_flags = flags  # a reparse with a newer parser clears them
+        set_outcome(item, outcome_of(record))  # and a newer classifier rereads them
         counts.unchanged += 1
         return
     if item is not None:

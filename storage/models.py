@@ -25,6 +25,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -199,6 +200,13 @@ class Item(Base):
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
     # parsers.quality flags, space-separated; "" when the item has every field.
     quality_flags: Mapped[str] = mapped_column(CleanText, default="", server_default="")
+    # analysis.decisions: what was decided (None on agendas and when no rule fits).
+    outcome: Mapped[str | None] = mapped_column(CleanText, index=True)
+    voted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    vote_counts: Mapped[str] = mapped_column(CleanText, default="", server_default="")
+    disqualified: Mapped[str] = mapped_column(CleanText, default="", server_default="")
+    dissent: Mapped[str] = mapped_column(CleanText, default="", server_default="")
+    vote_details: Mapped[str] = mapped_column(CleanText, default="", server_default="")
 
 
 class Section(Base):

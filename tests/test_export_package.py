@@ -236,3 +236,23 @@ def test_a_foreign_datapackage_is_left_alone(db: str, exports: Path) -> None:
     line = one_line_error(run("export", "--db", db, "-o", str(exports / "items.csv")))
     assert "datapackage.json" in line and "not a data package" in line
     assert (exports / "datapackage.json").read_text(encoding="utf-8") == "[1, 2]"
+
+
+def test_outcome_filters_and_the_boolean_column(db: str, exports: Path) -> None:
+    def records(*args: str) -> list[dict[str, Any]]:
+        result = run("export", "--db", db, "--format", "jsonl", *args)
+        assert result.exit_code == 0, result.output
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    everything = records()
+    accepted = [r for r in everything if r["outcome"] == "accepted"]
+    assert accepted and len(accepted) < len(everything)  # the agenda item has no outcome
+    assert records("--outcome", "accepted") == accepted
+    assert records("--not-voted") == everything and records("--voted") == []
+    assert "unknown outcome" in one_line_error(run("export", "--db", db, "--outcome", "won"))
+    out = exports / "items.csv"
+    assert run("export", "--db", db, "-o", str(out)).exit_code == 0
+    (resource,) = package(exports)["resources"]
+    voted = next(f for f in resource["schema"]["fields"] if f["name"] == "voted")
+    assert voted["type"] == "boolean"
+    assert frictionless.validate(exports / "datapackage.json").valid

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from pykala.analysis.decisions import OUTCOMES
 from pykala.parsers.records import MeetingKind, SectionKind
 
 
@@ -95,6 +96,27 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
         "municipality, wellbeing_county, joint_authority or other",
         constraints={"enum": ["municipality", "wellbeing_county", "joint_authority", "other"]},
     ),
+    Column(
+        "outcome",
+        "What was decided, read from the päätös and Käsittely texts: accepted (as proposed), "
+        "amended (changed at the meeting, or a counter-proposal won), rejected, tabled "
+        "(pöydälle), returned (palautettiin valmisteluun), removed (poistettiin "
+        "esityslistalta), noted (merkittiin tiedoksi); empty on agendas and when no rule "
+        "fits the text",
+        constraints={"enum": list(OUTCOMES)},
+    ),
+    Column("voted", "true when the text says a vote was held, else false", "boolean"),
+    Column(
+        "vote_counts",
+        "Tallies as printed, jaa-ei[-tyhjä[-poissa]]: 32-19, 11-3-1; several votes "
+        "'; '-separated; empty when no tally is printed (also when voted is true)",
+    ),
+    Column(
+        "disqualified",
+        "Who declared themselves disqualified (esteellinen, jäävi) or left for the item, "
+        "names as printed, '; '-separated",
+    ),
+    Column("dissent", "Who left a dissenting opinion (eriävä mielipide), '; '-separated"),
 )
 FIELDNAMES = [c.name for c in EXPORT_COLUMNS]
 # Added after EXPORT_COLUMNS when an export is restricted to a topic (--topic).

@@ -149,6 +149,11 @@ def _item_query(
             models.Item.first_seen,
             models.Item.last_changed,
             models.Item.quality_flags,
+            models.Item.outcome,
+            models.Item.voted,
+            models.Item.vote_counts,
+            models.Item.disqualified,
+            models.Item.dissent,
             models.Item.source_id,
             models.Body.name.label("body"),
             date_col.label("day"),
@@ -299,6 +304,11 @@ def _item_rows(
                 "organisation_code": place.organisation_code,
                 "organisation": place.organisation,
                 "organisation_type": place.organisation_type,
+                "outcome": item.outcome,
+                "voted": "true" if item.voted else "false",
+                "vote_counts": item.vote_counts,
+                "disqualified": item.disqualified,
+                "dissent": item.dissent,
             }
             if topic_ids is not None:
                 row.update(topics.get(item.id, {"topic_score": None, "topic_terms": None}))

@@ -85,6 +85,7 @@ def _arrow_type(pa: Any, column: Column) -> Any:
         "datetime": pa.timestamp("us", tz="UTC"),
         "number": pa.float64(),
         "integer": pa.int64(),
+        "boolean": pa.bool_(),
     }.get(column.type, pa.string())
 
 
