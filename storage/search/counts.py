@@ -13,7 +13,7 @@ meeting and body (e.g. ``"outcome": Facet(lambda: models.Item.outcome)``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,15 +146,31 @@ def _verified(
 
 
 def _counted(
-    session: Session, facet: Facet, where: Iterable[ColumnElement[bool]]
-) -> Counter[str | None]:
-    value = facet.value().label("value")
-    stmt = facet.join(
-        _joined(select(value, func.count(func.distinct(models.Item.id))).select_from(models.Item))
-    )
-    counts: Counter[str | None] = Counter()
-    for found, count in session.execute(stmt.where(*where).group_by(value)):
-        counts[None if found is None else str(found)] += count
+    session: Session, names: Sequence[str], where: Sequence[ColumnElement[bool]]
+) -> dict[str, Counter[str | None]]:
+    """Matches per value of each facet. The single-valued facets share one grouped query
+    (one pass over the matches, not one per facet); a facet with a join (topics: an item
+    may be in several) gets its own, counting each item once per value."""
+    counts: dict[str, Counter[str | None]] = {name: Counter() for name in names}
+    single = [name for name in names if FACETS[name].join is _no_join]
+    if single:
+        values = [FACETS[name].value().label(f"facet_{n}") for n, name in enumerate(single)]
+        stmt = _joined(select(*values, func.count()).select_from(models.Item))
+        for *found, count in session.execute(stmt.where(*where).group_by(*values)):
+            for name, value in zip(single, found, strict=True):
+                counts[name][None if value is None else str(value)] += count
+    for name in names:
+        if name in single:
+            continue
+        facet = FACETS[name]
+        value = facet.value().label("value")
+        stmt = facet.join(
+            _joined(
+                select(value, func.count(func.distinct(models.Item.id))).select_from(models.Item)
+            )
+        )
+        for found, count in session.execute(stmt.where(*where).group_by(value)):
+            counts[name][None if found is None else str(found)] += count
     return counts
 
 
@@ -186,8 +202,8 @@ def search_summary(
         counted = {name: Counter[str | None]() for name in facets}
         for start in range(0, len(ids), CHUNK):
             chunk = [models.Item.id.in_(ids[start : start + CHUNK])]
-            for name in facets:
-                counted[name] += _counted(session, FACETS[name], chunk)
+            for name, found in _counted(session, facets, chunk).items():
+                counted[name] += found
         return SearchSummary(
             len(ids), {name: _ordered(FACETS[name], c) for name, c in counted.items()}
         )
@@ -197,9 +213,9 @@ def search_summary(
     else:  # no filter: count the index's matches alone, no item row read
         rows = candidates.distinct() if kind else candidates  # sections: rows per item
         total = session.scalar(select(func.count()).select_from(rows.subquery()))
+    counted = _counted(session, facets, where) if facets else {}
     return SearchSummary(
-        int(total or 0),
-        {name: _ordered(FACETS[name], _counted(session, FACETS[name], where)) for name in facets},
+        int(total or 0), {name: _ordered(FACETS[name], c) for name, c in counted.items()}
     )
 
 
