@@ -41,6 +41,7 @@ def filled(archive: Archive) -> Archive:
             meeting_date=date(2023, 3, 1),
             body_name="Perusturvalautakunta",
             selostus="Perhekeskuksen toiminta alkaa syksyllä.",
+            paatos="Asia jätettiin pöydälle.",
         ),
         item("2022101-1", f"{PERHE} suunnitelma", meeting_date=date(2022, 4, 1)),
         item("2022101-2", "Talousarvio", meeting_date=date(2022, 4, 1), diary_number="KUO/1/2022"),
@@ -104,7 +105,7 @@ def test_facets_count_the_matches_per_value_in_table_and_json(filled: Archive) -
     updated = run("topics", "update", "--db", filled.url)
     assert updated.exit_code == 0, updated.output
     args = ("search", "perhekeskus", "--db", filled.url, "--limit", "1")
-    result = run(*args, "--facets", "municipality,year,body,topic", "--format", "json")
+    result = run(*args, "--facets", "municipality,year,body,topic,outcome", "--format", "json")
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["kind"] for line in lines[:2]] == ["item", "total"]
@@ -118,6 +119,8 @@ def test_facets_count_the_matches_per_value_in_table_and_json(filled: Archive) -
     assert facets["body"] == [("Kaupunginhallitus", 5), ("Perusturvalautakunta", 1), (None, 1)]
     # Every match is titled with the topic's term: all 7 are members.
     assert facets["topic"] == [("perhekeskus", 7)]
+    # The päätös "Hyväksyttiin." reads as accepted, "Asia jätettiin pöydälle." as tabled.
+    assert facets["outcome"] == [("accepted", 6), ("tabled", 1)]
 
     table = run(*args, "--facets", "year, body")
     assert table.exit_code == 0, table.output

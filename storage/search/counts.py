@@ -7,7 +7,7 @@ phrases are checked in Python like the hits are, batch by batch, over every cand
 
 A facet is a value of the matching item rows, counted per value. Adding one is one line
 in ``FACETS``: the expression over the item row joined to its source, municipality,
-meeting and body (e.g. ``"outcome": Facet(lambda: models.Item.outcome)``).
+meeting and body (as ``"outcome": Facet(lambda: models.Item.outcome)``).
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ FACETS: dict[str, Facet] = {
     "year": Facet(lambda: extract("year", meeting_date_column()), by_value=True),
     "body": Facet(lambda: models.Body.name),
     "topic": Facet(lambda: models.Topic.name, _topic_join),
+    "outcome": Facet(lambda: models.Item.outcome),
 }
 
 
