@@ -105,7 +105,7 @@ def test_facets_count_the_matches_per_value_in_table_and_json(filled: Archive) -
     updated = run("topics", "update", "--db", filled.url)
     assert updated.exit_code == 0, updated.output
     args = ("search", "perhekeskus", "--db", filled.url, "--limit", "1")
-    result = run(*args, "--facets", "municipality,year,body,topic,outcome", "--format", "json")
+    result = run(*args, "--facets", "municipality,year,body,topic,outcome", "--format", "jsonl")
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["kind"] for line in lines[:2]] == ["item", "total"]
@@ -121,6 +121,15 @@ def test_facets_count_the_matches_per_value_in_table_and_json(filled: Archive) -
     assert facets["topic"] == [("perhekeskus", 7)]
     # The päätös "Hyväksyttiin." reads as accepted, "Asia jätettiin pöydälle." as tabled.
     assert facets["outcome"] == [("accepted", 6), ("tabled", 1)]
+
+    document = json.loads(run(*args, "--facets", "year,outcome", "--format", "json").stdout)
+    assert [hit["kind"] for hit in document["hits"]] == ["item"] and document["total"] == 7
+    assert document["facets"] == {
+        "year": [{"value": v, "count": c} for v, c in facets["year"]],
+        "outcome": [{"value": v, "count": c} for v, c in facets["outcome"]],
+    }
+    plain = json.loads(run(*args, "--format", "json").stdout)
+    assert isinstance(plain, list) and len(plain) == 1  # without --facets: the list of rows
 
     table = run(*args, "--facets", "year, body")
     assert table.exit_code == 0, table.output
@@ -159,7 +168,9 @@ def test_topics_show_says_members_shown_of_total(filled: Archive) -> None:
     result = run("topics", "show", "perhekeskus", "--db", filled.url, "--limit", "2")
     assert result.exit_code == 0, result.output
     assert "Members (2 of 7)" in result.stdout
-    as_json = run("topics", "show", "perhekeskus", "--db", filled.url, "--limit", "2", "--json")
+    as_json = run(
+        "topics", "show", "perhekeskus", "--db", filled.url, "--limit", "2", "--format", "json"
+    )
     data = json.loads(as_json.stdout)
     assert len(data["members"]) == 2 and data["members_total"] == 7
     everything = run("topics", "show", "perhekeskus", "--db", filled.url)
