@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TextIO
 
 import typer
+from typer.core import TyperCommand
 
 from pykala.harvester.http import DEFAULT_TOTAL_TIMEOUT
 from pykala.harvester.report import RunAborted
@@ -60,6 +61,8 @@ from pykala.storage.db import Archive, ArchiveError, connect_archive, resolve_db
 from pykala.storage.filters import ItemFilters
 
 if TYPE_CHECKING:  # linking imports scikit-learn: loaded only by the commands using it
+    from sqlalchemy.orm import Session
+
     from pykala.linking.topicview import Timeline
 
 app = typer.Typer(
@@ -191,11 +194,12 @@ def _pykala_version() -> str:
 
 
 @contextmanager
-def archive_for(db: str | None, *, locked: bool = False) -> Iterator[Archive]:
+def archive_for(db: str | None, *, locked: bool = False, create: bool = False) -> Iterator[Archive]:
     """The migrated archive; ``locked``: hold its run lock, taken before migrating (so a
-    second first run on a new archive exits 4, not 3 over half-created tables)."""
+    second first run on a new archive exits 4, not 3 over half-created tables);
+    ``create``: make a SQLite file that does not exist (else exit 3, nothing created)."""
     try:
-        archive = connect_archive(resolve_db_url(db))
+        archive = connect_archive(resolve_db_url(db), create=create)
     except ArchiveError as exc:
         fail(str(exc), EXIT_ARCHIVE)
     try:
@@ -207,6 +211,16 @@ def archive_for(db: str | None, *, locked: bool = False) -> Iterator[Archive]:
             yield archive
     finally:
         archive.close()
+
+
+def check_filters_or_fail(session: Session, filters: ItemFilters) -> None:
+    """Exit 2 naming a filter value the archive knows nothing like (storage.filters)."""
+    from pykala.storage.filters import FilterError, check_filters
+
+    try:
+        check_filters(session, filters)
+    except FilterError as exc:
+        fail(str(exc))
 
 
 def parse_date(value: str | None, option: str) -> date | None:
@@ -354,7 +368,7 @@ def harvest(
     with (
         interruptible(),
         log_file_for(log_file) as log,
-        archive_for(db, locked=True) as archive,
+        archive_for(db, locked=True, create=True) as archive,
         PoliteClient(Politeness(min_interval=delay, total_timeout=timeout)) as client,
         ConsoleProgress(quiet=quiet, log=log) as progress,
     ):
@@ -420,7 +434,31 @@ def _quality(value: str | None) -> str | None:
     return value
 
 
-@app.command()
+class QueryCommand(TyperCommand):
+    """A command whose query may hold ``-word`` exclusions: one typed outside quotes reads
+    as an unknown option, and click's "No such option: -b" would not say why."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:  # typer vendors click from 0.25 on
+            from typer._click.exceptions import NoSuchOption, UsageError
+        except ImportError:  # pragma: no cover
+            from click.exceptions import NoSuchOption, UsageError  # type: ignore[assignment]
+        given = list(args)  # the parser consumes ``args``
+        try:
+            return super().parse_args(ctx, args)
+        except NoSuchOption as exc:
+            name = exc.option_name
+            word = next((a for a in given if a.startswith(name) and a[1:2] != "-"), None)
+            if word is None or name.startswith("--"):
+                raise
+            raise UsageError(
+                f"{word!r} reads as an option. To exclude a word, put the whole query in "
+                f'quotes after --, e.g. pykala {ctx.info_name} -- "perhekeskus {word}"',
+                ctx,
+            ) from exc
+
+
+@app.command(cls=QueryCommand)
 def search(
     query: Annotated[
         str,
@@ -463,15 +501,27 @@ def search(
             "every match with every column: pykala export QUERY.",
         ),
     ] = "table",
+    facets: Annotated[
+        str | None,
+        typer.Option(
+            help="Also count the matching items per value of these facets, comma-separated: "
+            "municipality, year, body, topic, outcome (table, json or jsonl).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Finnish-aware full-text search of decisions (and documents), best matches first."""
+    """Finnish-aware full-text search of decisions (and documents), best matches first.
+
+    The table ends with how many items match in all ("20 of 59 results")."""
     from dataclasses import replace
 
     from pykala.storage.filters import FilterError, outcome_value, section_kind
     from pykala.storage.search import search_items
+    from pykala.storage.search.counts import search_summary
     from pykala.storage.search.documents import search_documents
 
     check_format(fmt)
+    wanted_facets = _facet_names(facets, fmt, kind)
     if kind not in ("item", "document", "all"):
         fail(f"--kind must be item, document or all, not {kind!r}")
     item_only = [
@@ -509,10 +559,17 @@ def search(
         voted=voted,
     )
     with archive_for(db) as archive, archive.session() as session:
+        check_filters_or_fail(session, filters)
         hits = (
             guarded(lambda: search_items(session, query, filters, limit))
             if kind != "document"
             else []
+        )
+        # Fewer hits than the limit are all there is; only a full page needs the count.
+        summary = (
+            guarded(lambda: search_summary(session, query, filters, wanted_facets))
+            if wanted_facets or (fmt == "table" and len(hits) == limit)
+            else None
         )
         documents = (
             guarded(
@@ -523,7 +580,27 @@ def search(
             if kind != "item" and not item_only
             else []
         )
-    print_hits(hits, fmt, documents)
+    print_hits(hits, fmt, documents, summary)
+
+
+def _facet_names(facets: str | None, fmt: str, kind: str) -> list[str]:
+    """The --facets names, each one known (exit 2 naming the closest otherwise)."""
+    from pykala.storage.filters import unknown_value
+    from pykala.storage.search.counts import FACETS
+
+    if facets is None:
+        return []
+    names = [name.strip().lower() for name in facets.split(",") if name.strip()]
+    for name in names:
+        if name not in FACETS:
+            fail("--facets: " + unknown_value("facet", name, FACETS))
+    if not names:
+        fail(f"--facets needs at least one of {', '.join(FACETS)}")
+    if fmt == "csv":
+        fail("--facets prints with --format table, json or jsonl, not csv")
+    if kind == "document":
+        fail("--facets counts items (decisions), not documents: use --kind item or all")
+    return list(dict.fromkeys(names))
 
 
 @app.command()
@@ -635,7 +712,7 @@ def _explain_stored(item_id: str, db: str | None) -> None:
     print_explanation(lines)
 
 
-@app.command()
+@app.command(cls=QueryCommand)
 def export(
     query: Annotated[
         str | None,
@@ -740,6 +817,7 @@ def export(
         if topic:
             update_linking(archive, topics_file, topic=topic)
         with archive.session() as session:
+            check_filters_or_fail(session, filters)
             _export(
                 session,
                 archive.url,
@@ -883,7 +961,7 @@ def add(
     from pykala.harvester.add import AddError, add_document, is_url
     from pykala.harvester.http import PoliteClient
 
-    with archive_for(db) as archive, PoliteClient() as client:
+    with archive_for(db, create=True) as archive, PoliteClient() as client:
         try:
             added = guarded(
                 lambda: add_document(
@@ -1055,7 +1133,7 @@ def topics_show(
     documents (programme pages, slide decks; best first) with the matched terms (jsonl,
     csv: one row per member)."""
     from pykala.linking.documents import topic_documents
-    from pykala.linking.topicview import topic_definition, topic_members
+    from pykala.linking.topicview import topic_counts, topic_definition, topic_members
 
     fmt = check_format(fmt, json_flag=as_json, json_means="json")
     with archive_for(db) as archive:
@@ -1064,7 +1142,8 @@ def topics_show(
             definition = topic_definition(session, name)
             members = topic_members(session, name, limit=limit)
             documents = topic_documents(session, name, limit=limit)
-    print_topic(definition, members, documents, fmt=fmt)
+            totals = topic_counts(session, name)
+    print_topic(definition, members, documents, fmt=fmt, totals=totals)
 
 
 @topics_app.command("timeline")

@@ -16,7 +16,7 @@ from pykala.linking.documents import document_member_counts
 from pykala.linking.topics import TopicDefinition, definition_from_data, matched_terms
 from pykala.storage import models
 from pykala.storage.db import ArchiveError
-from pykala.storage.filters import meeting_date_column
+from pykala.storage.filters import meeting_date_column, unknown_value
 from pykala.storage.places import Place, source_places
 
 
@@ -59,9 +59,20 @@ class Member:
 def _topic_row(session: Session, name: str) -> models.Topic:
     row = session.scalar(select(models.Topic).where(models.Topic.name == name))
     if row is None:
-        known = ", ".join(session.scalars(select(models.Topic.name).order_by(models.Topic.name)))
-        raise UnknownTopicError(f"no topic {name!r} (topics: {known or 'none'})")
+        known = list(session.scalars(select(models.Topic.name)))
+        raise UnknownTopicError(unknown_value("topic", name, known))
     return row
+
+
+def topic_counts(session: Session, name: str) -> tuple[int, int]:
+    """(member decisions, member documents) of the topic ``name``, all of them."""
+    topic = _topic_row(session, name)
+    members = session.scalar(
+        select(func.count())
+        .select_from(models.ItemTopic)
+        .where(models.ItemTopic.topic_id == topic.id)
+    )
+    return int(members or 0), document_member_counts(session).get(topic.id, 0)
 
 
 def topic_definition(session: Session, name: str) -> TopicDefinition:

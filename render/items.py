@@ -20,10 +20,12 @@ from pykala.render.console import (
     print_json,
     print_versions,
 )
+from pykala.render.facets import facet_lines, facets_data, print_facet_tables
 from pykala.render.formats import print_rows
 from pykala.render.topics import print_topics_and_links, topics_json
 from pykala.storage.docview import DocumentView
 from pykala.storage.search import SearchHit
+from pykala.storage.search.counts import SearchSummary
 from pykala.storage.search.documents import DocumentHit
 from pykala.storage.views import ItemView
 
@@ -76,11 +78,26 @@ def print_document_hits(hits: list[DocumentHit]) -> None:
         out.print(f"  {marked(hit.snippet)}\n")
 
 
-def print_hits(hits: list[SearchHit], fmt: str, documents: list[DocumentHit] | None = None) -> None:
+def print_hits(
+    hits: list[SearchHit],
+    fmt: str,
+    documents: list[DocumentHit] | None = None,
+    summary: SearchSummary | None = None,
+) -> None:
+    """The hits; ``summary``: how many items match in all (the table says "20 of 59") and
+    the facets asked for (json: a document {"hits", "total", "facets"}; jsonl: lines after
+    the hits; table: a block per facet)."""
     documents = documents or []
     rows = [_hit_row(h) for h in hits] + [_document_row(d) for d in documents]
+    faceted = summary is not None and bool(summary.facets)
     if fmt != "table":  # json: a list of the rows; jsonl; csv (render.formats)
+        if summary is not None and faceted and fmt == "json":
+            document = {"hits": rows, "total": summary.total, "facets": facets_data(summary)}
+            print_rows(rows, fmt, HIT_COLUMNS, document=document)
+            return
         print_rows(rows, fmt, HIT_COLUMNS)
+        if summary is not None and faceted and fmt == "jsonl":
+            print_rows(facet_lines(summary), fmt)
         return
     if not rows:
         err.print("no matches")
@@ -94,10 +111,14 @@ def print_hits(hits: list[SearchHit], fmt: str, documents: list[DocumentHit] | N
         out.print(f"  {snippet}\n")
     if documents:
         print_document_hits(documents)
-    count = f"{len(hits)} result{'s' if len(hits) != 1 else ''}"
+    matched = len(hits) if summary is None else max(summary.total, len(hits))
+    shown = f"{len(hits)} of {matched}" if matched > len(hits) else f"{len(hits)}"
+    count = f"{shown} result{'s' if matched != 1 else ''}"
     if documents:
         count += f" and {len(documents)} document{'s' if len(documents) != 1 else ''}"
     out.print(count)
+    if summary is not None:
+        print_facet_tables(summary)
 
 
 # Columns of search --format csv/json; new ones only ever go at the end.

@@ -104,20 +104,29 @@ def print_topic_list(summaries: list[TopicSummary], *, fmt: str) -> None:
     out.print(table)
 
 
+def _of(shown: int, total: int) -> str:
+    return f"{shown} of {total}" if total > shown else str(shown)
+
+
 def print_topic(
     definition: TopicDefinition,
     members: list[Member],
     documents: list[DocumentMember],
     *,
     fmt: str,
+    totals: tuple[int, int] | None = None,
 ) -> None:
     """`pykala topics show`: the definition, the member decisions and documents; json:
-    one document with all three, jsonl and csv: one row per member (MEMBER_COLUMNS)."""
+    one document with all three, jsonl and csv: one row per member (MEMBER_COLUMNS);
+    ``totals``: how many of each there are in all ("Members (1 of 2)")."""
+    all_members, all_documents = totals or (len(members), len(documents))
     if fmt != "table":
         data = {
             "definition": definition.as_data(),
             "members": [jsonable(asdict(m)) for m in members],
             "documents": [jsonable(asdict(d)) for d in documents],
+            "members_total": all_members,
+            "documents_total": all_documents,
         }
         print_rows(_member_rows(members, documents), fmt, MEMBER_COLUMNS, document=data)
         return
@@ -145,7 +154,7 @@ def print_topic(
         "title",
         "score",
         "terms (section)",
-        title=f"Members ({len(members)})",
+        title=f"Members ({_of(len(members), all_members)})",
     )
     for m in members:
         sections: dict[str, list[str]] = {}
@@ -169,7 +178,7 @@ def print_topic(
             "title",
             "score",
             "terms (section)",
-            title=f"Documents, not minutes ({len(documents)})",
+            title=f"Documents, not minutes ({_of(len(documents), all_documents)})",
         )
         for d in documents:
             where = "\n".join(f"{e['term']} ({e['section']})" for e in d.evidence)

@@ -215,10 +215,11 @@ def _sqlite_migration_engine(engine: Engine) -> Engine:
     return migration
 
 
-def connect_archive(url: str | None = None) -> Archive:
+def connect_archive(url: str | None = None, *, create: bool = True) -> Archive:
     """The archive at ``url`` with its engine set up but the schema not yet migrated: for
     a caller that must take the run lock first (``Archive.migrate`` then). Raises
-    ArchiveError like open_archive."""
+    ArchiveError like open_archive; with ``create`` False also for a SQLite file that does
+    not exist (a read-only command on a typo'd path must not leave a new archive behind)."""
     resolved = resolve_db_url(url)
     shown = mask_url(resolved)
     try:
@@ -239,7 +240,21 @@ def connect_archive(url: str | None = None) -> Archive:
     except (ArgumentError, ValueError, TypeError) as exc:
         # ValueError: a URL option of the wrong type (?timeout=abc, ?check_same_thread=maybe)
         raise ArchiveError(f"cannot open archive {shown}: {_one_line(exc)}") from exc
+    if not create and _is_sqlite_file(engine) and not _sqlite_file_exists(engine.url):
+        engine.dispose()
+        raise ArchiveError(
+            f"no archive at {engine.url.database}: the file does not exist (check --db; "
+            "pykala harvest creates an archive)"
+        )
     return Archive(engine)
+
+
+def _sqlite_file_exists(url: URL) -> bool:
+    """Whether a SQLite URL's file exists (a ``file:`` URI with ``uri=true``: its path)."""
+    database = url.database or ""
+    if url.query.get("uri") == "true" and database.startswith("file:"):
+        database = database[len("file:") :].split("?", 1)[0]
+    return Path(database).exists()
 
 
 def open_archive(url: str | None = None) -> Archive:

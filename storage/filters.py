@@ -7,6 +7,8 @@ The name tables are small; the matching ids then filter the item query through i
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,7 +26,30 @@ from .places import source_places
 
 
 class FilterError(ArchiveError):
-    """A filter value that cannot mean anything (an unknown section kind)."""
+    """A filter value that cannot mean anything: an unknown municipality, region, county,
+    body, topic or section kind (the command line exits 2 with its message)."""
+
+
+def closest(value: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """The known values nearest to ``value`` (difflib), compared case-folded."""
+    by_key: dict[str, str] = {}
+    for name in known:
+        by_key.setdefault(fold_name(name), name)
+    keys = difflib.get_close_matches(fold_name(value), list(by_key), n=n, cutoff=0.6)
+    return [by_key[k] for k in keys]
+
+
+def unknown_value(what: str, value: str, known: Iterable[str]) -> str:
+    """The one-line message for an unknown filter value, naming the closest known ones."""
+    names = sorted(set(known))
+    near = closest(value, names)
+    if near:
+        hint = f"closest: {', '.join(near)}"
+    elif names:
+        hint = "nothing close; e.g. " + ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+    else:
+        hint = f"the archive has no {what} at all"
+    return f"unknown {what} {value!r} ({hint})"
 
 
 @dataclass(frozen=True)
@@ -89,7 +114,9 @@ def section_kind(wanted: str) -> str:
     key = fold_name(wanted).replace("ä", "a").replace("ö", "o").replace("å", "a")
     kinds = [kind.value for kind in SectionKind]
     if key not in kinds:
-        raise FilterError(f"unknown section {wanted!r}: use one of {', '.join(kinds)}")
+        near = closest(key, kinds)
+        hint = f"closest: {', '.join(near)}; " if near else ""
+        raise FilterError(f"unknown section kind {wanted!r} ({hint}kinds: {', '.join(kinds)})")
     return key
 
 
@@ -97,6 +124,17 @@ def _body_ids(session: Session, wanted: str) -> list[int]:
     key = fold_name(wanted)
     rows = session.execute(select(models.Body.id, models.Body.name)).all()
     return [body_id for body_id, name in rows if key in fold_name(name)]
+
+
+def _topic_ids(session: Session, wanted: str) -> list[int]:
+    key = fold_name(wanted)
+    return [
+        topic_id
+        for topic_id, name, title in session.execute(
+            select(models.Topic.id, models.Topic.name, models.Topic.title)
+        )
+        if key in (fold_name(name), fold_name(title or ""))
+    ]
 
 
 def meeting_date_column() -> ColumnElement[date]:
@@ -119,14 +157,7 @@ def doubtful_clause() -> ColumnElement[bool]:
 def topic_clause(session: Session, kind: Kind, wanted: str) -> ColumnElement[bool]:
     """Items or documents (``kind``) that are members of the topic ``wanted`` (its name or
     title, folded)."""
-    key = fold_name(wanted)
-    topic_ids = [
-        topic_id
-        for topic_id, name, title in session.execute(
-            select(models.Topic.id, models.Topic.name, models.Topic.title)
-        )
-        if key in (fold_name(name), fold_name(title or ""))
-    ]
+    topic_ids = _topic_ids(session, wanted)
     if not topic_ids:
         return false()
     member = kind.topic_table
@@ -203,3 +234,60 @@ def filter_clauses(session: Session, filters: ItemFilters) -> list[ColumnElement
     if filters.topic:
         clauses.append(topic_clause(session, ITEM, filters.topic))
     return clauses
+
+
+def check_filters(session: Session, filters: ItemFilters) -> None:
+    """FilterError naming the first filter value that can match nothing in this archive
+    (with the closest known values), instead of a search that silently finds nothing.
+
+    Municipalities, regions and counties are checked against the reference table and the
+    sources; a body only when no body of the archive contains it; a topic against the
+    topics stored in the archive (``pykala topics update`` stores them).
+    """
+    if filters.municipality and not _source_ids(session, filters.municipality):
+        # Not an error when the reference knows it: that place simply has no source here.
+        places = [
+            *session.execute(
+                select(
+                    models.Municipality.code,
+                    models.Municipality.name_fi,
+                    models.Municipality.name_sv,
+                )
+            ),
+            *session.execute(
+                select(
+                    models.Organisation.code,
+                    models.Organisation.name_fi,
+                    models.Organisation.name_sv,
+                )
+            ),
+        ]
+        key = fold_name(filters.municipality)
+        if not any(
+            key in (fold_name(c), fold_name(fi), fold_name(sv or "")) for c, fi, sv in places
+        ):
+            known = [fi for _c, fi, _sv in places] + list(
+                session.scalars(select(models.Source.name))
+            )
+            raise FilterError(unknown_value("municipality", filters.municipality, known))
+    for wanted, column, what in (
+        (filters.region, models.Municipality.region, "region"),
+        (filters.county, models.Municipality.wellbeing_county, "wellbeing county"),
+    ):
+        if wanted:
+            names = [n for n in session.scalars(select(column).distinct()) if n is not None]
+            if not any(fold_name(n).startswith(fold_name(wanted)) for n in names):
+                raise FilterError(unknown_value(what, wanted, names))
+    if filters.body and not _body_ids(session, filters.body):
+        names = list(session.scalars(select(models.Body.name).distinct()))
+        raise FilterError(unknown_value("body", filters.body, names))
+    if filters.section:
+        section_kind(filters.section)
+    if filters.topic and not _topic_ids(session, filters.topic):
+        names = list(session.scalars(select(models.Topic.name)))
+        if not names:
+            raise FilterError(
+                f"unknown topic {filters.topic!r}: the archive has no topics stored yet "
+                "(pykala topics update stores them)"
+            )
+        raise FilterError(unknown_value("topic", filters.topic, names))

@@ -227,10 +227,14 @@ def test_killing_the_first_command_during_its_migration_never_breaks_the_archive
     url = f"sqlite:///{db}"
     # SIGKILL (no cleanup) at moments spread over the migration: it starts when the file
     # appears. Whatever the moment, the archive is either untouched or fully migrated.
+    # The first command is a harvest of no sources: read-only commands create no archive.
+    no_sources = tmp_path / "none.toml"
+    no_sources.write_text("", encoding="utf-8")
+    first = ["harvest", "--sources", str(no_sources), "--quiet", "--db", url]
     for delay in (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5):
         db.unlink(missing_ok=True)
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from cli import app; app()", "status", "--db", url],
+            [sys.executable, "-c", "from cli import app; app()", *first],
             cwd=ROOT,
             env={**os.environ, "PYKALA_DB": ""},
             stdout=subprocess.DEVNULL,

@@ -126,7 +126,8 @@ def test_links_and_show_list_the_other_seed_and_no_negative(db: str) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("topics", "show", "nope"), "no topic 'nope' (topics: perhekeskus)"),
+        (("topics", "show", "nope"), "unknown topic 'nope' (nothing close; e.g. perhekeskus)"),
+        (("topics", "show", "perhekeskuss"), "unknown topic 'perhekeskuss' (closest: perhekeskus)"),
         (("topics", "timeline", "perhekeskus", "--by", "street"), "--by must be"),
         (("links",), "give an item id, or --rebuild, --k or --threshold"),
     ],

@@ -99,15 +99,17 @@ def test_hostile_queries_are_results_or_one_line_errors(finnish: Archive, query:
 
 
 def test_query_parse() -> None:
-    parsed = parse_query('a "b c" -d OR e NOT f g OR h* "unclosed')
+    parsed = parse_query('a "b c" -d OR e NOT f g OR h* "closed"')
     # OR joins two positive atoms; after an exclusion it has nothing to join.
     assert [[a.text for a in c] for c in parsed.clauses] == [
         ["a"],
         ["b c"],
         ["e"],
         ["g", "h"],
-        ["unclosed"],
+        ["closed"],
     ]
+    with pytest.raises(SearchQueryError, match="unbalanced quote"):
+        parse_query('a "b c" "unclosed')  # an error, not a phrase to the end
     assert [a.text for a in parsed.excluded] == ["d", "f"]
     assert parsed.clauses[3][1].prefix and parsed.clauses[1][0].phrase
     assert [len(c) for c in parse_query("a OR b OR c d").clauses] == [3, 1]

@@ -11,8 +11,10 @@
 
 Only upper-case OR, AND and NOT are operators (AND is what words do anyway); any other
 character is text. Nothing here is ever handed to FTS5 or tsquery as syntax: the parse
-is compiled into quoted terms by ``storage.search.plan``. An unbalanced quote closes at the
-end of the query; a lone ``-`` or ``*`` is ignored.
+is compiled into quoted terms by ``storage.search.plan``. An unbalanced quote is an error
+that says so (a phrase left open would silently change what is searched); a lone ``-`` or
+``*`` is ignored. A query of exclusions only is an error too: there is nothing to exclude
+from.
 """
 
 from __future__ import annotations
@@ -131,8 +133,18 @@ def parse_query(query: str) -> ParsedQuery:
         join_next = False
         after_positive = not negative
     diary = diary_number_query(query)
+    if not clauses and excluded:
+        raise SearchQueryError(
+            f"a search needs at least one word to include: {shown(query)} only excludes "
+            '(-word, NOT word); e.g. "perhekeskus -budjetti"'
+        )
     if not clauses:
         raise _nothing(query)
+    if query.count('"') % 2:
+        raise SearchQueryError(
+            f'unbalanced quote in {shown(query)}: close the phrase with a second " '
+            '(e.g. "perhekeskuksen toiminta")'
+        )
     return ParsedQuery(
         clauses=tuple(tuple(c) for c in clauses), excluded=tuple(excluded), diary_number=diary
     )
