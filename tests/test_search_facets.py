@@ -292,9 +292,10 @@ def test_exclusions_alone_say_a_search_needs_a_word_to_include(filled: Archive) 
         assert "a search needs at least one word to include" in result.stderr, query
 
 
-def test_a_dash_word_outside_quotes_explains_itself(filled: Archive) -> None:
+@pytest.mark.parametrize("command", ["search", "export"])
+def test_a_dash_word_outside_quotes_explains_itself(filled: Archive, command: str) -> None:
     for args in (("-budjetti",), ("perhekeskus", "-budjetti")):
-        result = run("search", *args, "--db", filled.url)
+        result = run(command, *args, "--db", filled.url)
         assert result.exit_code == 2
         text = " ".join(result.output.split()).replace("│", "")
         assert "'-budjetti' reads as an option" in text, result.output
