@@ -1151,7 +1151,13 @@ def topics_timeline(
     name: Annotated[str, typer.Argument(help="Topic name, e.g. perhekeskus.")],
     db: DbOption = None,
     topics_file: TopicsOption = None,
-    by: Annotated[str, typer.Option(help="municipality, region or county.")] = "municipality",
+    by: Annotated[
+        str,
+        typer.Option(
+            help="municipality, region, county, or outcome (what was decided: accepted, "
+            "tabled, …; agenda items and texts no rule reads count as '(no outcome)')."
+        ),
+    ] = "municipality",
     period: Annotated[str, typer.Option(help="year or month.")] = "year",
     fmt: FormatOption = "table",
     as_json: JsonDocumentFlag = False,
@@ -1163,17 +1169,18 @@ def topics_timeline(
         ),
     ] = None,
 ) -> None:
-    """When each municipality (region, wellbeing county) decided about a topic: a table of
+    """When each municipality (region, wellbeing county) decided about a topic, or what was
+    decided (--by outcome): a table of
     member decisions per meeting year or month (--png: also a dot plot). Member documents
     (programme pages, slide decks) are not counted: their dates are dates their text
     mentions, not decisions (`pykala topics show` lists them). Every period from the
     first member to the last is a column, empty ones too (jsonl, csv: one row per group
     and period)."""
-    from pykala.linking.topicview import timeline
+    from pykala.linking.topicview import GROUPS, timeline
 
     fmt = check_format(fmt, json_flag=as_json, json_means="json")
-    if by not in ("municipality", "region", "county"):
-        fail(f"--by must be municipality, region or county, not {by!r}")
+    if by not in GROUPS:
+        fail(f"--by must be {', '.join(GROUPS[:-1])} or {GROUPS[-1]}, not {by!r}")
     if period not in ("year", "month"):
         fail(f"--period must be year or month, not {period!r}")
     with archive_for(db) as archive:

@@ -49,6 +49,7 @@ class Member:
     url: str
     score: float
     evidence: list[dict[str, Any]]
+    outcome: str | None = None  # what was decided (analysis.decisions); None on agendas
 
     @property
     def terms(self) -> list[str]:
@@ -132,6 +133,7 @@ def topic_members(session: Session, name: str, limit: int | None = None) -> list
             models.Item.url,
             models.ItemTopic.score,
             models.ItemTopic.evidence,
+            models.Item.outcome,
         )
         .select_from(models.ItemTopic)
         .join(models.Item, models.Item.id == models.ItemTopic.item_id)
@@ -151,7 +153,7 @@ def topic_members(session: Session, name: str, limit: int | None = None) -> list
     # members' regions and counties, and named by the organisation.
     places = source_places(session)
     rows = session.execute(stmt)
-    for src, ext, source_id, body, day, para, title, url, score, ev in rows:
+    for src, ext, source_id, body, day, para, title, url, score, ev, outcome in rows:
         place = places.get(source_id) or Place()
         members.append(
             Member(
@@ -166,12 +168,15 @@ def topic_members(session: Session, name: str, limit: int | None = None) -> list
                 url,
                 score,
                 ev,
+                outcome,
             )
         )
     return members
 
 
-GroupBy = Literal["municipality", "region", "county"]
+GroupBy = Literal["municipality", "region", "county", "outcome"]
+GROUPS: tuple[str, ...] = ("municipality", "region", "county", "outcome")
+NO_OUTCOME = "(no outcome)"  # agenda items, and minutes no rule of analysis.decisions reads
 Period = Literal["year", "month"]
 
 
@@ -187,15 +192,19 @@ class Timeline:
 
 
 def timeline(session: Session, name: str, by: GroupBy, period: Period = "year") -> Timeline:
-    """Members counted per municipality / region / wellbeing county and year or month."""
+    """Members counted per municipality / region / wellbeing county / outcome (what was
+    decided) and year or month."""
     rows: dict[str, dict[str, int]] = {}
     periods: set[str] = set()
     for member in topic_members(session, name):
-        group = {
-            "municipality": member.municipality,
-            "region": member.region,
-            "county": member.wellbeing_county,
-        }[by] or "(unknown)"
+        if by == "outcome":
+            group = member.outcome or NO_OUTCOME
+        else:
+            group = {
+                "municipality": member.municipality,
+                "region": member.region,
+                "county": member.wellbeing_county,
+            }[by] or "(unknown)"
         day = member.meeting_date
         when = (
             "(no date)"

@@ -104,6 +104,20 @@ def test_timeline_counts_members_per_municipality_and_year(linked: Archive) -> N
     assert by_county.periods[-1] == "2020-05" and len(by_county.periods) == 19
 
 
+def test_timeline_by_outcome_counts_what_was_decided(linked: Archive) -> None:
+    with linked.session() as session:
+        members = topic_members(session, "perhekeskus")
+        by_outcome = timeline(session, "perhekeskus", "outcome")
+    expected: dict[str, dict[str, int]] = {}
+    for member in members:
+        year = str(member.meeting_date.year) if member.meeting_date else "(no date)"
+        group = expected.setdefault(member.outcome or "(no outcome)", {})
+        group[year] = group.get(year, 0) + 1
+    assert by_outcome.rows == dict(sorted(expected.items()))
+    # The two seeds are minutes whose päätös accepts the proposal.
+    assert by_outcome.rows.get("accepted") == {"2018": 1, "2020": 1}
+
+
 # --- membership is kept current ---------------------------------------------------------
 
 

@@ -79,6 +79,18 @@ def test_topics_list_show_and_timeline(db: str) -> None:
     # 2018, the empty 2019, 2020 and the total (issue 14: empty periods are columns too)
     assert re.search(r"Etelä-Savo\s+│\s+1\s+│\s+│\s+│\s+1", stdout)
     assert re.search(r"Pohjois-Savo\s+│\s+│\s+│\s+1\s+│\s+1", stdout)
+    code, stdout, _ = run(
+        "topics", "timeline", "perhekeskus", "--db", db, "--by", "outcome", "--format", "jsonl"
+    )
+    assert code == 0
+    rows = [json.loads(line) for line in stdout.splitlines()]
+    assert {(r["outcome"], r["year"], r["members"]) for r in rows if r["members"]} == {
+        ("accepted", "2018", 1),
+        ("accepted", "2020", 1),
+    }
+    code, _, stderr = run("topics", "timeline", "perhekeskus", "--db", db, "--by", "vote")
+    assert code == 2
+    assert "--by must be municipality, region, county or outcome, not 'vote'" in stderr
 
 
 def test_timeline_png_puts_the_first_decision_top_left(db: str, tmp_path: Path) -> None:
