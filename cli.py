@@ -209,12 +209,21 @@ def main(
     """Harvest, search and export Finnish municipal meeting minutes (pöytäkirjat)."""
 
 
-@app.command()
+sources_app = typer.Typer(
+    help="List the sources in use (no subcommand); check them or probe a new site.",
+)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.callback(invoke_without_command=True)
 def sources(
+    ctx: typer.Context,
     sources_file: SourcesOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """List the sources in use, joined to the municipality reference."""
+    if ctx.invoked_subcommand is not None:
+        return
     configs = guarded(lambda: load_sources(sources_file))
     print_sources(configs, load_municipalities(), as_json=as_json)
 
@@ -947,6 +956,95 @@ def links(
             db_id = resolve_item_id(session, view.item_id)
             found = item_links(session, db_id) if db_id is not None else []
     print_links(view, found, as_json=as_json)
+
+
+# -- sources check and probe, coverage (issue 16) ---------------------------------------
+
+
+def _municipality_names() -> dict[str, str]:
+    return {code: m.name_fi for code, m in load_municipalities().items()}
+
+
+@sources_app.command("check")
+def sources_check(
+    sources_file: SourcesOption = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--source", help="Check only this source (repeatable).")
+    ] = None,
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write",
+            help="Write the checked sources to this file, enabled where the platform was "
+            "found (each entry headed by what the check saw).",
+            dir_okay=False,
+        ),
+    ] = None,
+    delay: Annotated[
+        float, typer.Option(min=0.0, help="Seconds between two requests to the same host.")
+    ] = 1.0,
+    timeout: TimeoutOption = DEFAULT_TOTAL_TIMEOUT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """Fetch each source's start page: platform found, moved (to another host or
+    platform), unreachable, or answering with no page of its platform. Exit 1 unless
+    every checked source was found."""
+    from datetime import UTC, datetime
+
+    from pykala.harvester.check import check_sources, confirmed_toml
+    from pykala.harvester.http import PoliteClient, Politeness
+    from pykala.render.probe import print_checks
+
+    configs = guarded(lambda: load_sources(sources_file))
+    if only:
+        unknown = sorted(set(only) - {c.name for c in configs})
+        if unknown:
+            fail(f"--source: no source named {', '.join(unknown)}")
+        configs = [c for c in configs if c.name in only]
+    # One retry: a check is a look, not a harvest.
+    politeness = Politeness(min_interval=delay, total_timeout=timeout, tries=2, backoff=1.0)
+    with PoliteClient(politeness) as client:
+        checks = check_sources(client, configs)
+    print_checks(checks, as_json=as_json)
+    if write is not None:
+        try:
+            write.write_text(confirmed_toml(checks, datetime.now(UTC).date()), encoding="utf-8")
+        except OSError as exc:
+            fail(f"--write: cannot write {write}: {exc.strerror or exc}")
+        err.print(f"wrote {write}", markup=False)
+    raise typer.Exit(EXIT_OK if all(c.confirmed for c in checks) else EXIT_PARTIAL)
+
+
+@sources_app.command("probe")
+def sources_probe(
+    url: Annotated[str, typer.Argument(help="A page of the site: its front page or any page.")],
+    timeout: TimeoutOption = DEFAULT_TOTAL_TIMEOUT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Fetch one or two pages of a site and say which platform it is (Dynasty 10, the old
+    static Dynasty export, CloudNC pages, the OpenNC API, Tweb, PDF minutes or a list of
+    them, Ahjo) with the base URL to use and a [\\[source]] entry to paste (its
+    municipality guessed from the page: confirm it). Exit 1 for a page of no known
+    platform, with what it showed."""
+    from pykala.harvester.http import PoliteClient, Politeness
+    from pykala.harvester.platforms.urlcheck import check_http_url
+    from pykala.harvester.probe import ProbeError, probe
+    from pykala.harvester.sources import CREDENTIALS_REFUSED, has_credentials
+    from pykala.render.probe import print_probe
+
+    if has_credentials(url):
+        fail(f"URL: {CREDENTIALS_REFUSED}")
+    if problem := check_http_url(url):
+        fail(f"{url!r} {problem}")
+    names = _municipality_names()
+    politeness = Politeness(min_interval=0.5, total_timeout=timeout, tries=2, backoff=1.0)
+    with PoliteClient(politeness) as client:
+        try:
+            result = guarded(lambda: probe(client, url, names))
+        except ProbeError as exc:
+            fail(f"cannot probe: {exc}", EXIT_PARTIAL)
+    print_probe(result, names, as_json=as_json)
+    raise typer.Exit(EXIT_OK if result.found is not None else EXIT_PARTIAL)
 
 
 if __name__ == "__main__":  # pragma: no cover
