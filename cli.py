@@ -712,20 +712,29 @@ def add(
 
 @app.command()
 def status(db: DbOption = None) -> None:
-    """Show what the archive holds and how the last harvests went."""
+    """Show what the archive holds and how the last harvests went.
+
+    Also the sources that publish less than they used to (see `pykala coverage`); exit 1
+    when such a flag is new (no harvest has reported it yet)."""
+    from datetime import UTC, datetime
+
+    from pykala.render.coverage import print_flags
+    from pykala.storage.coverageflags import coverage_flags, reported
     from pykala.storage.health import run_summaries, source_health
     from pykala.storage.quality import recent_shares
     from pykala.storage.views import archive_stats
 
     with archive_for(db) as archive, archive.session() as session:
         stats = archive_stats(session)
-        print_status(
-            archive.url,
-            stats,
-            run_summaries(session, limit=5),
-            source_health(session),
-        )
+        health = source_health(session)
+        print_status(archive.url, stats, run_summaries(session, limit=5), health)
         print_field_shares({s.source: recent_shares(session, s.source) for s in stats.sources})
+        silent = {h.source for h in health if "unreachable" in h.flags}
+        flags = coverage_flags(session, datetime.now(UTC).date(), silent=silent)
+        known = reported(session)
+    print_flags(flags, known)
+    new = [f for f in flags if (f.source, f.kind) not in known]
+    raise typer.Exit(EXIT_PARTIAL if new else EXIT_OK)
 
 
 @app.command()
@@ -1045,6 +1054,78 @@ def sources_probe(
             fail(f"cannot probe: {exc}", EXIT_PARTIAL)
     print_probe(result, names, as_json=as_json)
     raise typer.Exit(EXIT_OK if result.found is not None else EXIT_PARTIAL)
+
+
+@app.command()
+def coverage(
+    db: DbOption = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
+    organisation: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--organisation",
+            help="Only the sources of this organisation: a municipality's code or name "
+            "(repeatable).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="table, json, jsonl (a line per body, then per flag) or csv (a row per "
+            "body and month).",
+        ),
+    ] = "table",
+    png: Annotated[
+        Path | None,
+        typer.Option(
+            "--png",
+            help="Also draw meetings per month per source into this PNG file (needs "
+            "matplotlib: pykala\\[plot]).",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Per source and body: meetings and items per month, the last meeting and the share
+    of items with each field; and the sources that publish less than they used to (fewer
+    meetings or items per meeting than their own history, or no new meeting for three
+    times their usual gap)."""
+    from datetime import UTC, datetime
+
+    from pykala.render.coverage import FORMATS, print_coverage
+    from pykala.storage.coverage import UnknownSelection, body_coverage, select_sources
+    from pykala.storage.coverageflags import coverage_flags, reported
+    from pykala.storage.health import source_health
+
+    if fmt not in FORMATS:
+        fail(f"--format must be {', '.join(FORMATS[:-1])} or {FORMATS[-1]}, not {fmt!r}")
+    today = datetime.now(UTC).date()
+    with archive_for(db) as archive, archive.session() as session:
+        try:
+            names = guarded(lambda: select_sources(session, only or (), organisation or ()))
+        except UnknownSelection as exc:
+            fail(str(exc))
+        silent = {h.source for h in source_health(session) if "unreachable" in h.flags}
+        bodies = guarded(lambda: body_coverage(session, names))
+        flags = guarded(lambda: coverage_flags(session, today, names, silent=silent))
+        known = reported(session)
+    if png is not None:
+        _write_coverage_png(bodies, png)
+    print_coverage(bodies, flags, known, fmt, today)
+
+
+def _write_coverage_png(bodies: Any, path: Path) -> None:
+    from pykala.render.coverageplot import PlotUnavailable, write_coverage_png
+
+    try:
+        rows = write_coverage_png(bodies, path)
+    except PlotUnavailable as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    err.print(f"wrote {path} ({rows} sources)", markup=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
