@@ -1109,7 +1109,7 @@ def coverage(
             fail(str(exc))
         silent = {h.source for h in source_health(session) if "unreachable" in h.flags}
         bodies = guarded(lambda: body_coverage(session, names))
-        flags = guarded(lambda: coverage_flags(session, today, names, silent=silent))
+        flags = guarded(lambda: coverage_flags(session, today, names, silent=silent, bodies=bodies))
         known = reported(session)
     if png is not None:
         _write_coverage_png(bodies, png)

@@ -27,7 +27,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pykala.storage import models
-from pykala.storage.coverage import Month, body_coverage, meeting_dates, source_months
+from pykala.storage.coverage import (
+    BodyCoverage,
+    Month,
+    body_coverage,
+    meeting_dates,
+    source_months,
+)
 
 GAP_FACTOR = 3.0
 MIN_GAP_DAYS = 14
@@ -145,10 +151,13 @@ def coverage_flags(
     today: date,
     sources: Sequence[str] | None = None,
     silent: Collection[str] = (),
+    bodies: Sequence[BodyCoverage] | None = None,
 ) -> list[CoverageFlag]:
     """Every coverage flag of the sources (None: all); ``silent`` are sources that did not
-    answer (their harvest flags say so already: no gap flag for them)."""
-    bodies = body_coverage(session, sources)
+    answer (their harvest flags say so already: no gap flag for them); ``bodies``: their
+    body_coverage when the caller has it already."""
+    if bodies is None:
+        bodies = body_coverage(session, sources)
     labels = {b.source: b.label for b in bodies}
     flags: list[CoverageFlag] = []
     since = today - timedelta(days=GAP_HISTORY_DAYS * 2)
