@@ -160,8 +160,8 @@ def coverage_flags(
         bodies = body_coverage(session, sources)
     labels = {b.source: b.label for b in bodies}
     flags: list[CoverageFlag] = []
-    since = today - timedelta(days=GAP_HISTORY_DAYS * 2)
-    for found in meeting_dates(session, sources, since=since):
+    # Every date, not only recent ones: a source that stopped years ago is flagged too.
+    for found in meeting_dates(session, sources):
         if found.source in silent:
             continue
         flag = gap_flag(found.source, found.label, found.dates, today)

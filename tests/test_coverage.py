@@ -95,6 +95,15 @@ def test_flags_each_drop_against_its_own_history(archive: Archive) -> None:
     assert "no_new_meeting" not in kinds(quiet, "kuopio")
 
 
+def test_a_source_that_stopped_years_ago_is_flagged(archive: Archive) -> None:
+    setup_sources(archive)
+    add_meetings(archive, "espoo", "Kaupunginhallitus", weekly(TODAY - timedelta(days=5 * 365), 50))
+    with archive.session() as session:
+        (flag,) = coverage_flags(session, TODAY)
+    assert flag.kind == "no_new_meeting"
+    assert flag.line == "Espoo: no new minutes for 261 weeks (usually 1)"
+
+
 def test_gap_flag_needs_a_rhythm_and_a_real_overdue() -> None:
     today = date(2026, 6, 1)
     fortnightly = weekly(today - timedelta(days=20), 30, every=14)
