@@ -1095,7 +1095,7 @@ def coverage(
     from datetime import UTC, datetime
 
     from pykala.render.coverage import FORMATS, print_coverage
-    from pykala.storage.coverage import UnknownSelection, body_coverage, select_sources
+    from pykala.storage.coverage import UnknownSelection, collect, select_sources
     from pykala.storage.coverageflags import coverage_flags, reported
     from pykala.storage.health import source_health
 
@@ -1108,12 +1108,12 @@ def coverage(
         except UnknownSelection as exc:
             fail(str(exc))
         silent = {h.source for h in source_health(session) if "unreachable" in h.flags}
-        bodies = guarded(lambda: body_coverage(session, names))
-        flags = guarded(lambda: coverage_flags(session, today, names, silent=silent, bodies=bodies))
+        data = guarded(lambda: collect(session, names))
+        flags = guarded(lambda: coverage_flags(session, today, names, silent=silent, data=data))
         known = reported(session)
     if png is not None:
-        _write_coverage_png(bodies, png)
-    print_coverage(bodies, flags, known, fmt, today)
+        _write_coverage_png(data.bodies, png)
+    print_coverage(data.bodies, flags, known, fmt, today)
 
 
 def _write_coverage_png(bodies: Any, path: Path) -> None:

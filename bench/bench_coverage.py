@@ -8,9 +8,9 @@ PostgreSQL; only the ``body`` and ``item`` rows coverage reads): the first 150 s
 sources, 6 bodies each, every body meeting every one to four weeks back from today with 4
 to 16 items a meeting and some quality flags; a few sources stop, meet less or shrink their
 meetings, so the flags have something to find. Then, side by side on both databases, the
-whole computation of `pykala coverage` (storage.coverage.body_coverage with the months, and
-storage.coverageflags.coverage_flags over them): the first run after opening the archive,
-and the median of five more.
+whole computation of `pykala coverage` (storage.coverage.collect: per body, month and
+meeting date, field shares; storage.coverageflags.coverage_flags over them): the first
+run after opening the archive, and the median of five more.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, select, text
 
 from pykala.harvester.sources import load_municipalities, load_sources
 from pykala.storage import models
-from pykala.storage.coverage import body_coverage
+from pykala.storage.coverage import collect
 from pykala.storage.coverageflags import coverage_flags
 from pykala.storage.db import Archive, open_archive
 from pykala.storage.sources import sync_sources
@@ -105,13 +105,16 @@ def rows(
                 break
 
 
-def archive_url(backend: str, name: str) -> str:
+def archive_url(backend: str, name: str, fresh: bool = True) -> str:
     if backend == "sqlite":
         WORK.mkdir(parents=True, exist_ok=True)
         path = WORK / f"{name}.db"
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if fresh:
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
+    if not fresh:
+        return f"{PG_URL}?options=-csearch_path%3Dbench_{name}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS bench_{name} CASCADE"))
@@ -175,8 +178,9 @@ def compute(archive: Archive) -> tuple[float, int, int, int]:
     """Seconds for `pykala coverage`'s computation; bodies, flags and items counted."""
     started = time.perf_counter()
     with archive.session() as session:
-        bodies = body_coverage(session)
-        flags = coverage_flags(session, TODAY, bodies=bodies)
+        data = collect(session)
+        flags = coverage_flags(session, TODAY, data=data)
+    bodies = data.bodies
     return time.perf_counter() - started, len(bodies), len(flags), sum(b.items for b in bodies)
 
 
@@ -185,13 +189,16 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--reuse", action="store_true", help="Time the archive an earlier run built (no load)."
+    )
     args = parser.parse_args()
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     results: dict[str, tuple[float, float, float]] = {}
     for backend in backends:
-        archive = open_archive(archive_url(backend, f"coverage_{args.items}"))
+        archive = open_archive(archive_url(backend, f"coverage_{args.items}", not args.reuse))
         try:
-            load = bulk(archive, backend, args.items)
+            load = 0.0 if args.reuse else bulk(archive, backend, args.items)
             archive.engine.dispose()  # the first run opens fresh connections
             first, n_bodies, n_flags, n_items = compute(archive)
             times = [compute(archive)[0] for _ in range(args.repeat)]

@@ -2,10 +2,12 @@
 and the share of items with each field; and the flags of a source that publishes less than
 it used to (storage.coverageflags).
 
-Everything is counted by the database (GROUP BY over ``item``), never by a Python loop over
-items, so a million-item archive is counted in seconds: one pass for the months, one for
-the totals and field shares, one for each source's distinct meeting dates. A meeting is a
-(body, date) pair: it needs no meeting page, so Tweb list rows and PDF minutes count too.
+Everything is counted by the database, never by a Python loop over items: two GROUP BY
+passes over ``item`` (items per source, body and meeting date; items per source, body and
+quality-flag string), whose few rows (one per meeting, one per distinct flag string) give
+the months, totals, shares and meeting dates; so a million items take seconds
+(bench/bench_coverage.py). A meeting is a (body, date) pair: it needs no meeting page, so
+Tweb list rows and PDF minutes count too.
 """
 
 from __future__ import annotations
@@ -13,11 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Date, case, cast, distinct, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from pykala.parsers.quality import FIELDS
 from pykala.storage import models
@@ -52,19 +52,6 @@ class SourceDates:
     dates: list[date]
 
 
-def _month(session: Session, column: Any) -> ColumnElement[str]:
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
-def _lacks(flag: str) -> ColumnElement[int]:
-    """1 for an item whose flags include ``flag`` (a whole word: no_proposal is not
-    no_proposal_or_decision), else 0."""
-    padded = literal(" ") + models.Item.quality_flags + literal(" ")
-    return case((padded.like(f"% {flag} %"), 1), else_=0)
-
-
 def _labels(session: Session, sources: Sequence[str] | None) -> dict[int, tuple[str, str]]:
     """source id → (name, label) of the sources asked for (None: all)."""
     query = select(models.Source.id, models.Source.name, models.Municipality.name_fi).join(
@@ -82,67 +69,105 @@ def _bodies(session: Session, ids: list[int]) -> dict[int, str]:
     return {bid: name for bid, name in session.execute(query)}
 
 
-def body_coverage(
-    session: Session, sources: Sequence[str] | None = None, *, months: bool = True
-) -> list[BodyCoverage]:
-    """Per source and body: totals, first and last meeting, field shares and (``months``)
-    meetings and items per month, ordered by label, source and body."""
+Key = tuple[int, "int | None"]  # (source id, body id)
+
+
+@dataclass
+class _Tally:
+    items: int = 0
+    dates: dict[date, int] = field(default_factory=dict)  # meeting date → items
+    lacking: dict[str, int] = field(default_factory=dict)  # field → items without it
+
+
+def _tallies(session: Session, ids: list[int] | None) -> dict[Key, _Tally]:
+    """Two GROUP BY passes over ``item``: items per (source, body, meeting date), and per
+    (source, body, quality flags) — a few distinct flag strings, read word by word here, so
+    no LIKE runs per item."""
+    item = models.Item
+    by_date = select(item.source_id, item.body_id, item.meeting_date, func.count()).group_by(
+        item.source_id, item.body_id, item.meeting_date
+    )
+    by_flags = select(item.source_id, item.body_id, item.quality_flags, func.count()).group_by(
+        item.source_id, item.body_id, item.quality_flags
+    )
+    if ids is not None:
+        by_date = by_date.where(item.source_id.in_(ids))
+        by_flags = by_flags.where(item.source_id.in_(ids))
+    tallies: dict[Key, _Tally] = {}
+    for sid, bid, day, n in session.execute(by_date):
+        tally = tallies.setdefault((sid, bid), _Tally())
+        tally.items += n
+        parsed = _as_date(day)
+        if parsed is not None:
+            tally.dates[parsed] = tally.dates.get(parsed, 0) + n
+    for sid, bid, flags, n in session.execute(by_flags):
+        words = set((flags or "").split())
+        lacking = tallies.setdefault((sid, bid), _Tally()).lacking
+        for name, flag in FIELDS.items():
+            if flag in words:
+                lacking[name] = lacking.get(name, 0) + n
+    return tallies
+
+
+def _months(dates: dict[date, int]) -> list[Month]:
+    per: dict[str, list[int]] = {}
+    for day, n in dates.items():
+        slot = per.setdefault(f"{day.year:04d}-{day.month:02d}", [0, 0])
+        slot[0] += 1
+        slot[1] += n
+    return [Month(ym, meetings, n) for ym, (meetings, n) in sorted(per.items())]
+
+
+@dataclass(frozen=True)
+class CoverageData:
+    """What one pass over the archive gives: per body, and each source's meeting dates."""
+
+    bodies: list[BodyCoverage]
+    dates: list[SourceDates]
+
+
+def collect(session: Session, sources: Sequence[str] | None = None) -> CoverageData:
+    """Per source and body: totals, first and last meeting, field shares, meetings and
+    items per month (ordered by label, source and body); and each source's distinct
+    meeting dates, oldest first."""
     labels = _labels(session, sources)
     if not labels:
-        return []
+        return CoverageData([], [])
     ids = list(labels)
-    item = models.Item
-    totals = select(
-        item.source_id,
-        item.body_id,
-        func.count(),
-        func.count(distinct(item.meeting_date)),
-        func.min(item.meeting_date),
-        func.max(item.meeting_date),
-        *(func.sum(_lacks(flag)) for flag in FIELDS.values()),
-    ).group_by(item.source_id, item.body_id)
-    if sources is not None:
-        totals = totals.where(item.source_id.in_(ids))
-    per_month: dict[tuple[int, int | None], list[Month]] = {}
-    if months:
-        month = _month(session, item.meeting_date).label("month")
-        monthly = (
-            select(
-                item.source_id,
-                item.body_id,
-                month,
-                func.count(distinct(item.meeting_date)),
-                func.count(),
-            )
-            .where(item.meeting_date.is_not(None))
-            .group_by(item.source_id, item.body_id, month)
-        )
-        if sources is not None:
-            monthly = monthly.where(item.source_id.in_(ids))
-        for sid, bid, ym, meetings, n in session.execute(monthly):
-            per_month.setdefault((sid, bid), []).append(Month(str(ym), int(meetings), int(n)))
-    bodies = _bodies(session, ids)
-    out: list[BodyCoverage] = []
-    for sid, bid, n, meetings, first, last, *missing in session.execute(totals):
-        if sid not in labels:
+    tallies = _tallies(session, ids if sources is not None else None)
+    names = _bodies(session, ids)
+    bodies: list[BodyCoverage] = []
+    per_source: dict[int, set[date]] = {}
+    for (sid, bid), tally in tallies.items():
+        if sid not in labels or not tally.items:
             continue
         name, label = labels[sid]
-        shares = {f: 1 - int(m or 0) / n for f, m in zip(FIELDS, missing, strict=True)}
-        out.append(
+        per_source.setdefault(sid, set()).update(tally.dates)
+        bodies.append(
             BodyCoverage(
                 source=name,
                 label=label,
-                body=bodies.get(bid) if bid is not None else None,
-                meetings=int(meetings),
-                items=int(n),
-                first_meeting=_as_date(first),
-                last_meeting=_as_date(last),
-                shares=shares,
-                months=sorted(per_month.get((sid, bid), []), key=lambda m: m.month),
+                body=names.get(bid) if bid is not None else None,
+                meetings=len(tally.dates),
+                items=tally.items,
+                first_meeting=min(tally.dates, default=None),
+                last_meeting=max(tally.dates, default=None),
+                shares={f: 1 - tally.lacking.get(f, 0) / tally.items for f in FIELDS},
+                months=_months(tally.dates),
             )
         )
-    out.sort(key=lambda b: (b.label, b.source, b.body or ""))
-    return out
+    bodies.sort(key=lambda b: (b.label, b.source, b.body or ""))
+    dates = [
+        SourceDates(labels[sid][0], labels[sid][1], sorted(days))
+        for sid, days in per_source.items()
+        if days
+    ]
+    return CoverageData(bodies, dates)
+
+
+def body_coverage(session: Session, sources: Sequence[str] | None = None) -> list[BodyCoverage]:
+    """Per source and body (see ``collect``)."""
+    return collect(session, sources).bodies
 
 
 def _as_date(value: object) -> date | None:
@@ -165,34 +190,6 @@ def source_months(bodies: Sequence[BodyCoverage]) -> dict[str, list[Month]]:
         source: [Month(ym, mt, n) for ym, (mt, n) in sorted(per.items())]
         for source, per in sums.items()
     }
-
-
-def meeting_dates(
-    session: Session, sources: Sequence[str] | None = None, since: date | None = None
-) -> list[SourceDates]:
-    """Each source's distinct meeting dates (from ``since``), oldest first."""
-    labels = _labels(session, sources)
-    item = models.Item
-    query = (
-        select(item.source_id, item.meeting_date)
-        .where(item.meeting_date.is_not(None))
-        .distinct()
-        .order_by(item.source_id, item.meeting_date)
-    )
-    if sources is not None:
-        query = query.where(item.source_id.in_(list(labels)))
-    if since is not None:
-        query = query.where(item.meeting_date >= cast(literal(since), Date))
-    dates: dict[int, list[date]] = {}
-    for sid, day in session.execute(query):
-        parsed = _as_date(day)
-        if parsed is not None:
-            dates.setdefault(sid, []).append(parsed)
-    return [
-        SourceDates(labels[sid][0], labels[sid][1], days)
-        for sid, days in dates.items()
-        if sid in labels
-    ]
 
 
 class UnknownSelection(ValueError):

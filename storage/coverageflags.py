@@ -27,13 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pykala.storage import models
-from pykala.storage.coverage import (
-    BodyCoverage,
-    Month,
-    body_coverage,
-    meeting_dates,
-    source_months,
-)
+from pykala.storage.coverage import CoverageData, Month, collect, source_months
 
 GAP_FACTOR = 3.0
 MIN_GAP_DAYS = 14
@@ -151,17 +145,18 @@ def coverage_flags(
     today: date,
     sources: Sequence[str] | None = None,
     silent: Collection[str] = (),
-    bodies: Sequence[BodyCoverage] | None = None,
+    data: CoverageData | None = None,
 ) -> list[CoverageFlag]:
     """Every coverage flag of the sources (None: all); ``silent`` are sources that did not
-    answer (their harvest flags say so already: no gap flag for them); ``bodies``: their
-    body_coverage when the caller has it already."""
-    if bodies is None:
-        bodies = body_coverage(session, sources)
+    answer (their harvest flags say so already: no gap flag for them); ``data``: what
+    storage.coverage.collect gave for them, when the caller has it already."""
+    if data is None:
+        data = collect(session, sources)
+    bodies = data.bodies
     labels = {b.source: b.label for b in bodies}
     flags: list[CoverageFlag] = []
     # Every date, not only recent ones: a source that stopped years ago is flagged too.
-    for found in meeting_dates(session, sources):
+    for found in data.dates:
         if found.source in silent:
             continue
         flag = gap_flag(found.source, found.label, found.dates, today)
