@@ -969,6 +969,15 @@ def links(
 
 # -- sources check and probe, coverage (issue 16) ---------------------------------------
 
+LookTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        help="Seconds one request may take in all (connect, headers, the whole body).",
+        min=0.1,
+    ),
+]
+
 
 def _municipality_names() -> dict[str, str]:
     return {code: m.name_fi for code, m in load_municipalities().items()}
@@ -992,7 +1001,7 @@ def sources_check(
     delay: Annotated[
         float, typer.Option(min=0.0, help="Seconds between two requests to the same host.")
     ] = 1.0,
-    timeout: TimeoutOption = DEFAULT_TOTAL_TIMEOUT,
+    timeout: LookTimeoutOption = DEFAULT_TOTAL_TIMEOUT,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
     """Fetch each source's start page: platform found, moved (to another host or
@@ -1027,7 +1036,7 @@ def sources_check(
 @sources_app.command("probe")
 def sources_probe(
     url: Annotated[str, typer.Argument(help="A page of the site: its front page or any page.")],
-    timeout: TimeoutOption = DEFAULT_TOTAL_TIMEOUT,
+    timeout: LookTimeoutOption = DEFAULT_TOTAL_TIMEOUT,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Fetch one or two pages of a site and say which platform it is (Dynasty 10, the old

@@ -79,6 +79,8 @@ def print_coverage(
             print_json({"kind": "flag", **_flag_dict(f, (f.source, f.kind) not in known)})
     elif fmt == "csv":
         _write_csv(bodies)
+    elif not bodies:
+        out.print("no items in the archive for these sources", markup=False)
     else:
         _print_table(bodies, today)
         print_flags(flags, known)

@@ -231,3 +231,13 @@ def test_cli_coverage_png(sqlite_archive: Archive, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "3 sources" in result.output
+
+
+def test_cli_coverage_of_an_empty_archive(sqlite_archive: Archive) -> None:
+    setup_sources(sqlite_archive)
+    result = CliRunner().invoke(app, ["coverage", "--db", sqlite_archive.url])
+    assert result.exit_code == 0, result.output
+    assert "no items in the archive" in result.output
+    status = CliRunner().invoke(app, ["status", "--db", sqlite_archive.url])
+    assert status.exit_code == 0, status.output
+    assert "no source publishes less than it used to" in status.output
