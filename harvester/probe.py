@@ -52,6 +52,11 @@ def probe(client: PoliteClient, url: str, names: dict[str, str]) -> ProbeResult:
     try:
         page = client.get(url)
     except FetchError as exc:
+        if exc.kind == "redirect" and exc.location is not None:
+            # The client follows redirects on the same host only; say where it points.
+            raise ProbeError(
+                f"{url} redirects to {exc.location} (another host): probe that address"
+            ) from None
         raise ProbeError(str(exc)) from None
     fetched = [page.final_url]
     facts = page_facts(page.final_url, page.content_type, page.body)

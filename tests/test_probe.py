@@ -173,6 +173,16 @@ def test_cli_probe_bad_input_is_one_line(site: FixtureSite) -> None:
     assert len(missing.output.strip().splitlines()) == 1
 
 
+def test_cli_probe_names_a_redirect_to_another_host(site: FixtureSite) -> None:
+    site.faults.add(Fault("/kunta.example.fi/*", redirect="https://www.kunta.example.fi/x"))
+    try:
+        result = run("sources", "probe", site.url_for("https://kunta.example.fi/paatokset"))
+    finally:
+        site.faults.clear()
+    assert result.exit_code == 1
+    assert "redirects to https://www.kunta.example.fi/x (another host): probe that" in result.output
+
+
 def _sources_file(site: FixtureSite, tmp_path: Path) -> Path:
     extra = f"""
 [[source]]
