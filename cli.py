@@ -23,7 +23,7 @@ import typer
 
 from pykala.harvester.http import DEFAULT_TOTAL_TIMEOUT
 from pykala.harvester.report import RunAborted
-from pykala.harvester.sources import load_municipalities, load_sources
+from pykala.harvester.sources import load_sources
 from pykala.parsers.records import ParseError
 from pykala.render.console import err, out
 from pykala.render.errors import (
@@ -99,7 +99,10 @@ QualityOption = Annotated[
     ),
 ]
 MunicipalityOption = Annotated[
-    str | None, typer.Option(help="Only this municipality (Statistics Finland code or name).")
+    str | None,
+    typer.Option(
+        help="Only this municipality or other organisation (its code or name), or this source."
+    ),
 ]
 BodyOption = Annotated[
     str | None, typer.Option(help="Only bodies (toimielin) whose name contains this text.")
@@ -221,11 +224,12 @@ def sources(
     sources_file: SourcesOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
 ) -> None:
-    """List the sources in use, joined to the municipality reference."""
+    """List the sources with their organisations, regions and counties; a disabled source
+    says why."""
     if ctx.invoked_subcommand is not None:
         return
     configs = guarded(lambda: load_sources(sources_file))
-    print_sources(configs, load_municipalities(), as_json=as_json)
+    print_sources(configs, as_json=as_json)
 
 
 @contextmanager
@@ -312,6 +316,10 @@ def harvest(
         if unknown:
             fail(f"--source: no source named {', '.join(unknown)}")
         configs = [c for c in configs if c.name in only]
+        for config in configs:
+            if not config.enabled:
+                reason = config.disabled_reason or "enabled = false"
+                err.print(f"pykala: skipping {config.name}: disabled ({reason})", markup=False)
     configs = [c for c in configs if c.enabled]
     if delay < 0:
         fail("--delay must not be negative")
@@ -416,6 +424,17 @@ def search(
         str | None, typer.Option(help="Only items (and documents) of this topic.")
     ] = None,
     quality: QualityOption = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(
+            help="Only decisions with this outcome: accepted, amended, rejected, tabled, "
+            "returned, removed, noted; none: minutes no rule could read."
+        ),
+    ] = None,
+    voted: Annotated[
+        bool | None,
+        typer.Option("--voted/--not-voted", help="Only decisions that were (not) voted on."),
+    ] = None,
     kind: Annotated[
         str,
         typer.Option(
@@ -435,7 +454,7 @@ def search(
     """Finnish-aware full-text search of decisions (and documents), best matches first."""
     from dataclasses import replace
 
-    from pykala.storage.filters import FilterError, section_kind
+    from pykala.storage.filters import FilterError, outcome_value, section_kind
     from pykala.storage.search import search_items
     from pykala.storage.search.documents import search_documents
 
@@ -452,16 +471,19 @@ def search(
             ("county", county),
             ("section", section),
             ("quality", quality),
+            ("outcome", outcome),
+            ("voted", voted is not None),
         )
         if value
     ]
     if kind == "document" and item_only:
         fail(
             f"{', '.join(item_only)} cannot select documents (they have no body, section, "
-            "meeting date, county or quality flags); use --kind item or all"
+            "meeting date, county, quality flags or outcome); use --kind item or all"
         )
     try:
         wanted_section = section_kind(section) if section else None
+        wanted_outcome = outcome_value(outcome) if outcome else None
     except FilterError as exc:
         fail(str(exc))
     filters = replace(
@@ -471,6 +493,8 @@ def search(
         section=wanted_section,
         topic=topic,
         quality=_quality(quality),
+        outcome=wanted_outcome,
+        voted=voted,
     )
     with archive_for(db) as archive, archive.session() as session:
         hits = (
@@ -719,8 +743,10 @@ def status(db: DbOption = None) -> None:
     from datetime import UTC, datetime
 
     from pykala.render.coverage import print_flags
+    from pykala.render.status import print_outcome_counts
     from pykala.storage.coverageflags import coverage_flags, reported
     from pykala.storage.health import run_summaries, source_health
+    from pykala.storage.outcomes import outcome_counts
     from pykala.storage.quality import recent_shares
     from pykala.storage.views import archive_stats
 
@@ -729,6 +755,7 @@ def status(db: DbOption = None) -> None:
         health = source_health(session)
         print_status(archive.url, stats, run_summaries(session, limit=5), health)
         print_field_shares({s.source: recent_shares(session, s.source) for s in stats.sources})
+        print_outcome_counts(outcome_counts(session))
         silent = {h.source for h in health if "unreachable" in h.flags}
         flags = coverage_flags(session, datetime.now(UTC).date(), silent=silent)
         known = reported(session)
@@ -980,6 +1007,8 @@ LookTimeoutOption = Annotated[
 
 
 def _municipality_names() -> dict[str, str]:
+    from pykala.harvester.sources import load_municipalities
+
     return {code: m.name_fi for code, m in load_municipalities().items()}
 
 
@@ -1075,8 +1104,8 @@ def coverage(
         list[str] | None,
         typer.Option(
             "--organisation",
-            help="Only the sources of this organisation: a municipality's code or name "
-            "(repeatable).",
+            help="Only the sources of this organisation: its code or name (a "
+            "municipality's, a county's, a joint authority's; repeatable).",
         ),
     ] = None,
     fmt: Annotated[

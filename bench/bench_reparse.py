@@ -53,7 +53,7 @@ OUT = ROOT / "bench" / "out"
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ITEMS_PER_MEETING = 12
 STORE_BATCH = 1000  # pages per transaction while generating
-INDEXER = "index_item"  # what storage.items calls to index an item it wrote
+INDEXER = "index_record"  # what storage.items calls to index an item it wrote
 CHUNK = 1000  # pages per rate sample inside a reparse (for flatness within a run)
 
 KUOPIO = "http://publish.kuopio.fi/cgi/DREQUEST.PHP?page=meetingitem&id={}"

@@ -99,21 +99,27 @@ def _toml(value: str) -> str:
 
 
 def confirmed_toml(checks: Sequence[SourceCheck], today: date) -> str:
-    """The checked sources as a sources file: ``enabled`` where the check found the
-    platform, each entry headed by what the check saw."""
+    """The checked sources as a sources file: enabled where the check found the platform,
+    else disabled with what the check saw as the reason; each entry headed by it."""
     out = [f"# Sources checked by `pykala sources check` on {today.isoformat()}.", ""]
     for check in checks:
         s = check.source
-        out.append(f"# {check.status}: {check.detail}".replace("\n", " "))
+        seen = f"{check.status}: {check.detail}".replace("\n", " ")
+        out.append(f"# {seen}")
         out += [
             "[[source]]",
             f"name = {_toml(s.name)}",
             f"platform = {_toml(s.platform)}",
             f"base_url = {_toml(s.base_url)}",
         ]
-        if s.municipality_code is not None:
-            out.append(f"municipality = {_toml(s.municipality_code)}")
-        out.append(f"enabled = {'true' if check.confirmed else 'false'}")
+        if s.organisation_code is not None:
+            out.append(f"organisation = {_toml(s.organisation_code)}")
+        if check.confirmed:
+            out.append("enabled = true")
+        else:
+            out.append("enabled = false")
+            reason = f"sources check {today.isoformat()}: {seen}"
+            out.append(f"disabled_reason = {_toml(reason)}")
         if s.start_urls:
             out.append(f"start_urls = [{', '.join(_toml(u) for u in s.start_urls)}]")
         out.append("")

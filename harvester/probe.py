@@ -138,9 +138,9 @@ def source_entry(result: ProbeResult, names: dict[str, str]) -> str:
     ]
     if result.municipality is not None:
         code, why = result.municipality
-        lines.append(f"municipality = {_toml(code)}  # guessed from {why}: confirm")
+        lines.append(f"organisation = {_toml(code)}  # guessed from {why}: confirm")
     else:
-        lines.append('# municipality = "…"  # not found on the page: give its code')
+        lines.append('# organisation = "…"  # not found on the page: give its code')
     if found.start_urls:
         urls = ", ".join(_toml(u) for u in found.start_urls)
         lines.append(f"start_urls = [{urls}]")

@@ -9,7 +9,9 @@ first):
 * an item that is new or whose content changed since it was last analysed (its
   ``item_terms.content_hash`` differs from ``item.content_hash``) is analysed again,
   its TF-IDF terms stored and its membership of every stored topic recomputed;
-* documents (programme pages, slide decks) likewise, by linking.documents.
+* documents (programme pages, slide decks) likewise, scored by the same path
+  (``refresh_kind``; what differs between the two kinds is stated in storage.kinds:
+  documents keep no TF-IDF terms, only the content hash they were scored at).
 
 Stored topics that are not in the definitions given (a user topic from an earlier
 ``--topics`` file) stay and keep being scored from their stored definition.
@@ -20,7 +22,7 @@ Reading membership back (topic lists, members, timelines, an item's topics) is
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +31,6 @@ from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from pykala.analysis.finnish import FinnishAnalyzer, get_analyzer
-from pykala.linking.documents import refresh_documents
 from pykala.linking.similarity import document_terms
 from pykala.linking.topics import (
     CompiledTopic,
@@ -40,10 +41,9 @@ from pykala.linking.topics import (
     score_item,
 )
 from pykala.storage import models
+from pykala.storage.kinds import DOCUMENT, ITEM, Kind, record_texts
 
-__all__ = ["BATCH", "RefreshReport", "refresh", "sync_topics"]
-
-BATCH = 200  # items analysed per query
+__all__ = ["RefreshReport", "refresh", "refresh_kind", "sync_topics"]
 
 
 @dataclass
@@ -93,71 +93,44 @@ def _stored_topics(session: Session, analyzer: FinnishAnalyzer) -> dict[int, Com
     }
 
 
-def _stale_item_ids(session: Session) -> list[int]:
-    """Items never analysed, or changed since they were."""
+def _stale_ids(session: Session, kind: Kind) -> list[int]:
+    """Records never analysed, or changed since they were."""
+    table, seen = kind.table, kind.analysis_table
+    owner = getattr(seen, kind.owner)
     return list(
         session.scalars(
-            select(models.Item.id)
-            .outerjoin(models.ItemTerms, models.ItemTerms.item_id == models.Item.id)
-            .where(
-                or_(
-                    models.ItemTerms.item_id.is_(None),
-                    models.ItemTerms.content_hash != models.Item.content_hash,
-                )
-            )
-            .order_by(models.Item.id)
+            select(table.id)
+            .outerjoin(seen, owner == table.id)
+            .where(or_(owner.is_(None), seen.content_hash != table.content_hash))
+            .order_by(table.id)
         )
     )
 
 
-def _item_texts(
-    session: Session, item_ids: Sequence[int]
-) -> Iterator[tuple[int, str, str, list[tuple[str, str]]]]:
-    """(item id, content hash, title, [(section kind, text), ...]) for each id."""
-    heads = {
-        item_id: (content_hash, title)
-        for item_id, content_hash, title in session.execute(
-            select(models.Item.id, models.Item.content_hash, models.Item.title).where(
-                models.Item.id.in_(item_ids)
-            )
-        )
-    }
-    sections: dict[int, list[tuple[str, str]]] = {}
-    for item_id, kind, text in session.execute(
-        select(models.Section.item_id, models.Section.kind, models.Section.text)
-        .where(models.Section.item_id.in_(item_ids))
-        .order_by(models.Section.item_id, models.Section.ordinal)
-    ):
-        sections.setdefault(item_id, []).append((kind, text))
-    for item_id in item_ids:
-        if item_id in heads:
-            content_hash, title = heads[item_id]
-            yield item_id, content_hash, title, sections.get(item_id, [])
-
-
 def _score_batch(
     session: Session,
-    item_ids: Sequence[int],
-    topics: dict[int, CompiledTopic],
+    kind: Kind,
+    ids: Sequence[int],
+    topics: Mapping[int, CompiledTopic],
     *,
-    store_terms: set[int],
+    mark_analysed: bool,
     analyzer: FinnishAnalyzer,
     now: datetime,
 ) -> None:
-    """Score ``item_ids`` against ``topics``; store terms for the ids in ``store_terms``."""
+    """Score ``ids`` against ``topics``; ``mark_analysed``: store their analysis row
+    (content hash, and TF-IDF terms for a kind that keeps them) too."""
+    member, seen = kind.topic_table, kind.analysis_table
     if topics:
         session.execute(
-            delete(models.ItemTopic).where(
-                models.ItemTopic.item_id.in_(item_ids),
-                models.ItemTopic.topic_id.in_(list(topics)),
+            delete(member).where(
+                getattr(member, kind.owner).in_(ids), member.topic_id.in_(list(topics))
             )
         )
-    refreshed = [i for i in item_ids if i in store_terms]
-    if refreshed:
-        session.execute(delete(models.ItemTerms).where(models.ItemTerms.item_id.in_(refreshed)))
+    if mark_analysed:
+        session.execute(delete(seen).where(getattr(seen, kind.owner).in_(ids)))
     members: list[dict[str, Any]] = []
-    terms: list[dict[str, Any]] = []
-    for item_id, content_hash, title, sections in _item_texts(session, item_ids):
+    analysed_rows: list[dict[str, Any]] = []
+    for record_id, content_hash, title, sections in record_texts(session, kind, ids):
         analysed = analyse_item(analyzer, title, sections)
         for topic_id, topic in topics.items():
             scored = score_item(topic, analysed)
@@ -165,25 +138,51 @@ def _score_batch(
                 members.append(
                     {
                         "topic_id": topic_id,
-                        "item_id": item_id,
+                        kind.owner: record_id,
                         "score": round(scored.score, 4),
                         "evidence": [e.as_data() for e in scored.evidence],
                     }
                 )
-        if item_id in store_terms:
-            terms.append(
-                {
-                    "item_id": item_id,
-                    "content_hash": content_hash,
-                    "terms": " ".join(document_terms(analysed)),
-                    "analysed_at": now,
-                }
-            )
+        if mark_analysed:
+            row = {kind.owner: record_id, "content_hash": content_hash, "analysed_at": now}
+            if kind.stores_terms:
+                row["terms"] = " ".join(document_terms(analysed))
+            analysed_rows.append(row)
     if members:
-        session.execute(insert(models.ItemTopic), members)
-    if terms:
-        session.execute(insert(models.ItemTerms), terms)
+        session.execute(insert(member), members)
+    if analysed_rows:
+        session.execute(insert(seen), analysed_rows)
     session.flush()
+
+
+def refresh_kind(
+    session: Session,
+    kind: Kind,
+    topics: Mapping[int, CompiledTopic],
+    changed_topic_ids: set[int],
+    *,
+    analyzer: FinnishAnalyzer,
+    now: datetime,
+) -> tuple[list[int], int]:
+    """Score new and changed records of ``kind`` against every topic, and every other
+    record against the changed topics. Returns (ids analysed, records scored again)."""
+    stale = _stale_ids(session, kind)
+    for start in range(0, len(stale), kind.batch):
+        batch = stale[start : start + kind.batch]
+        _score_batch(session, kind, batch, topics, mark_analysed=True, analyzer=analyzer, now=now)
+    changed = {i: t for i, t in topics.items() if i in changed_topic_ids}
+    if not changed:
+        return stale, 0
+    stale_set = set(stale)
+    rest = [
+        i
+        for i in session.scalars(select(kind.table.id).order_by(kind.table.id))
+        if i not in stale_set
+    ]
+    for start in range(0, len(rest), kind.batch):
+        batch = rest[start : start + kind.batch]
+        _score_batch(session, kind, batch, changed, mark_analysed=False, analyzer=analyzer, now=now)
+    return stale, len(rest)
 
 
 def refresh(
@@ -204,31 +203,11 @@ def refresh(
         for row_id, name in session.execute(select(models.Topic.id, models.Topic.name))
         if name in report.topics_changed
     }
-    stale = _stale_item_ids(session)
-    report.analysed_item_ids = stale
-    stale_set = set(stale)
-    # Stale items: every topic. Other items: only the changed topics (if any).
-    for start in range(0, len(stale), BATCH):
-        batch = stale[start : start + BATCH]
-        _score_batch(session, batch, topics, store_terms=set(batch), analyzer=analyzer, now=now)
-    if changed_ids:
-        changed_topics = {i: t for i, t in topics.items() if i in changed_ids}
-        rest = [
-            i
-            for i in session.scalars(select(models.Item.id).order_by(models.Item.id))
-            if i not in stale_set
-        ]
-        report.items_rescored = len(rest)
-        for start in range(0, len(rest), BATCH):
-            _score_batch(
-                session,
-                rest[start : start + BATCH],
-                changed_topics,
-                store_terms=set(),
-                analyzer=analyzer,
-                now=now,
-            )
-    report.documents_analysed, report.documents_rescored = refresh_documents(
-        session, topics, changed_ids, analyzer=analyzer, now=now
+    report.analysed_item_ids, report.items_rescored = refresh_kind(
+        session, ITEM, topics, changed_ids, analyzer=analyzer, now=now
     )
+    analysed, report.documents_rescored = refresh_kind(
+        session, DOCUMENT, topics, changed_ids, analyzer=analyzer, now=now
+    )
+    report.documents_analysed = len(analysed)
     return report

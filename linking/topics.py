@@ -40,10 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from pykala.analysis.finnish import FinnishAnalyzer, WordAnalysis, terms_match
+from pykala.storage.kinds import DOCUMENT_SECTION
 
 SHIPPED_TOPICS = Path(__file__).parent / "data" / "topics.toml"
 TITLE = "title"  # the section kind given to an item's title
-DOCUMENT = "document"  # the section kind given to a document's text (not minutes)
+DOCUMENT = DOCUMENT_SECTION  # the section kind of a document's text (storage.kinds)
 
 # Title and decision count more than background; names, distribution lists and appeal
 # instructions say nothing about what was decided.
@@ -233,14 +234,6 @@ def analyse_item(
     return tuple(out)
 
 
-def analyse_document(
-    analyzer: FinnishAnalyzer, title: str, text: str
-) -> tuple[AnalysedSection, ...]:
-    """A document (programme page, slide deck): its title and its text as one section of
-    kind DOCUMENT, so it is scored by ``score_item`` like an item."""
-    return analyse_item(analyzer, title, [(DOCUMENT, text)])
-
-
 # --- scoring ----------------------------------------------------------------------------
 
 
@@ -292,6 +285,11 @@ class Evidence:
             "count": self.count,
             "points": round(self.points, 4),
         }
+
+
+def matched_terms(evidence: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The distinct terms of stored evidence (``Evidence.as_data`` rows), best first."""
+    return list(dict.fromkeys(str(e["term"]) for e in evidence))
 
 
 @dataclass(frozen=True)

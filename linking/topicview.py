@@ -13,10 +13,11 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from pykala.linking.documents import document_member_counts
-from pykala.linking.topics import TopicDefinition, definition_from_data
+from pykala.linking.topics import TopicDefinition, definition_from_data, matched_terms
 from pykala.storage import models
 from pykala.storage.db import ArchiveError
 from pykala.storage.filters import meeting_date_column
+from pykala.storage.places import Place, source_places
 
 
 class UnknownTopicError(ArchiveError):
@@ -52,7 +53,7 @@ class Member:
     @property
     def terms(self) -> list[str]:
         """The distinct matched terms, best first."""
-        return list(dict.fromkeys(str(e["term"]) for e in self.evidence))
+        return matched_terms(self.evidence)
 
 
 def _topic_row(session: Session, name: str) -> models.Topic:
@@ -112,9 +113,7 @@ def topic_members(session: Session, name: str, limit: int | None = None) -> list
         select(
             models.Source.name,
             models.Item.external_id,
-            models.Municipality.name_fi,
-            models.Municipality.region,
-            models.Municipality.wellbeing_county,
+            models.Item.source_id,
             models.Body.name,
             date_col,
             models.Item.paragraph,
@@ -126,7 +125,6 @@ def topic_members(session: Session, name: str, limit: int | None = None) -> list
         .select_from(models.ItemTopic)
         .join(models.Item, models.Item.id == models.ItemTopic.item_id)
         .join(models.Source, models.Source.id == models.Item.source_id)
-        .outerjoin(models.Municipality, models.Municipality.code == models.Source.municipality_code)
         .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
         .outerjoin(
             models.Body,
@@ -138,10 +136,26 @@ def topic_members(session: Session, name: str, limit: int | None = None) -> list
     if limit is not None:
         stmt = stmt.limit(limit)
     members = []
+    # Through the organisation: a county's or joint authority's item is placed by its
+    # members' regions and counties, and named by the organisation.
+    places = source_places(session)
     rows = session.execute(stmt)
-    for src, ext, muni, region, county, body, day, para, title, url, score, ev in rows:
+    for src, ext, source_id, body, day, para, title, url, score, ev in rows:
+        place = places.get(source_id) or Place()
         members.append(
-            Member(f"{src}:{ext}", muni, region, county, body, day, para, title, url, score, ev)
+            Member(
+                f"{src}:{ext}",
+                place.municipality or place.organisation,
+                place.region,
+                place.county,
+                body,
+                day,
+                para,
+                title,
+                url,
+                score,
+                ev,
+            )
         )
     return members
 
@@ -204,7 +218,4 @@ def _memberships(
         .where(owner)
         .order_by(table.score.desc())
     )
-    return [
-        (name, score, list(dict.fromkeys(str(e["term"]) for e in evidence)))
-        for name, score, evidence in rows
-    ]
+    return [(name, score, matched_terms(evidence)) for name, score, evidence in rows]

@@ -131,6 +131,27 @@ HIT_COLUMNS = (
 )
 
 
+def decision_facts(view: ItemView) -> list[tuple[str, str]]:
+    """Outcome, vote and disqualification lines of `pykala show` (none on agendas)."""
+    d = view.decision
+    if d is None or view.meeting_kind == "esityslista":
+        return []
+    facts = [("outcome", d.outcome or "none (no rule fits the decision text)")]
+    if d.voted:
+        facts.append(("vote", d.vote_counts or "voted (tallies not printed)"))
+        for vote in (d.details or {}).get("votes", []):
+            for option in vote["options"]:
+                if option["names"]:
+                    facts.append((f"  {option['label']}", ", ".join(option["names"])))
+    else:
+        facts.append(("vote", "no vote"))
+    if d.disqualified:
+        facts.append(("disqualified", "; ".join(d.disqualified)))
+    if d.dissent:
+        facts.append(("dissent", "; ".join(d.dissent)))
+    return facts
+
+
 def print_item(view: ItemView, *, as_json: bool) -> None:
     if as_json:
         print_json(jsonable(asdict(view)), indent=2)
@@ -155,6 +176,7 @@ def print_item(view: ItemView, *, as_json: bool) -> None:
         ("pdf", view.pdf_url or ""),
         ("first seen", view.first_seen.isoformat(timespec="seconds")),
         ("last changed", view.last_changed.isoformat(timespec="seconds")),
+        *decision_facts(view),
     ]
     print_facts(facts)
     for section in view.sections:

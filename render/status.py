@@ -6,49 +6,58 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
-from pykala.harvester.sources import Municipality, SourceConfig
+from pykala.harvester.sources import SourceConfig
 from pykala.render.console import out, print_json
 from pykala.storage.health import RunSummary, SourceHealth
+from pykala.storage.outcomes import OutcomeCounts
 from pykala.storage.quality import FieldShares
 from pykala.storage.views import ArchiveStats
 
 
-def print_sources(
-    configs: list[SourceConfig], municipalities: dict[str, Municipality], *, as_json: bool
-) -> None:
-    """The sources in use, joined to the municipality reference (a table or JSON lines)."""
+def print_sources(configs: list[SourceConfig], *, as_json: bool) -> None:
+    """The sources in use with their organisations and its members' regions and counties
+    (a table or JSON lines); a disabled source says why."""
     rows = []
     for config in configs:
-        muni = municipalities.get(config.municipality_code or "")  # None: a document source
+        org = config.organisation  # None: a document source of no organisation
         rows.append(
             {
                 "name": config.name,
                 "platform": config.platform,
                 "municipality_code": config.municipality_code,
-                "municipality": muni.name_fi if muni else None,
-                "region": muni.region if muni else None,
-                "wellbeing_county": muni.wellbeing_county if muni else None,
+                "municipality": config.municipality_name,
+                "region": config.region,
+                "wellbeing_county": config.wellbeing_county,
                 "enabled": config.enabled,
                 "base_url": config.base_url,
+                "organisation_code": org.code if org else None,
+                "organisation": org.name_fi if org else None,
+                "organisation_type": org.type if org else None,
+                "disabled_reason": config.disabled_reason,
             }
         )
     if as_json:
         for row in rows:
             print_json(row)
         return
-    table = Table("name", "platform", "municipality", "region", "base URL", title="Sources")
+    table = Table(
+        "name", "platform", "organisation", "region", "status", "base URL", title="Sources"
+    )
     for row in rows:
-        muni_name = row["municipality"]
-        label = f"{muni_name} ({row['municipality_code']})" if muni_name else "-"
+        org_name = row["organisation"]
+        label = f"{org_name} ({row['organisation_code']})" if org_name else "-"
+        status = "enabled" if row["enabled"] else f"disabled: {row['disabled_reason'] or '-'}"
         table.add_row(
-            str(row["name"]),
+            escape(str(row["name"])),
             str(row["platform"]),
-            label,
-            str(row["region"] or "-"),
-            str(row["base_url"]),
+            escape(label),
+            escape(str(row["region"] or "-")),
+            escape(status),
+            escape(str(row["base_url"])),
         )
     out.print(table)
-    out.print(f"{len(rows)} sources")
+    enabled = sum(1 for row in rows if row["enabled"])
+    out.print(f"{len(rows)} sources, {enabled} enabled")
 
 
 def _days(n: int | None) -> str:
@@ -155,4 +164,26 @@ def print_field_shares(shares: dict[str, FieldShares]) -> None:
         "[dim]share of each source's latest items (up to 500) in which the parser found "
         "the field; doubtful: items with no title, the body's name or a handling line as "
         "title, or minutes with no proposal and no decision[/dim]"
+    )
+
+
+def print_outcome_counts(counts: dict[str, OutcomeCounts]) -> None:
+    """Per source, its minutes items by outcome, voted, and those no rule could read."""
+    from pykala.analysis.decisions import OUTCOMES
+
+    if not counts:
+        return
+    table = Table("source", "minutes items", *OUTCOMES, "voted", "no outcome", title="Outcomes")
+    for name, c in counts.items():
+        table.add_row(
+            name,
+            str(c.minutes),
+            *(str(c.by_outcome.get(o, 0)) for o in OUTCOMES),
+            str(c.voted),
+            str(c.no_outcome),
+        )
+    out.print(table)
+    out.print(
+        "[dim]minutes items (not agendas) by what was decided; no outcome: decision texts "
+        "no rule fits (or no decision text), never guessed[/dim]"
     )

@@ -53,15 +53,32 @@ class SourceDates:
 
 
 def _labels(session: Session, sources: Sequence[str] | None) -> dict[int, tuple[str, str]]:
-    """source id → (name, label) of the sources asked for (None: all)."""
-    query = select(models.Source.id, models.Source.name, models.Municipality.name_fi).join(
-        models.Municipality,
-        models.Municipality.code == models.Source.municipality_code,
-        isouter=True,
+    """source id → (name, label) of the sources asked for (None: all); the label is the
+    organisation's name, else the municipality's, else the source's."""
+    query = (
+        select(
+            models.Source.id,
+            models.Source.name,
+            models.Organisation.name_fi,
+            models.Municipality.name_fi,
+        )
+        .join(
+            models.Organisation,
+            models.Organisation.id == models.Source.organisation_id,
+            isouter=True,
+        )
+        .join(
+            models.Municipality,
+            models.Municipality.code == models.Source.municipality_code,
+            isouter=True,
+        )
     )
     if sources is not None:
         query = query.where(models.Source.name.in_(list(sources)))
-    return {sid: (name, muni or name) for sid, name, muni in session.execute(query)}
+    return {
+        sid: (name, organisation or muni or name)
+        for sid, name, organisation, muni in session.execute(query)
+    }
 
 
 def _bodies(session: Session, ids: list[int]) -> dict[int, str]:
@@ -201,12 +218,23 @@ class UnknownSelection(ValueError):
 def select_sources(
     session: Session, names: Sequence[str], organisations: Sequence[str]
 ) -> list[str] | None:
-    """The source names ``names`` and ``organisations`` (a municipality's code or name,
-    any case) select; None when neither is given (every source)."""
+    """The source names ``names`` and ``organisations`` (an organisation's code or name,
+    or a municipality's, any case) select; None when neither is given (every source)."""
     if not names and not organisations:
         return None
     rows = session.execute(
-        select(models.Source.name, models.Source.municipality_code, models.Municipality.name_fi)
+        select(
+            models.Source.name,
+            models.Organisation.code,
+            models.Organisation.name_fi,
+            models.Source.municipality_code,
+            models.Municipality.name_fi,
+        )
+        .join(
+            models.Organisation,
+            models.Organisation.id == models.Source.organisation_id,
+            isouter=True,
+        )
         .join(
             models.Municipality,
             models.Municipality.code == models.Source.municipality_code,
@@ -214,22 +242,18 @@ def select_sources(
         )
         .order_by(models.Source.name)
     ).all()
-    known = {name for name, _, _ in rows}
+    known = {row[0] for row in rows}
     unknown = [n for n in names if n not in known]
     if unknown:
         raise UnknownSelection(f"--source: no source named {', '.join(unknown)} in the archive")
-    chosen = [n for n in names]
+    chosen = list(names)
     for wanted in organisations:
         key = wanted.strip().casefold()
-        matched = [
-            name
-            for name, code, muni in rows
-            if key in {(code or "").casefold(), (muni or "").casefold()}
-        ]
+        matched = [name for name, *keys in rows if key in {(k or "").casefold() for k in keys}]
         if not matched:
             raise UnknownSelection(
                 f"--organisation: no source of {wanted!r} in the archive "
-                "(give a municipality's code or name)"
+                "(give an organisation's code or name)"
             )
         chosen += matched
     return list(dict.fromkeys(chosen))

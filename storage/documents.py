@@ -14,8 +14,9 @@ from pykala.parsers.records import DocumentRecord
 from pykala.storage import models
 from pykala.storage.clean import clean_record
 from pykala.storage.content import content_hash, first_given
-from pykala.storage.docindex import index_document
-from pykala.storage.versions import DOCUMENT_VERSIONS, append_version
+from pykala.storage.index import index_record
+from pykala.storage.kinds import DOCUMENT, DOCUMENT_SECTION
+from pykala.storage.versions import append_version
 
 # What a document's hash covers and document_version keeps (dates apart: ISO strings).
 _CONTENT_FIELDS = (
@@ -74,7 +75,7 @@ def save_document(
         digest = content_hash(content)
         if digest == row.content_hash or (not record.text.strip() and row.text.strip()):
             return "unchanged"
-        append_version(session, DOCUMENT_VERSIONS, row, stored, seen_at)
+        append_version(session, DOCUMENT, row, stored, seen_at)
         outcome = "updated"
     else:
         content = _document_content(record)
@@ -95,5 +96,5 @@ def save_document(
     row.raw_page_id = raw_page_id if raw_page_id is not None else row.raw_page_id
     row.last_changed = seen_at
     session.flush()
-    index_document(session, row.id, record.title, record.text)
+    index_record(session, DOCUMENT, row.id, record.title, [(DOCUMENT_SECTION, record.text)])
     return outcome

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -14,16 +12,8 @@ from sqlalchemy.orm import Session
 from pykala.parsers.urls import BadUrl, normalise_url
 
 from . import models
-from .views import utc
-
-
-@dataclass(frozen=True)
-class DocumentVersionView:
-    version: int
-    content_hash: str
-    valid_from: datetime
-    valid_to: datetime
-    content: dict[str, Any]  # the earlier fields (title, text, dates, ...)
+from .kinds import DOCUMENT
+from .versions import VersionView, read_versions, utc
 
 
 @dataclass(frozen=True)
@@ -42,7 +32,7 @@ class DocumentView:
     first_seen: datetime
     last_changed: datetime
     text: str
-    versions: tuple[DocumentVersionView, ...]  # oldest first
+    versions: tuple[VersionView, ...]  # oldest first
 
 
 def _find(session: Session, key: str) -> models.Document | None:
@@ -67,11 +57,6 @@ def get_document(session: Session, key: str) -> DocumentView | None:
         session.get(models.Municipality, row.municipality_code) if row.municipality_code else None
     )
     source = session.get(models.Source, row.source_id) if row.source_id else None
-    versions = session.scalars(
-        select(models.DocumentVersion)
-        .where(models.DocumentVersion.document_id == row.id)
-        .order_by(models.DocumentVersion.version)
-    ).all()
     return DocumentView(
         document_id=row.external_id,
         db_id=row.id,
@@ -87,14 +72,5 @@ def get_document(session: Session, key: str) -> DocumentView | None:
         first_seen=utc(row.first_seen),
         last_changed=utc(row.last_changed),
         text=row.text,
-        versions=tuple(
-            DocumentVersionView(
-                v.version,
-                v.content_hash,
-                utc(v.valid_from),
-                utc(v.valid_to),
-                json.loads(v.content),
-            )
-            for v in versions
-        ),
+        versions=read_versions(session, DOCUMENT, row.id),
     )

@@ -24,6 +24,7 @@ from pykala.parsers.records import SectionKind
 from . import models
 from .db import mask_url
 from .filters import ItemFilters, filter_clauses, meeting_date_column
+from .places import Place, source_places
 
 ExportRow = dict[str, str | None]
 
@@ -36,10 +37,21 @@ class Column(NamedTuple):
 EXPORT_COLUMNS: tuple[Column, ...] = (
     Column("item_id", "Stable item id: <source>:<external id> (e.g. kuopio:2024101-3)"),
     Column("source", "Source name from the sources file (one publisher on one platform)"),
-    Column("municipality_code", "Statistics Finland municipality code (kuntanumero), 3 digits"),
-    Column("municipality", "Municipality name in Finnish"),
-    Column("region", "Region (maakunta) of the municipality"),
-    Column("wellbeing_county", "Wellbeing services county (hyvinvointialue) of the municipality"),
+    Column(
+        "municipality_code",
+        "Statistics Finland municipality code (kuntanumero), 3 digits; empty when the "
+        "organisation is not a municipality",
+    ),
+    Column("municipality", "Municipality name in Finnish; empty when the organisation is not one"),
+    Column(
+        "region",
+        "Region (maakunta) of the organisation's member municipalities, '; '-joined when several",
+    ),
+    Column(
+        "wellbeing_county",
+        "Wellbeing services county (hyvinvointialue) of the member municipalities, "
+        "'; '-joined when several",
+    ),
     Column("body", "Decision-making body (toimielin) as printed, e.g. Kaupunginhallitus"),
     Column("meeting_date", "Date of the meeting, ISO 8601 (YYYY-MM-DD)"),
     Column("meeting_kind", "esityslista (agenda) or poytakirja (minutes) the text comes from"),
@@ -60,6 +72,33 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
         "no_body_name, no_meeting_date, no_paragraph, no_diary_number, no_proposal, "
         "no_decision, no_proposal_or_decision, no_text; empty when none",
     ),
+    Column(
+        "organisation_code",
+        "Code of the organisation that decided: municipality code, wellbeing county code "
+        "(01-21) or Business ID (Y-tunnus) of a joint authority",
+    ),
+    Column("organisation", "Name of the organisation in Finnish"),
+    Column("organisation_type", "municipality, wellbeing_county, joint_authority or other"),
+    Column(
+        "outcome",
+        "What was decided, read from the päätös and Käsittely texts: accepted (as proposed), "
+        "amended (changed at the meeting, or a counter-proposal won), rejected, tabled "
+        "(pöydälle), returned (palautettiin valmisteluun), removed (poistettiin "
+        "esityslistalta), noted (merkittiin tiedoksi); empty on agendas and when no rule "
+        "fits the text",
+    ),
+    Column("voted", "true when the text says a vote was held, else false"),
+    Column(
+        "vote_counts",
+        "Tallies as printed, jaa-ei[-tyhjä[-poissa]]: 32-19, 11-3-1; several votes "
+        "'; '-separated; empty when no tally is printed (also when voted is true)",
+    ),
+    Column(
+        "disqualified",
+        "Who declared themselves disqualified (esteellinen, jäävi) or left for the item, "
+        "names as printed, '; '-separated",
+    ),
+    Column("dissent", "Who left a dissenting opinion (eriävä mielipide), '; '-separated"),
 )
 FIELDNAMES = [c.name for c in EXPORT_COLUMNS]
 # Added after EXPORT_COLUMNS when an export is restricted to a topic (--topic).
@@ -144,17 +183,18 @@ def iter_export_rows(session: Session, filters: ItemFilters | None = None) -> It
             models.Item.first_seen,
             models.Item.last_changed,
             models.Item.quality_flags,
+            models.Item.outcome,
+            models.Item.voted,
+            models.Item.vote_counts,
+            models.Item.disqualified,
+            models.Item.dissent,
             models.Source.name.label("source"),
-            models.Source.municipality_code,
-            models.Municipality.name_fi.label("municipality"),
-            models.Municipality.region,
-            models.Municipality.wellbeing_county,
+            models.Item.source_id,
             models.Body.name.label("body"),
             date_col.label("day"),
             models.Meeting.kind.label("kind"),
         )
         .join(models.Source, models.Source.id == models.Item.source_id)
-        .outerjoin(models.Municipality, models.Municipality.code == models.Source.municipality_code)
         .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
         .outerjoin(models.Body, models.Body.id == models.Item.body_id)
         .where(*filter_clauses(session, filters or ItemFilters()))
@@ -162,19 +202,21 @@ def iter_export_rows(session: Session, filters: ItemFilters | None = None) -> It
         .execution_options(yield_per=BATCH)
     )
     topic_ids = _topic_ids(session, filters.topic) if filters and filters.topic else None
+    places = source_places(session)
     # Plain columns, not ORM entities: nothing accumulates in the session's identity map.
     for batch in session.execute(stmt).partitions():
         sections = _section_fields(session, [row.id for row in batch])
         topics = _topic_fields(session, [row.id for row in batch], topic_ids or [])
         for item in batch:
             extra = sections.get(item.id, {})
+            place = places.get(item.source_id) or Place()
             row: ExportRow = {
                 "item_id": f"{item.source}:{item.external_id}",
                 "source": item.source,
-                "municipality_code": item.municipality_code,
-                "municipality": item.municipality,
-                "region": item.region,
-                "wellbeing_county": item.wellbeing_county,
+                "municipality_code": place.municipality_code,
+                "municipality": place.municipality,
+                "region": place.region,
+                "wellbeing_county": place.county,
                 "body": item.body,
                 "meeting_date": _iso_date(item.day),
                 "meeting_kind": item.meeting_kind or item.kind,
@@ -189,6 +231,14 @@ def iter_export_rows(session: Session, filters: ItemFilters | None = None) -> It
                 "first_seen": _iso_utc(item.first_seen),
                 "last_changed": _iso_utc(item.last_changed),
                 "quality_flags": item.quality_flags,
+                "organisation_code": place.organisation_code,
+                "organisation": place.organisation,
+                "organisation_type": place.organisation_type,
+                "outcome": item.outcome,
+                "voted": "true" if item.voted else "false",
+                "vote_counts": item.vote_counts,
+                "disqualified": item.disqualified,
+                "dissent": item.dissent,
             }
             if topic_ids is not None:
                 row.update(topics.get(item.id, {"topic_score": None, "topic_terms": None}))

@@ -10,14 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
+from pykala.analysis.decisions import OUTCOMES
 from pykala.parsers.quality import DOUBTFUL
 from pykala.parsers.records import SectionKind
 
 from . import models
 from .db import ArchiveError
+from .kinds import ITEM, Kind
+from .places import source_places
 
 
 class FilterError(ArchiveError):
@@ -26,7 +29,7 @@ class FilterError(ArchiveError):
 
 @dataclass(frozen=True)
 class ItemFilters:
-    municipality: str | None = None  # code ("297"), Finnish or Swedish name, or source name
+    municipality: str | None = None  # organisation code or Finnish/Swedish name, or source name
     body: str | None = None  # case-insensitive substring of the toimielin name
     since: date | None = None  # meeting date, inclusive
     until: date | None = None  # meeting date, inclusive
@@ -35,6 +38,8 @@ class ItemFilters:
     section: str | None = None  # SectionKind value ("paatos"); search matches inside it
     topic: str | None = None  # topic name (linking.topics): items that are its members
     quality: str | None = None  # "ok": no doubtful quality flag; "doubtful": at least one
+    outcome: str | None = None  # analysis.decisions outcome, or "none": minutes none fits
+    voted: bool | None = None  # True: a vote was held; False: none was
 
 
 def fold_name(text: str) -> str:
@@ -43,37 +48,39 @@ def fold_name(text: str) -> str:
 
 
 def _source_ids(session: Session, wanted: str) -> list[int]:
+    """Sources named ``wanted``, or whose organisation has that code or name."""
     key = fold_name(wanted)
-    rows = session.execute(
-        select(
-            models.Source.id,
-            models.Source.name,
-            models.Source.municipality_code,
-            models.Municipality.name_fi,
-            models.Municipality.name_sv,
-        ).outerjoin(
-            models.Municipality, models.Municipality.code == models.Source.municipality_code
-        )
-    ).all()
+    names = {
+        sid: name for sid, name in session.execute(select(models.Source.id, models.Source.name))
+    }
     return [
         source_id
-        for source_id, *names in rows
-        if any(name is not None and fold_name(name) == key for name in names)
+        for source_id, place in source_places(session).items()
+        if any(
+            name is not None and fold_name(name) == key
+            for name in (
+                names.get(source_id),
+                place.organisation_code,
+                place.organisation,
+                place.organisation_sv,
+                place.municipality_code,
+                place.municipality,
+                place.municipality_sv,
+            )
+        )
     ]
 
 
 def _region_source_ids(session: Session, wanted: str, county: bool) -> list[int]:
+    """Sources with a member municipality in a region (county) whose name starts so."""
     key = fold_name(wanted)
-    column = models.Municipality.wellbeing_county if county else models.Municipality.region
-    rows = session.execute(
-        select(models.Source.id, column).join(
-            models.Municipality, models.Municipality.code == models.Source.municipality_code
-        )
-    ).all()
     return [
         source_id
-        for source_id, name in rows
-        if name is not None and fold_name(name).startswith(key)
+        for source_id, place in source_places(session).items()
+        if any(
+            fold_name(name).startswith(key)
+            for name in (place.counties if county else place.regions)
+        )
     ]
 
 
@@ -109,9 +116,62 @@ def doubtful_clause() -> ColumnElement[bool]:
     return or_(*(padded.like(f"% {flag} %") for flag in sorted(DOUBTFUL)))
 
 
+def topic_clause(session: Session, kind: Kind, wanted: str) -> ColumnElement[bool]:
+    """Items or documents (``kind``) that are members of the topic ``wanted`` (its name or
+    title, folded)."""
+    key = fold_name(wanted)
+    topic_ids = [
+        topic_id
+        for topic_id, name, title in session.execute(
+            select(models.Topic.id, models.Topic.name, models.Topic.title)
+        )
+        if key in (fold_name(name), fold_name(title or ""))
+    ]
+    if not topic_ids:
+        return false()
+    member = kind.topic_table
+    return (
+        select(member.id)
+        .where(getattr(member, kind.owner) == kind.table.id, member.topic_id.in_(topic_ids))
+        .exists()
+    )
+
+
+NO_OUTCOME = "none"
+
+
+def minutes_clause() -> ColumnElement[bool]:
+    """Items that are not agenda items (a PDF's items may not say which they are)."""
+    return or_(models.Item.meeting_kind.is_(None), models.Item.meeting_kind != "esityslista")
+
+
+def outcome_value(wanted: str) -> str:
+    """An --outcome argument checked: one of analysis.decisions.OUTCOMES or "none"."""
+    key = fold_name(wanted)
+    if key not in (*OUTCOMES, NO_OUTCOME):
+        raise FilterError(
+            f"unknown outcome {wanted!r}: use one of {', '.join((*OUTCOMES, NO_OUTCOME))}"
+        )
+    return key
+
+
+def _outcome_clauses(filters: ItemFilters) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if filters.outcome is not None:
+        key = outcome_value(filters.outcome)
+        if key == NO_OUTCOME:
+            # minutes items no rule could read; agenda items have no outcome by design
+            clauses.append(and_(models.Item.outcome.is_(None), minutes_clause()))
+        else:
+            clauses.append(models.Item.outcome == key)
+    if filters.voted is not None:
+        clauses.append(models.Item.voted.is_(true() if filters.voted else false()))
+    return clauses
+
+
 def filter_clauses(session: Session, filters: ItemFilters) -> list[ColumnElement[bool]]:
     """WHERE clauses on Item (and an outer-joined Meeting) for ``filters``."""
-    clauses: list[ColumnElement[bool]] = []
+    clauses: list[ColumnElement[bool]] = _outcome_clauses(filters)
     if filters.quality == "doubtful":
         clauses.append(doubtful_clause())
     elif filters.quality == "ok":
@@ -141,22 +201,5 @@ def filter_clauses(session: Session, filters: ItemFilters) -> list[ColumnElement
             .exists()
         )
     if filters.topic:
-        key = fold_name(filters.topic)
-        topic_ids = [
-            topic_id
-            for topic_id, name, title in session.execute(
-                select(models.Topic.id, models.Topic.name, models.Topic.title)
-            )
-            if key in (fold_name(name), fold_name(title or ""))
-        ]
-        clauses.append(
-            select(models.ItemTopic.id)
-            .where(
-                models.ItemTopic.item_id == models.Item.id,
-                models.ItemTopic.topic_id.in_(topic_ids),
-            )
-            .exists()
-            if topic_ids
-            else false()
-        )
+        clauses.append(topic_clause(session, ITEM, filters.topic))
     return clauses

@@ -5,7 +5,12 @@ Every word of a title or section is analysed by ``analysis.finnish`` into its le
 raw words. A query word matches when one of its lemmas equals an indexed lemma or part
 (DESIGN.md §4), so no stemming, prefix or trigram rule is needed on the database side.
 
-Two indexes, both kept in sync by ``index_item`` (called by storage.items):
+Items and documents are indexed by one path, ``index_record`` (called by storage.items
+and storage.documents), given their ``Kind`` (storage.kinds: the tables, and whether
+rowids are rank keys). A document is indexed like an item whose one section is its whole
+text, so a query finds a document exactly when it would find such an item; documents
+have the record-level table only (``document_fts``, rowid = document id;
+``document_search``). For items, two indexes:
 
 - item level: title lemmas, title parts, body lemmas, body parts (all sections). Weighted
   so a title hit beats a body hit and a whole-lemma hit beats a compound-part hit
@@ -51,6 +56,7 @@ from pykala.analysis.finnish import (
 )
 from pykala.analysis.finnish import TOKEN_RE as _ANALYSER_TOKEN
 from pykala.parsers.records import SectionKind
+from pykala.storage.kinds import ITEM, Kind
 
 TOKEN = re.compile(r"[^\W_]+")
 # The rowid code of each section kind in item_fts_section. Append only: the codes are
@@ -179,27 +185,6 @@ def item_rows(
     return item_row, section_rows
 
 
-_SQLITE_ITEM = (
-    "INSERT INTO item_fts (rowid, title_lemmas, title_parts, body_lemmas, body_parts) "
-    "VALUES (:id, :title_lemmas, :title_parts, :body_lemmas, :body_parts)"
-)
-_SQLITE_TITLE = (
-    "INSERT INTO item_fts_title (rowid, title_lemmas, title_parts) "
-    "VALUES (:id, :title_lemmas, :title_parts)"
-)
-_SQLITE_SECTION = (
-    "INSERT INTO item_fts_section (rowid, lemmas, parts) VALUES (:id, :lemmas, :parts)"
-)
-_PG_ITEM = (
-    "INSERT INTO item_search (item_id, title_lemmas, title_parts, body_lemmas, body_parts) "
-    "VALUES (:id, :title_lemmas, :title_parts, :body_lemmas, :body_parts)"
-)
-_PG_SECTION = (
-    "INSERT INTO item_search_section (item_id, kind, lemmas, parts) "
-    "VALUES (:id, :kind, :lemmas, :parts)"
-)
-
-
 _ORDER_DATES = text("SELECT item_id, sort_date FROM item_order WHERE item_id IN :ids").bindparams(
     bindparam("ids", expanding=True)
 )
@@ -217,80 +202,93 @@ def _rank_keys(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
     }
 
 
-def _row_ids(session: Session, item_ids: Sequence[int], rank_keys: bool) -> dict[int, int]:
-    """The index row id of each item: its rank key on SQLite (unless ``rank_keys`` is
-    False: the layout before migration 0009), its item id on PostgreSQL."""
-    if rank_keys and session.get_bind().dialect.name == "sqlite":
-        return _rank_keys(session, item_ids)
-    return {i: i for i in item_ids}
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
 
 
-def delete_item_index(session: Session, item_id: int) -> None:
-    _delete_rows(session, _row_ids(session, [item_id], rank_keys=True)[item_id])
+def _row_ids(session: Session, kind: Kind, ids: Sequence[int], rank_keys: bool) -> dict[int, int]:
+    """The index row id of each record: an item's rank key on SQLite (unless
+    ``rank_keys`` is False: the layout before migration 0009), else the record's id."""
+    if rank_keys and kind.rank_keys and _is_sqlite(session):
+        return _rank_keys(session, ids)
+    return {i: i for i in ids}
 
 
-def _delete_rows(session: Session, row_id: int) -> None:
-    """Delete the index rows of the item whose row id (see _row_ids) is ``row_id``."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("DELETE FROM item_fts WHERE rowid = :key"), {"key": row_id})
-        session.execute(text("DELETE FROM item_fts_title WHERE rowid = :key"), {"key": row_id})
-        session.execute(
-            text("DELETE FROM item_fts_section WHERE rowid >= :lo AND rowid < :hi"),
-            {"lo": row_id * SECTION_SLOTS, "hi": (row_id + 1) * SECTION_SLOTS},
-        )
-    else:
-        session.execute(text("DELETE FROM item_search WHERE item_id = :id"), {"id": row_id})
-        session.execute(text("DELETE FROM item_search_section WHERE item_id = :id"), {"id": row_id})
+def _delete_rows(session: Session, kind: Kind, row_id: int) -> None:
+    """Delete the index rows of the record whose row id (see _row_ids) is ``row_id``."""
+    if _is_sqlite(session):
+        for table in filter(None, (kind.fts_table, kind.fts_title_table)):
+            session.execute(text(f"DELETE FROM {table} WHERE rowid = :key"), {"key": row_id})
+        if kind.fts_section_table:  # the record's rows are one rowid range
+            session.execute(
+                text(f"DELETE FROM {kind.fts_section_table} WHERE rowid >= :lo AND rowid < :hi"),
+                {"lo": row_id * SECTION_SLOTS, "hi": (row_id + 1) * SECTION_SLOTS},
+            )
+        return
+    for table in filter(None, (kind.pg_table, kind.pg_section_table)):
+        session.execute(text(f"DELETE FROM {table} WHERE {kind.owner} = :id"), {"id": row_id})
 
 
 _IndexRows = Sequence[tuple[int, dict[str, str], dict[str, dict[str, str]]]]
+_COLUMNS = ("title_lemmas", "title_parts", "body_lemmas", "body_parts")
 
 
-def insert_index_rows(session: Session, rows: _IndexRows, *, rank_keys: bool = True) -> None:
-    """Insert (item id, item row, section rows) for items that have no index rows yet.
+def _insert(table: str, key: str, columns: Sequence[str]) -> Any:
+    values = ", ".join(f":{c}" for c in columns)
+    return text(f"INSERT INTO {table} ({key}, {', '.join(columns)}) VALUES (:id, {values})")
+
+
+def insert_index_rows(
+    session: Session, rows: _IndexRows, *, rank_keys: bool = True, kind: Kind = ITEM
+) -> None:
+    """Insert (id, record row, section rows) for records that have no index rows yet.
     ``rank_keys=False`` writes SQLite's layout before migration 0009 (rowid = item id, no
     item_fts_title)."""
     if rows:
-        keys = _row_ids(session, [r[0] for r in rows], rank_keys)
-        _insert_rows(session, rows, keys, titles=rank_keys)
+        keys = _row_ids(session, kind, [r[0] for r in rows], rank_keys)
+        _insert_rows(session, kind, rows, keys, titles=rank_keys)
 
 
 def _insert_rows(
-    session: Session, rows: _IndexRows, keys: dict[int, int], titles: bool = True
+    session: Session, kind: Kind, rows: _IndexRows, keys: dict[int, int], titles: bool = True
 ) -> None:
-    """Write the index rows under ``keys``; ``titles``: also item_fts_title (SQLite, from
-    migration 0009 on)."""
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    items: list[dict[str, Any]] = [
-        {"id": keys[item_id], **item_row} for item_id, item_row, _ in rows
-    ]
+    """Write the index rows under ``keys``; ``titles``: also the titles-only table (SQLite,
+    from migration 0009 on)."""
+    sqlite = _is_sqlite(session)
+    records: list[dict[str, Any]] = [{"id": keys[rid], **row} for rid, row, _ in rows]
+    section_table = kind.fts_section_table if sqlite else kind.pg_section_table
     sections: list[dict[str, Any]] = [
         {
-            "id": keys[item_id] * SECTION_SLOTS + section_code(kind) if sqlite else item_id,
-            "kind": kind,
+            "id": keys[rid] * SECTION_SLOTS + section_code(section) if sqlite else rid,
+            "kind": section,
             **row,
         }
-        for item_id, _, section_rows in rows
-        for kind, row in section_rows.items()
+        for rid, _, section_rows in (rows if section_table else ())
+        for section, row in section_rows.items()
     ]
     # In row id order: FTS5 flushes its pending terms whenever a rowid goes down.
-    items.sort(key=lambda r: r["id"])
+    records.sort(key=lambda r: r["id"])
     sections.sort(key=lambda r: r["id"])
-    session.execute(text(_SQLITE_ITEM if sqlite else _PG_ITEM), items)
-    if sqlite and titles:
-        session.execute(text(_SQLITE_TITLE), items)
-    if sections:
-        session.execute(text(_SQLITE_SECTION if sqlite else _PG_SECTION), sections)
+    if sqlite:
+        session.execute(_insert(kind.fts_table, "rowid", _COLUMNS), records)
+        if titles and kind.fts_title_table:
+            session.execute(_insert(kind.fts_title_table, "rowid", _COLUMNS[:2]), records)
+        if section_table and sections:
+            session.execute(_insert(section_table, "rowid", ("lemmas", "parts")), sections)
+        return
+    session.execute(_insert(kind.pg_table, kind.owner, _COLUMNS), records)
+    if section_table and sections:
+        session.execute(_insert(section_table, kind.owner, ("kind", "lemmas", "parts")), sections)
 
 
-def index_item(
-    session: Session, item_id: int, title: str, sections: Sequence[tuple[str, str]]
+def index_record(
+    session: Session, kind: Kind, record_id: int, title: str, sections: Sequence[tuple[str, str]]
 ) -> None:
-    """(Re)index one item from its title and (section kind, text) pairs."""
-    item_row, section_rows = item_rows(get_analyzer(), title, sections)
-    keys = _row_ids(session, [item_id], rank_keys=True)  # one lookup for both
-    _delete_rows(session, keys[item_id])
-    _insert_rows(session, [(item_id, item_row, section_rows)], keys)
+    """(Re)index one item or document from its title and (section kind, text) pairs."""
+    row, section_rows = item_rows(get_analyzer(), title, sections)
+    keys = _row_ids(session, kind, [record_id], rank_keys=True)  # one lookup for both
+    _delete_rows(session, kind, keys[record_id])
+    _insert_rows(session, kind, [(record_id, row, section_rows)], keys)
 
 
 def rebuild_index(session: Session, batch: int = 500, *, rank_keys: bool = True) -> int:
@@ -299,11 +297,12 @@ def rebuild_index(session: Session, batch: int = 500, *, rank_keys: bool = True)
 
     Returns the number of items indexed. Works in id batches so memory stays flat.
     """
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    tables: tuple[str, ...] = ("item_search", "item_search_section")
-    if sqlite:
-        tables = ("item_fts", "item_fts_section") + (("item_fts_title",) if rank_keys else ())
-    for table in tables:
+    kind = ITEM
+    tables: tuple[str | None, ...] = (kind.pg_table, kind.pg_section_table)
+    if _is_sqlite(session):
+        titles = kind.fts_title_table if rank_keys else None
+        tables = (kind.fts_table, kind.fts_section_table, titles)
+    for table in filter(None, tables):
         session.execute(text(f"DELETE FROM {table}"))
     analyzer: FinnishAnalyzer | None = None
     done = 0

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from pykala.analysis.decisions import ItemOutcome, classify
 from pykala.parsers.quality import item_flags
 from pykala.parsers.records import ItemRecord, MeetingKind
 from pykala.storage import models
@@ -19,9 +20,11 @@ from pykala.storage.content import (
     row_content,
     stored_children,
 )
-from pykala.storage.index import index_item
+from pykala.storage.index import index_record
+from pykala.storage.kinds import ITEM
 from pykala.storage.meetings import body_id_of, meeting_for_item
-from pykala.storage.versions import ITEM_VERSIONS, append_version
+from pykala.storage.sources import sibling_source_ids
+from pykala.storage.versions import append_version
 
 
 @dataclass
@@ -82,7 +85,8 @@ def _write_children(session: Session, item_id: int, record: ItemRecord) -> None:
             )
     if attachments:
         session.execute(insert(models.Attachment), attachments)
-    index_item(session, item_id, record.title, [(str(s.kind), s.text) for s in record.sections])
+    sections = [(str(s.kind), s.text) for s in record.sections]
+    index_record(session, ITEM, item_id, record.title, sections)
 
 
 def _worse_parse(session: Session, item: models.Item, record: ItemRecord) -> str | None:
@@ -109,7 +113,22 @@ def _keep_version(session: Session, item: models.Item, seen_at: datetime) -> Non
         sections=sections,
         attachments=attachments,
     )
-    append_version(session, ITEM_VERSIONS, item, content, seen_at)
+    append_version(session, ITEM, item, content, seen_at)
+
+
+def outcome_of(record: ItemRecord) -> ItemOutcome:
+    """What was decided in the item (analysis.decisions); agendas have no outcome."""
+    kind = str(record.meeting_kind) if record.meeting_kind else None
+    return classify(record.sections, kind)
+
+
+def set_outcome(item: models.Item, decided: ItemOutcome) -> None:
+    item.outcome = decided.outcome
+    item.voted = decided.voted
+    item.vote_counts = decided.vote_counts
+    item.disqualified = "; ".join(decided.disqualified)
+    item.dissent = "; ".join(decided.dissent)
+    item.vote_details = decided.details()
 
 
 def _apply(
@@ -139,6 +158,7 @@ def _apply(
     item.raw_page_id = raw_page_id
     item.last_changed = seen_at
     item.quality_flags = flags
+    set_outcome(item, outcome_of(record))
 
 
 def _stored_names(session: Session, item: models.Item) -> tuple[str | None, str | None]:
@@ -236,6 +256,31 @@ def _fill_gaps(
     return True
 
 
+def _twin_id(session: Session, source_id: int, record: ItemRecord) -> int | None:
+    """The id of the same item stored from another source of the same organisation.
+
+    The identity of an item across sources is (organisation, body name as printed,
+    meeting date, paragraph §): an old and a new platform, or two hosts of one tenant,
+    give different external ids to the same decision. Without all three it has none.
+    """
+    if not (record.body_name and record.meeting_date and record.paragraph):
+        return None
+    siblings = sibling_source_ids(session, source_id)
+    if not siblings:
+        return None
+    return session.scalar(
+        select(models.Item.id)
+        .join(models.Body, models.Body.id == models.Item.body_id)
+        .where(
+            models.Item.source_id.in_(siblings),
+            models.Item.meeting_date == record.meeting_date,
+            models.Item.paragraph == record.paragraph,
+            models.Body.name == record.body_name,
+        )
+        .limit(1)
+    )
+
+
 def save_item(
     session: Session,
     source_id: int,
@@ -255,9 +300,14 @@ def save_item(
     flags = " ".join(item_flags(record))
     if item is not None:
         record = _with_stored(session, item, record)
+    elif _twin_id(session, source_id, record) is not None:
+        # Stored once: the source that stored it first keeps it (and its versions).
+        counts.unchanged += 1
+        return
     digest = content_hash(record_content(record))
     if item is not None and item.content_hash == digest:
         item.quality_flags = flags  # a reparse with a newer parser clears them
+        set_outcome(item, outcome_of(record))  # and a newer classifier rereads them
         counts.unchanged += 1
         return
     if item is not None:

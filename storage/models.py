@@ -25,6 +25,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -60,8 +61,36 @@ class Municipality(Base):
     wellbeing_county: Mapped[str | None] = mapped_column(CleanText)  # hyvinvointialue
 
 
+class Organisation(Base):
+    """Who decides: a municipality, wellbeing services county, joint authority or other.
+
+    Its members (organisation_member) give its region(s) and county(ies); a municipality
+    is its own only member.
+    """
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Municipality code "297", county code "13", Business ID "2274241-9".
+    code: Mapped[str] = mapped_column(CleanText, unique=True)
+    type: Mapped[str] = mapped_column(CleanText)  # harvester.organisations.TYPES
+    name_fi: Mapped[str] = mapped_column(CleanText)
+    name_sv: Mapped[str | None] = mapped_column(CleanText)
+
+
+class OrganisationMember(Base):
+    __tablename__ = "organisation_member"
+    __table_args__ = (UniqueConstraint("organisation_id", "municipality_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    municipality_code: Mapped[str] = mapped_column(
+        CleanText, ForeignKey("municipality.code"), index=True
+    )
+
+
 class Source(Base):
-    """One publisher on one platform (a municipality, county or joint authority)."""
+    """One publisher on one platform, belonging to an organisation."""
 
     __tablename__ = "source"
 
@@ -69,10 +98,14 @@ class Source(Base):
     name: Mapped[str] = mapped_column(CleanText, unique=True)
     platform: Mapped[str] = mapped_column(CleanText)
     base_url: Mapped[str] = mapped_column(CleanText)
+    # The organisation's code when it is a municipality (kept for the views that predate
+    # organisations); None for a county or joint authority.
     municipality_code: Mapped[str | None] = mapped_column(
         CleanText, ForeignKey("municipality.code"), index=True
     )
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    disabled_reason: Mapped[str | None] = mapped_column(CleanText)
 
 
 class Body(Base):
@@ -167,6 +200,13 @@ class Item(Base):
     raw_page_id: Mapped[int | None] = mapped_column(ForeignKey("raw_page.id"), index=True)
     # parsers.quality flags, space-separated; "" when the item has every field.
     quality_flags: Mapped[str] = mapped_column(CleanText, default="", server_default="")
+    # analysis.decisions: what was decided (None on agendas and when no rule fits).
+    outcome: Mapped[str | None] = mapped_column(CleanText, index=True)
+    voted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    vote_counts: Mapped[str] = mapped_column(CleanText, default="", server_default="")
+    disqualified: Mapped[str] = mapped_column(CleanText, default="", server_default="")
+    dissent: Mapped[str] = mapped_column(CleanText, default="", server_default="")
+    vote_details: Mapped[str] = mapped_column(CleanText, default="", server_default="")
 
 
 class Section(Base):

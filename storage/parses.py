@@ -46,7 +46,8 @@ def save_parse(
         )
     if result.documents:
         # The parser never guesses a municipality: a document takes its source's (and
-        # that municipality's region) unless it states its own.
+        # that municipality's region; a county's or joint authority's when its members
+        # share one) unless it states its own.
         code, region = session.execute(
             select(models.Source.municipality_code, models.Municipality.region)
             .outerjoin(
@@ -54,8 +55,23 @@ def save_parse(
             )
             .where(models.Source.id == source_id)
         ).one()
+        if code is None:  # a county or joint authority: its members' region, if only one
+            regions = session.scalars(
+                select(models.Municipality.region)
+                .distinct()
+                .join(
+                    models.OrganisationMember,
+                    models.OrganisationMember.municipality_code == models.Municipality.code,
+                )
+                .join(
+                    models.Source,
+                    models.Source.organisation_id == models.OrganisationMember.organisation_id,
+                )
+                .where(models.Source.id == source_id)
+            ).all()
+            region = regions[0] if len(regions) == 1 else None
     for document in result.documents:
-        if document.municipality_code is None and code is not None:
+        if document.municipality_code is None and (code or region) is not None:
             document = replace(document, municipality_code=code, region=document.region or region)
         outcome = save_document(
             session, document, seen_at=seen_at, source_id=source_id, raw_page_id=page.raw_page_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +14,11 @@ from sqlalchemy.orm import Session
 from . import models
 from .content import stored_children
 from .db import ArchiveError
+from .kinds import ITEM
+from .places import Place, source_places
+from .versions import VersionView as VersionView  # importable from here too
+from .versions import read_versions
+from .versions import utc as utc
 
 
 class AmbiguousItemError(ArchiveError):
@@ -32,15 +37,6 @@ class SectionView:
 class AttachmentView:
     url: str
     title: str
-
-
-@dataclass(frozen=True)
-class VersionView:
-    version: int
-    content_hash: str
-    valid_from: datetime
-    valid_to: datetime
-    content: dict[str, Any]  # the earlier content (storage.content format)
 
 
 @dataclass(frozen=True)
@@ -69,6 +65,32 @@ class ItemView:
     sections: tuple[SectionView, ...]
     attachments: tuple[AttachmentView, ...]
     versions: tuple[VersionView, ...]  # oldest first
+    decision: DecisionView | None = None  # what was decided (analysis.decisions)
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    outcome: str | None  # analysis.decisions.OUTCOMES value; None: agenda or no rule fits
+    voted: bool
+    vote_counts: str  # "32-19", "; "-joined for several votes
+    disqualified: tuple[str, ...]
+    dissent: tuple[str, ...]
+    details: dict[str, Any] | None  # votes (options, tallies, winner, names), movers
+
+
+def _names(joined: str) -> tuple[str, ...]:
+    return tuple(n for n in joined.split("; ") if n)
+
+
+def decision_view(item: models.Item) -> DecisionView:
+    return DecisionView(
+        outcome=item.outcome,
+        voted=item.voted,
+        vote_counts=item.vote_counts,
+        disqualified=_names(item.disqualified),
+        dissent=_names(item.dissent),
+        details=json.loads(item.vote_details) if item.vote_details else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -100,11 +122,6 @@ class ArchiveStats:
     raw_pages: int
     raw_bytes: int
     last_run: RunView | None
-
-
-def utc(moment: datetime) -> datetime:
-    """Stored timestamps are UTC; SQLite returns them naive."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _utc_or_none(moment: datetime | None) -> datetime | None:
@@ -145,29 +162,20 @@ def get_item(session: Session, key: str | int) -> ItemView | None:
         return None
     source = session.get(models.Source, item.source_id)
     assert source is not None
-    municipality = (
-        session.get(models.Municipality, source.municipality_code)
-        if source.municipality_code
-        else None
-    )
+    place = source_places(session).get(source.id) or Place()
     meeting = session.get(models.Meeting, item.meeting_id) if item.meeting_id else None
     body_id = item.body_id or (meeting.body_id if meeting else None)
     body = session.get(models.Body, body_id) if body_id else None
     sections, attachments = stored_children(session, item.id)
-    versions = session.scalars(
-        select(models.ItemVersion)
-        .where(models.ItemVersion.item_id == item.id)
-        .order_by(models.ItemVersion.version)
-    ).all()
     return ItemView(
         item_id=f"{source.name}:{item.external_id}",
         external_id=item.external_id,
         source=source.name,
         platform=source.platform,
-        municipality_code=source.municipality_code,
-        municipality=municipality.name_fi if municipality else None,
-        region=municipality.region if municipality else None,
-        wellbeing_county=municipality.wellbeing_county if municipality else None,
+        municipality_code=place.municipality_code,
+        municipality=place.municipality or place.organisation,
+        region=place.region,
+        wellbeing_county=place.county,
         body=body.name if body else None,
         meeting_external_id=meeting.external_id if meeting else None,
         meeting_date=item.meeting_date or (meeting.date if meeting else None),
@@ -183,12 +191,8 @@ def get_item(session: Session, key: str | int) -> ItemView | None:
         last_changed=utc(item.last_changed),
         sections=tuple(SectionView(s.kind, s.heading, s.text, s.presenter) for s in sections),
         attachments=tuple(AttachmentView(a.url, a.title) for a in attachments),
-        versions=tuple(
-            VersionView(
-                v.version, v.content_hash, utc(v.valid_from), utc(v.valid_to), json.loads(v.content)
-            )
-            for v in versions
-        ),
+        versions=read_versions(session, ITEM, item.id),
+        decision=decision_view(item),
     )
 
 
@@ -232,7 +236,11 @@ def archive_stats(session: Session) -> ArchiveStats:
         )
     }
     rows = session.execute(
-        select(models.Source, models.Municipality.name_fi)
+        select(
+            models.Source,
+            func.coalesce(models.Organisation.name_fi, models.Municipality.name_fi),
+        )
+        .outerjoin(models.Organisation, models.Organisation.id == models.Source.organisation_id)
         .outerjoin(models.Municipality, models.Municipality.code == models.Source.municipality_code)
         .order_by(models.Source.name)
     ).all()

@@ -263,10 +263,17 @@ def test_shipped_sources_list() -> None:
     result = pykala("sources", "--json")
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(rows) > 100
-    assert all(r["platform"] == "dynasty" for r in rows)
+    assert len(rows) > 300
+    assert {r["platform"] for r in rows} == {"dynasty", "cloudnc", "tweb", "pdf"}
     kuopio = [r for r in rows if r["municipality_code"] == "297"]
     assert kuopio and kuopio[0]["wellbeing_county"] == "Pohjois-Savon hyvinvointialue"
+    assert kuopio[0]["organisation_type"] == "municipality"
+    # A disabled source says why, in JSON and in the table.
+    haapajarvi = next(r for r in rows if r["name"] == "haapajarvi")
+    assert haapajarvi["enabled"] is False
+    assert "2 addresses for Haapajärvi" in haapajarvi["disabled_reason"]
+    table = pykala("sources", env={"COLUMNS": "400"}).stdout
+    assert "disabled: not confirmed: the reference gives 2 addresses for Haapajärvi" in table
     assert closed_port_url().startswith("http://127.0.0.1:")
 
 
@@ -306,3 +313,17 @@ def test_harvest_brings_topics_up_to_date(harvested: str) -> None:
         ).all()
     assert "2020362412-5" in members  # the Kuopio seed, § 48
     assert "2020362412-3" not in members  # foster-care fees are not family centres
+
+
+def test_harvest_names_a_disabled_source_it_skips(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        '[[source]]\nname = "x"\nplatform = "dynasty"\n'
+        'base_url = "http://127.0.0.1:9/cgi/DREQUEST.PHP"\norganisation = "297"\n'
+        'enabled = false\ndisabled_reason = "moved to CloudNC"\n',
+        encoding="utf-8",
+    )
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    result = pykala("harvest", "--sources", str(mine), "--source", "x", "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert "pykala: skipping x: disabled (moved to CloudNC)" in result.stderr

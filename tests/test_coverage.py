@@ -241,3 +241,28 @@ def test_cli_coverage_of_an_empty_archive(sqlite_archive: Archive) -> None:
     status = CliRunner().invoke(app, ["status", "--db", sqlite_archive.url])
     assert status.exit_code == 0, status.output
     assert "no source publishes less than it used to" in status.output
+
+
+def test_a_county_source_is_labelled_and_selected_by_its_organisation(
+    archive: Archive, tmp_path: Path
+) -> None:
+    from pykala.harvester.sources import load_municipalities, load_sources
+    from pykala.storage.sources import sync_sources
+
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[[source]]\nname = "pshva"\nplatform = "dynasty"\n'
+        'base_url = "https://pshva.oncloudos.com/cgi/DREQUEST.PHP"\norganisation = "13"\n',
+        encoding="utf-8",
+    )
+    with archive.session() as session:
+        sync_sources(session, load_sources(path), load_municipalities())
+    add_meetings(archive, "pshva", "Aluehallitus", weekly(TODAY - timedelta(days=70), 40))
+    with archive.session() as session:
+        (body,) = body_coverage(session)
+        assert body.label == "Pohjois-Savon hyvinvointialue"
+        assert select_sources(session, [], ["13"]) == ["pshva"]
+        assert select_sources(session, [], ["pohjois-savon hyvinvointialue"]) == ["pshva"]
+        flags = coverage_flags(session, TODAY)
+    lines = [f.line for f in flags if f.kind == "no_new_meeting"]
+    assert lines == ["Pohjois-Savon hyvinvointialue: no new minutes for 10 weeks (usually 1)"]

@@ -59,7 +59,9 @@ def _rows(archive: Archive, filters: ItemFilters | None = None) -> list[ExportRo
 
 def test_codebook_is_complete_and_stable() -> None:
     assert FIELDNAMES[:3] == ["item_id", "source", "municipality_code"]
-    assert len(set(FIELDNAMES)) == len(FIELDNAMES) == 20
+    assert len(set(FIELDNAMES)) == len(FIELDNAMES) == 28
+    assert FIELDNAMES[-8:-5] == ["organisation_code", "organisation", "organisation_type"]
+    assert FIELDNAMES[-5:] == ["outcome", "voted", "vote_counts", "disqualified", "dissent"]
     assert all(c.description and "\n" not in c.description for c in EXPORT_COLUMNS)
 
 

@@ -43,9 +43,13 @@ def test_pip_install_puts_only_pykala_into_site_packages(tmp_path: Path) -> None
     installed = {p.name for p in target.iterdir()} - {"bin"}
     assert {n for n in installed if not n.endswith(".dist-info")} == {"pykala"}
     assert (target / "pykala" / "harvester" / "data" / "sources.toml").is_file()
+    # The organisations are built from this table at run time.
+    assert (target / "pykala/harvester/data/reference/wellbeing_counties.csv").is_file()
     assert (target / "pykala" / "storage" / "migrations" / "versions").is_dir()
     imported = subprocess.run(
-        [sys.executable, "-c", "import pykala.cli, pykala.storage.db; print(pykala.cli.__file__)"],
+        [sys.executable, "-c", "import pykala.cli, pykala.storage.db; "
+         "from pykala.harvester.sources import load_sources; assert len(load_sources()) == 322; "
+         "print(pykala.cli.__file__)"],
         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip

@@ -155,7 +155,7 @@ def test_cli_probe_prints_entry_and_exit_codes(site: FixtureSite) -> None:
     assert result.exit_code == 0, result.output
     assert "old static Dynasty export" in result.output
     assert "[[source]]" in result.output
-    assert 'municipality = "049"' in result.output
+    assert 'organisation = "049"' in result.output
     none = run("sources", "probe", site.url_for("https://valtuustoblogi.fi/"))
     assert none.exit_code == 1
     assert "no known platform" in none.output
@@ -241,6 +241,11 @@ def test_check_tells_found_moved_unreachable_unrecognised(
     reloaded = {s.name: s for s in parse_sources(written, "w", load_municipalities())}
     assert set(reloaded) == set(checks)
     assert reloaded["kuopio"].enabled and not reloaded["gone"].enabled
+    assert reloaded["kuopio"].disabled_reason is None
+    assert reloaded["gone"].disabled_reason == (
+        "sources check 2026-12-06: unreachable: " + checks["gone"].detail
+    )
+    assert reloaded["oulu"].organisation_code == "564"
     assert reloaded["espoo"].start_urls == configs[1].start_urls
     assert "# moved: redirected to another host (new.example.org)" in written
 

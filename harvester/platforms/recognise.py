@@ -146,23 +146,27 @@ def opennc(url: str, content_type: str | None, body: bytes) -> Recognised | None
     return Recognised("cloudnc", "OpenNC API", _cut(url, m.end()), evidence=f"API answer {path}")
 
 
-_TWEB = re.compile(r"/ktwebbin/(?:dbisa\.dll/ktwebscr|ktproxy2\.dll)", re.IGNORECASE)
+# The script folder: ``…/ktwebbin/dbisa.dll/ktwebscr`` on a city's own server, ``/ktwebscr``
+# on a hosted one (``x.tweb.fi``); item documents come from ``…/ktwebbin/ktproxy2.dll``.
+_TWEB = re.compile(r"/ktwebscr(?=/|$)", re.IGNORECASE)
+_TWEB_DOC = re.compile(r"/ktwebbin/ktproxy2\.dll$", re.IGNORECASE)
 _AGENDA_FORM = re.compile(r"/epj_tek_tweb\.htm$", re.IGNORECASE)
 
 
 def tweb(url: str, content_type: str | None, body: bytes) -> Recognised | None:
-    """Triplan KTweb: ``…/ktwebbin/dbisa.dll/ktwebscr/*.htm`` (forms, lists) and its
-    ``ktproxy2.dll`` documents."""
+    """Triplan KTweb: ``…/ktwebscr/*.htm`` (forms, lists) and its ``ktproxy2.dll``
+    documents (a PDF)."""
     path = urlsplit(url).path
     m = _TWEB.search(path)
-    if m is None:
-        return None
-    base = _cut(url, m.start()) + "/ktwebbin/dbisa.dll/ktwebscr"
-    if path[m.start() :].lower().startswith("/ktwebbin/ktproxy2.dll"):
+    doc = _TWEB_DOC.search(path) if m is None else None
+    if doc is not None:
         if not _is_pdf(body):
             return None
-    elif not _reads_as_platform("tweb", body, url, content_type):
+        base = _cut(url, doc.start()) + "/ktwebbin/dbisa.dll/ktwebscr"
+    elif m is None or not _reads_as_platform("tweb", body, url, content_type):
         return None
+    else:
+        base = _cut(url, m.end())
     start = (_cut(url, len(path)),) if _AGENDA_FORM.search(path) else ()
     evidence = f"page {path}" + (" (agendas only)" if start else "")
     return Recognised("tweb", "Tweb (ktwebscr)", base, start_urls=start, evidence=evidence)
@@ -235,7 +239,7 @@ def recognise(url: str, content_type: str | None, body: bytes) -> Recognised | N
 
 _ENTRY_LINK = re.compile(
     r"/cgi/DREQUEST\.PHP|/kokous/TELIMET\.HTM|/(?:fi|sv)-FI/Toimielimet|/api/opennc/v1"
-    r"|/ktwebbin/dbisa\.dll/ktwebscr/|/ahjorest/v1",
+    r"|/ktwebscr/|/ahjorest/v1",
     re.IGNORECASE,
 )
 _MINUTES_PDF_NAME = re.compile(

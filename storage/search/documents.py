@@ -4,10 +4,11 @@ exactly when it would find an item with the document's title and text.
 
 Shared with the item search: the parse and plan, the FTS5 and tsvector match
 (storage.search.sqlite.fts5_match, storage.search.postgresql.matches), the phrase check
-and the snippets. What differs, stated here: a document hit has no body, meeting or §;
-of the item search's filters only municipality, region and topic apply to documents (a
-document's dates are dates its text mentions, not meeting dates); documents are few, so
-they are ranked by bm25/ts_rank over one index table instead of the items' rank tiers.
+the snippets and the topic filter (storage.filters.topic_clause). What differs between
+the two kinds (tables, ranking by bm25/ts_rank instead of rank tiers, and why) is stated
+in storage.kinds. Search-specific: a document hit has no body, meeting or §; of the item
+search's filters only municipality, region and topic apply to documents (a document's
+dates are dates its text mentions, not meeting dates).
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Integer, column, false, func, literal_column, select, table
+from sqlalchemy import Integer, column, func, literal_column, select, table
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
 from pykala.analysis.finnish import get_analyzer
 from pykala.storage import models
-from pykala.storage.filters import fold_name
+from pykala.storage.filters import fold_name, topic_clause
+from pykala.storage.kinds import DOCUMENT
 from pykala.storage.search.phrases import phrases_verified
 from pykala.storage.search.plan import fts5_query, plan_query, tsquery_text
 from pykala.storage.search.postgresql import matches, tsquery
@@ -69,27 +70,6 @@ def _regions(session: Session, wanted: str) -> list[str]:
     return [r for r in stored if r is not None and fold_name(r).startswith(key)]
 
 
-def _topic_clause(session: Session, topic: str) -> Any:
-    key = fold_name(topic)
-    topic_ids = [
-        topic_id
-        for topic_id, name, title in session.execute(
-            select(models.Topic.id, models.Topic.name, models.Topic.title)
-        )
-        if key in (fold_name(name), fold_name(title or ""))
-    ]
-    if not topic_ids:
-        return false()
-    return (
-        select(models.DocumentTopic.id)
-        .where(
-            models.DocumentTopic.document_id == models.Document.id,
-            models.DocumentTopic.topic_id.in_(topic_ids),
-        )
-        .exists()
-    )
-
-
 def search_documents(
     session: Session,
     query: str,
@@ -106,25 +86,24 @@ def search_documents(
     title) narrow them. SearchQueryError for a query with nothing to find."""
     analyzer = get_analyzer()
     plan = plan_query(analyzer, parse_query(query), query)
+    kind = DOCUMENT  # ranked by bm25 / ts_rank, not tiers: storage.kinds says why
     doc = models.Document
     if session.get_bind().dialect.name == "sqlite":
-        fts = table("document_fts", column("rowid", Integer))
+        fts = table(kind.fts_table, column("rowid", Integer))
         stmt = (
             select(doc)
             .select_from(fts)
             .join(doc, doc.id == fts.c.rowid)
-            .where(fts5_match("document_fts", fts5_query(plan)))
-            .order_by(func.bm25(literal_column("document_fts"), *DOCUMENT_WEIGHTS), doc.id)
+            .where(fts5_match(kind.fts_table, fts5_query(plan)))
+            .order_by(func.bm25(literal_column(kind.fts_table), *DOCUMENT_WEIGHTS), doc.id)
         )
     else:
-        index = table(
-            "document_search", column("document_id", Integer), column("document", TSVECTOR)
-        )
+        index = table(kind.pg_table, column(kind.owner, Integer), column("document", TSVECTOR))
         to_match = tsquery(tsquery_text(plan))
         stmt = (
             select(doc)
             .select_from(index)
-            .join(doc, doc.id == index.c.document_id)
+            .join(doc, doc.id == index.c[kind.owner])
             .where(matches(index.c.document, to_match))
             .order_by(-func.ts_rank(index.c.document, to_match), doc.id)
         )
@@ -133,7 +112,7 @@ def search_documents(
     if municipality is not None:
         stmt = stmt.where(doc.municipality_code.in_(_municipality_codes(session, municipality)))
     if topic is not None:
-        stmt = stmt.where(_topic_clause(session, topic))
+        stmt = stmt.where(topic_clause(session, DOCUMENT, topic))
     if not plan.needs_check:  # phrases are checked in Python on every candidate
         stmt = stmt.limit(limit)
     rows: Sequence[models.Document] = session.scalars(stmt).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, literal, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from pykala.storage import models
@@ -34,7 +34,8 @@ def hit_columns() -> tuple[Any, ...]:
         models.Item.url,
         models.Item.paragraph,
         models.Source.name,
-        models.Municipality.name_fi,
+        # The organisation's name (a county or joint authority has no municipality).
+        func.coalesce(models.Organisation.name_fi, models.Municipality.name_fi),
         models.Body.name,
         meeting_date_column(),
     )
@@ -43,6 +44,7 @@ def hit_columns() -> tuple[Any, ...]:
 def joined(stmt: Select[Any]) -> Select[Any]:
     return (
         stmt.join(models.Source, models.Source.id == models.Item.source_id)
+        .outerjoin(models.Organisation, models.Organisation.id == models.Source.organisation_id)
         .outerjoin(models.Municipality, models.Municipality.code == models.Source.municipality_code)
         .outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
         .outerjoin(models.Body, models.Body.id == models.Item.body_id)
