@@ -37,6 +37,8 @@ from pykala.render.errors import (
     guarded,
     interruptible,
 )
+from pykala.render.formats import FORMAT_HELP, check_format
+from pykala.render.help import CONTEXT_SETTINGS, PlainFlagsGroup
 from pykala.render.items import (
     print_added,
     print_document,
@@ -52,7 +54,7 @@ from pykala.render.report import (
     print_report,
     write_report_json,
 )
-from pykala.render.status import print_field_shares, print_sources, print_status
+from pykala.render.status import print_sources, print_status
 from pykala.render.topics import print_links, print_timeline, print_topic, print_topic_list
 from pykala.storage.db import Archive, ArchiveError, connect_archive, resolve_db_url
 from pykala.storage.filters import ItemFilters
@@ -65,7 +67,9 @@ app = typer.Typer(
     help="Harvest, search and export Finnish municipal meeting minutes (pöytäkirjat).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish)
+    cls=PlainFlagsGroup,
+    context_settings=CONTEXT_SETTINGS,
 )
 
 
@@ -134,6 +138,13 @@ TimeoutOption = Annotated[
 QuietOption = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="Print only problems (for cron: silent when all is well)."),
+]
+FormatOption = Annotated[str, typer.Option("--format", help=FORMAT_HELP)]
+JsonLinesFlag = Annotated[
+    bool, typer.Option("--json", help="The old spelling of --format jsonl (still works).")
+]
+JsonDocumentFlag = Annotated[
+    bool, typer.Option("--json", help="The old spelling of --format json (still works).")
 ]
 TopicsOption = Annotated[
     Path | None,
@@ -222,14 +233,16 @@ app.add_typer(sources_app, name="sources")
 def sources(
     ctx: typer.Context,
     sources_file: SourcesOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    fmt: FormatOption = "table",
+    as_json: JsonLinesFlag = False,
 ) -> None:
     """List the sources with their organisations, regions and counties; a disabled source
     says why."""
     if ctx.invoked_subcommand is not None:
         return
+    fmt = check_format(fmt, json_flag=as_json)
     configs = guarded(lambda: load_sources(sources_file))
-    print_sources(configs, as_json=as_json)
+    print_sources(configs, fmt=fmt)
 
 
 @contextmanager
@@ -447,9 +460,7 @@ def search(
     limit: Annotated[
         int, typer.Option(min=1, help="At most this many items and this many documents.")
     ] = 20,
-    fmt: Annotated[
-        str, typer.Option("--format", help="table, json (JSON lines) or csv.")
-    ] = "table",
+    fmt: FormatOption = "table",
 ) -> None:
     """Finnish-aware full-text search of decisions (and documents), best matches first."""
     from dataclasses import replace
@@ -458,8 +469,7 @@ def search(
     from pykala.storage.search import search_items
     from pykala.storage.search.documents import search_documents
 
-    if fmt not in ("table", "json", "csv"):
-        fail(f"--format must be table, json or csv, not {fmt!r}")
+    check_format(fmt)
     if kind not in ("item", "document", "all"):
         fail(f"--kind must be item, document or all, not {kind!r}")
     item_only = [
@@ -735,46 +745,69 @@ def add(
 
 
 @app.command()
-def status(db: DbOption = None) -> None:
-    """Show what the archive holds and how the last harvests went.
+def status(db: DbOption = None, fmt: FormatOption = "table") -> None:
+    """Show what the archive holds and how the last harvests went (json: one document
+    with the counts, a row per source, the last runs and the outcomes; jsonl, csv: the
+    rows per source).
 
-    Also the sources that publish less than they used to (see `pykala coverage`); exit 1
-    when such a flag is new (no harvest has reported it yet)."""
+    Also the sources that publish less than they used to (see `pykala coverage`; on
+    stderr with json, jsonl and csv); exit 1 when such a flag is new (no harvest has
+    reported it yet)."""
     from datetime import UTC, datetime
 
     from pykala.render.coverage import print_flags
-    from pykala.render.status import print_outcome_counts
     from pykala.storage.coverageflags import coverage_flags, reported
     from pykala.storage.health import run_summaries, source_health
     from pykala.storage.outcomes import outcome_counts
     from pykala.storage.quality import recent_shares
     from pykala.storage.views import archive_stats
 
+    fmt = check_format(fmt)
     with archive_for(db) as archive, archive.session() as session:
         stats = archive_stats(session)
         health = source_health(session)
-        print_status(archive.url, stats, run_summaries(session, limit=5), health)
-        print_field_shares({s.source: recent_shares(session, s.source) for s in stats.sources})
-        print_outcome_counts(outcome_counts(session))
+        print_status(
+            archive.url,
+            stats,
+            run_summaries(session, limit=5),
+            health,
+            {s.source: recent_shares(session, s.source) for s in stats.sources},
+            outcome_counts(session),
+            fmt=fmt,
+        )
         silent = {h.source for h in health if "unreachable" in h.flags}
         flags = coverage_flags(session, datetime.now(UTC).date(), silent=silent)
         known = reported(session)
-    print_flags(flags, known)
+    print_flags(flags, known, to_stderr=fmt != "table")  # json/csv on stdout stay valid
     new = [f for f in flags if (f.source, f.kind) not in known]
     raise typer.Exit(EXIT_PARTIAL if new else EXIT_OK)
 
 
 @app.command()
 def demo(
-    db: DbOption = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Keep the demo archive here (an SQLAlchemy URL: sqlite:///demo.db, "
+            "postgresql+psycopg://…); running the demo again into it changes nothing. "
+            "Default: a temporary SQLite file, deleted at the end (PYKALA_DB is not read).",
+            show_default=False,
+        ),
+    ] = None,
     query: Annotated[str, typer.Option(help="What the demo searches for.")] = "perhekeskus",
 ) -> None:
-    """Harvest the bundled fixture site on 127.0.0.1 and show a search and an item (offline)."""
+    """Harvest the bundled fixture site on 127.0.0.1 and show a search and an item (offline).
+
+    Topics and links are brought up to date after the harvest, as after `pykala harvest`."""
     from pykala.harvester.demo import run_demo
+
+    def after_harvest(archive: Archive) -> None:
+        refresh_linking_after_run(archive, quiet=False)
 
     with ConsoleProgress(quiet=False) as progress:
         try:
-            result = guarded(lambda: run_demo(db, query, progress))
+            result = guarded(lambda: run_demo(db, query, progress, after_harvest))
         except RunAborted as exc:
             code = EXIT_INTERRUPTED if exc.interrupted else EXIT_ARCHIVE
             fail(f"run {exc.report.ended}: {exc}", code)
@@ -786,6 +819,8 @@ def demo(
 topics_app = typer.Typer(
     help="Topics (named sets of terms) and the decisions that belong to each.",
     no_args_is_help=True,
+    cls=PlainFlagsGroup,
+    context_settings=CONTEXT_SETTINGS,
 )
 app.add_typer(topics_app, name="topics")
 
@@ -850,16 +885,18 @@ def refresh_linking_after_run(archive: Archive, *, quiet: bool) -> bool:
 def topics_list(
     db: DbOption = None,
     topics_file: TopicsOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    fmt: FormatOption = "table",
+    as_json: JsonLinesFlag = False,
 ) -> None:
     """List the topics with their number of member decisions and documents."""
     from pykala.linking.topicview import list_topics
 
+    fmt = check_format(fmt, json_flag=as_json)
     with archive_for(db) as archive:
         update_linking(archive, topics_file)
         with archive.session() as session:
             summaries = list_topics(session)
-    print_topic_list(summaries, as_json=as_json)
+    print_topic_list(summaries, fmt=fmt)
 
 
 @topics_app.command("show")
@@ -870,20 +907,23 @@ def topics_show(
     limit: Annotated[
         int, typer.Option(min=1, help="At most this many members and this many documents.")
     ] = 100,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: FormatOption = "table",
+    as_json: JsonDocumentFlag = False,
 ) -> None:
     """Show a topic's definition, its member decisions (oldest first) and its member
-    documents (programme pages, slide decks; best first) with the matched terms."""
+    documents (programme pages, slide decks; best first) with the matched terms (jsonl,
+    csv: one row per member)."""
     from pykala.linking.documents import topic_documents
     from pykala.linking.topicview import topic_definition, topic_members
 
+    fmt = check_format(fmt, json_flag=as_json, json_means="json")
     with archive_for(db) as archive:
         update_linking(archive, topics_file, topic=name)
         with archive.session() as session:
             definition = topic_definition(session, name)
             members = topic_members(session, name, limit=limit)
             documents = topic_documents(session, name, limit=limit)
-    print_topic(definition, members, documents, as_json=as_json)
+    print_topic(definition, members, documents, fmt=fmt)
 
 
 @topics_app.command("timeline")
@@ -893,7 +933,8 @@ def topics_timeline(
     topics_file: TopicsOption = None,
     by: Annotated[str, typer.Option(help="municipality, region or county.")] = "municipality",
     period: Annotated[str, typer.Option(help="year or month.")] = "year",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: FormatOption = "table",
+    as_json: JsonDocumentFlag = False,
     png: Annotated[
         Path | None,
         typer.Option(
@@ -905,9 +946,12 @@ def topics_timeline(
     """When each municipality (region, wellbeing county) decided about a topic: a table of
     member decisions per meeting year or month (--png: also a dot plot). Member documents
     (programme pages, slide decks) are not counted: their dates are dates their text
-    mentions, not decisions (`pykala topics show` lists them)."""
+    mentions, not decisions (`pykala topics show` lists them). Every period from the
+    first member to the last is a column, empty ones too (jsonl, csv: one row per group
+    and period)."""
     from pykala.linking.topicview import timeline
 
+    fmt = check_format(fmt, json_flag=as_json, json_means="json")
     if by not in ("municipality", "region", "county"):
         fail(f"--by must be municipality, region or county, not {by!r}")
     if period not in ("year", "month"):
@@ -918,7 +962,7 @@ def topics_timeline(
             result = timeline(session, name, by, period)  # type: ignore[arg-type]
     if png is not None:
         _write_png(result, png)
-    print_timeline(result, name, by, period, as_json=as_json)
+    print_timeline(result, name, by, period, fmt=fmt)
 
 
 def _write_png(result: Timeline, path: Path) -> None:
@@ -970,13 +1014,15 @@ def links(
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    fmt: FormatOption = "table",
+    as_json: JsonLinesFlag = False,
 ) -> None:
     """Decisions of the same case (diary number) and similar decisions in other
     municipalities (TF-IDF over lemmas and compound parts)."""
     from pykala.linking.linkview import item_links, resolve_item_id
     from pykala.storage.views import get_item
 
+    fmt = check_format(fmt, json_flag=as_json)
     settings = k is not None or threshold is not None
     if item_id is None and not rebuild and not settings:
         fail("give an item id, or --rebuild, --k or --threshold")
@@ -991,7 +1037,7 @@ def links(
                 fail(f"no item {item_id!r} in the archive (ids look like kuopio:2020362412-5)")
             db_id = resolve_item_id(session, view.item_id)
             found = item_links(session, db_id) if db_id is not None else []
-    print_links(view, found, as_json=as_json)
+    print_links(view, found, fmt=fmt)
 
 
 # -- sources check and probe, coverage (issue 16) ---------------------------------------
@@ -1031,7 +1077,8 @@ def sources_check(
         float, typer.Option(min=0.0, help="Seconds between two requests to the same host.")
     ] = 1.0,
     timeout: LookTimeoutOption = DEFAULT_TOTAL_TIMEOUT,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    fmt: FormatOption = "table",
+    as_json: JsonLinesFlag = False,
 ) -> None:
     """Fetch each source's start page: platform found, moved (to another host or
     platform), unreachable, or answering with no page of its platform. Exit 1 unless
@@ -1042,6 +1089,7 @@ def sources_check(
     from pykala.harvester.http import PoliteClient, Politeness
     from pykala.render.probe import print_checks
 
+    fmt = check_format(fmt, json_flag=as_json)
     configs = guarded(lambda: load_sources(sources_file))
     if only:
         unknown = sorted(set(only) - {c.name for c in configs})
@@ -1052,7 +1100,7 @@ def sources_check(
     politeness = Politeness(min_interval=delay, total_timeout=timeout, tries=2, backoff=1.0)
     with PoliteClient(politeness) as client:
         checks = check_sources(client, configs)
-    print_checks(checks, as_json=as_json)
+    print_checks(checks, fmt)
     if write is not None:
         try:
             write.write_text(confirmed_toml(checks, datetime.now(UTC).date()), encoding="utf-8")
@@ -1066,7 +1114,8 @@ def sources_check(
 def sources_probe(
     url: Annotated[str, typer.Argument(help="A page of the site: its front page or any page.")],
     timeout: LookTimeoutOption = DEFAULT_TOTAL_TIMEOUT,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: FormatOption = "table",
+    as_json: JsonDocumentFlag = False,
 ) -> None:
     """Fetch one or two pages of a site and say which platform it is (Dynasty 10, the old
     static Dynasty export, CloudNC pages, the OpenNC API, Tweb, PDF minutes or a list of
@@ -1079,6 +1128,7 @@ def sources_probe(
     from pykala.harvester.sources import CREDENTIALS_REFUSED, has_credentials
     from pykala.render.probe import print_probe
 
+    fmt = check_format(fmt, json_flag=as_json, json_means="json")
     if has_credentials(url):
         fail(f"URL: {CREDENTIALS_REFUSED}")
     if problem := check_http_url(url):
@@ -1090,7 +1140,7 @@ def sources_probe(
             result = guarded(lambda: probe(client, url, names))
         except ProbeError as exc:
             fail(f"cannot probe: {exc}", EXIT_PARTIAL)
-    print_probe(result, names, as_json=as_json)
+    print_probe(result, names, fmt)
     raise typer.Exit(EXIT_OK if result.found is not None else EXIT_PARTIAL)
 
 

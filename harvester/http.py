@@ -111,7 +111,8 @@ class FetchError(Exception):
 
     kind: "connect" (DNS, refused, unreachable), "timeout", "http" (an error status),
     "too_large", "robots", "redirect", "protocol" (broken or truncated response), "archive"
-    (fetched, but the database refused to store it).
+    (fetched, but the database refused to store it), "interrupted" (not sent: the
+    client was cancelled; not the page's fault).
     """
 
     def __init__(
@@ -170,14 +171,15 @@ class PoliteClient:
         *,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,  # default: a wait cancel() ends
         jitter: Callable[[], float] = random.random,
         user_agent: str = USER_AGENT,
         verify: ssl.SSLContext | bool = True,  # tests: trust a loopback HTTPS server
     ) -> None:
         self.politeness = p = politeness or Politeness()
         self._clock = clock
-        self._sleep = sleep
+        self._cancelled = threading.Event()
+        self._sleep = sleep or self._cancellable_sleep
         self._jitter = jitter
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
@@ -197,6 +199,15 @@ class PoliteClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def cancel(self) -> None:
+        """Stop waiting: a backoff or interval wait ends at once and every request not yet
+        sent fails as "interrupted" (Ctrl-C: the run ends now, not after minutes of
+        retries). A request already on the wire still ends by its deadline."""
+        self._cancelled.set()
+
+    def _cancellable_sleep(self, seconds: float) -> None:
+        self._cancelled.wait(seconds)
 
     # -- public ---------------------------------------------------------------------------
 
@@ -281,8 +292,8 @@ class PoliteClient:
         try:
             _, status, _, body = self._get_with_retries(robots_url, None, meter)
         except FetchError as exc:
-            if exc.kind in ("connect", "timeout"):
-                # The host is unreachable: report that for the page, check again next time.
+            if exc.kind in ("connect", "timeout", "interrupted"):
+                # Unreachable (or cancelled): report that for the page, check again next time.
                 raise FetchError(url, exc.reason, exc.kind) from None
             # RFC 9309: a server error on robots.txt means "assume everything disallowed".
             host.robots_error = f"robots.txt unavailable ({exc.reason})"
@@ -323,6 +334,8 @@ class PoliteClient:
                 self._sleep(self._retry_delay(attempt, last.wait))
             with host.lock:
                 self._wait_turn(host)
+                if self._cancelled.is_set():
+                    raise FetchError(url, "interrupted before it was sent", "interrupted")
                 meter.requests += 1
                 try:
                     result = self._attempt(url, validators, form)

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pykala.harvester.http import Meter
 from pykala.storage.items import UpsertCounts
 
 DEFAULT_FAILURE_THRESHOLD = 0.2  # a source with a larger share of failed pages is flagged
@@ -248,10 +251,43 @@ class RunAborted(Exception):
         return self.report.ended == "interrupted"
 
 
+class RunningSources:
+    """The meters of the sources being harvested, so a run recorded early (Ctrl-C twice)
+    counts the requests, bytes and time of a source still running. Each is folded into
+    its report once, by whoever comes first: the source as it ends, or the run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: dict[str, tuple[Meter, float, SourceReport]] = {}
+
+    def start(self, name: str, report: SourceReport) -> Meter:
+        meter = Meter()
+        with self._lock:
+            self._running[name] = (meter, time.monotonic(), report)
+        return meter
+
+    def fold(self, name: str) -> None:
+        """Add a running source's requests, bytes and time to its report (once)."""
+        with self._lock:
+            entry = self._running.pop(name, None)
+        if entry is not None:
+            meter, started, report = entry
+            report.requests += meter.requests
+            report.bytes += meter.bytes
+            report.duration += time.monotonic() - started
+
+    def fold_all(self) -> None:
+        with self._lock:
+            names = list(self._running)
+        for name in names:
+            self.fold(name)
+
+
 __all__ = [
     "DEFAULT_FAILURE_THRESHOLD",
     "Progress",
     "RunAborted",
     "RunReport",
+    "RunningSources",
     "SourceReport",
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -30,10 +29,18 @@ from pykala.harvester.platforms import PLATFORMS, Platform
 from pykala.harvester.report import (
     DEFAULT_FAILURE_THRESHOLD,
     Progress,
+    RunningSources,
     RunReport,
     SourceReport,
 )
-from pykala.harvester.runrecord import aborted, finish, first_line, row_refused, storage_errors
+from pykala.harvester.runrecord import (
+    aborted,
+    finish,
+    first_line,
+    row_refused,
+    signals_deferred,
+    storage_errors,
+)
 from pykala.harvester.sources import SourceConfig, load_municipalities
 from pykala.parsers.records import PageKind, ParseResult
 from pykala.storage.crawlstate import (
@@ -86,6 +93,7 @@ class _Run:
     # connection has committed). PostgreSQL needs no gate.
     gate: AbstractContextManager[Any]
     stop: threading.Event = field(default_factory=threading.Event)
+    running: RunningSources = field(default_factory=RunningSources)
 
 
 def harvest(
@@ -156,25 +164,25 @@ def harvest(
             for future in [pool.submit(work, group) for group in by_host.values()]:
                 future.result()  # re-raises a worker's ArchiveError
         except BaseException:
-            run.stop.set()  # the other workers stop after their current page
+            run.stop.set()  # the other workers stop after their current page ...
+            client.cancel()  # ... now: no more retries or backoff waits
             raise
         finally:
-            pool.shutdown(wait=True)
+            pool.shutdown(wait=True)  # a second Ctrl-C stops waiting: recorded below
         finish(archive, report)
     except (KeyboardInterrupt, Exception) as exc:  # SIGINT/SIGTERM, disk full, a bug
-        raise aborted(archive, report, exc) from exc
+        with signals_deferred():  # a second Ctrl-C must not stop the recording
+            run.running.fold_all()  # sources still running count what they did so far
+            raise aborted(archive, report, exc) from exc
     return report
 
 
 def _harvest_source(run: _Run, source: SourceConfig, report: SourceReport) -> None:
-    started = time.monotonic()
-    meter = Meter()
+    meter = run.running.start(source.name, report)
     try:
         _crawl_source(run, source, report, meter)
     finally:
-        report.requests += meter.requests
-        report.bytes += meter.bytes
-        report.duration += time.monotonic() - started
+        run.running.fold(source.name)
         with contextlib.suppress(ArchiveError), storage_errors(), run.archive.session() as s:
             report.queued = queue_size(s, source.name)
 
@@ -223,6 +231,8 @@ def _crawl_source(run: _Run, source: SourceConfig, report: SourceReport, meter: 
         try:
             fetched = _fetch(run, platform, task, known.get(task.url), meter)
         except FetchError as exc:
+            if exc.kind == "interrupted":
+                return  # the run is stopping: the page stays queued, not failed
             if exc.kind in ("connect", "timeout"):
                 connect_failures += 1
                 if report.pages == 0 and attempted == 1:

@@ -5,6 +5,8 @@ told apart as one page's rows refused (that page fails, the run goes on)."""
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from pykala.harvester.report import RunAborted, RunReport
 from pykala.storage.coverageflags import coverage_flags, reported
+from pykala.storage.crawlstate import queue_size
 from pykala.storage.db import Archive, ArchiveError
 from pykala.storage.quality import collapses, run_shares
 from pykala.storage.runs import finish_run
@@ -25,10 +28,35 @@ def aborted(archive: Archive, report: RunReport, exc: BaseException) -> RunAbort
         report.ended, report.end_reason = "interrupted", "stopped by a signal (SIGINT/SIGTERM)"
     else:
         report.ended, report.end_reason = "aborted", _abort_reason(exc)
+    with contextlib.suppress(Exception):  # the archive may be gone: the counts stay as run
+        _count_queued(archive, report)
     with contextlib.suppress(Exception):  # a full disk may refuse this too: the report stays
         finish(archive, report)
     report.finished = report.finished or datetime.now(UTC)
     return RunAborted(report, exc)
+
+
+def _count_queued(archive: Archive, report: RunReport) -> None:
+    """What waits in the crawl queue for the next run, per source (also those that had
+    not started when the run stopped)."""
+    with archive.session() as session:
+        for source in report.sources:
+            source.queued = queue_size(session, source.name)
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM are ignored while the block runs (in the main thread, where
+    Python handles signals): a second Ctrl-C cannot cut short how a run is recorded."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _abort_reason(exc: BaseException) -> str:
@@ -111,4 +139,11 @@ def row_refused(cause: BaseException | None) -> bool:
     return isinstance(cause, StatementError) and not isinstance(cause, DBAPIError)
 
 
-__all__ = ["aborted", "finish", "first_line", "row_refused", "storage_errors"]
+__all__ = [
+    "aborted",
+    "finish",
+    "first_line",
+    "row_refused",
+    "signals_deferred",
+    "storage_errors",
+]

@@ -66,6 +66,8 @@ def write_timeline_png(timeline: Timeline, path: Path) -> None:
         axes.set_axisbelow(True)
         axes.set_title(f"{timeline.topic}: member decisions by {timeline.by}")
         figure.tight_layout()
-        figure.savefig(path, format="png")
+        # tight_layout fits the axes' labels but not a title wider than the figure (a
+        # month plot of few groups): the saved image grows to hold every label instead.
+        figure.savefig(path, format="png", bbox_inches="tight", pad_inches=0.15)
     finally:
         plt.close(figure)

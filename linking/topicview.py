@@ -194,7 +194,24 @@ def timeline(session: Session, name: str, by: GroupBy, period: Period = "year") 
         periods.add(when)
         counts = rows.setdefault(group, {})
         counts[when] = counts.get(when, 0) + 1
-    return Timeline(name, by, sorted(periods), dict(sorted(rows.items())))
+    return Timeline(name, by, every_period(periods, period), dict(sorted(rows.items())))
+
+
+def every_period(seen: set[str], period: Period) -> list[str]:
+    """Every year (or month) from the first seen to the last, the empty ones too, so a
+    plot or a table does not draw 2018 and 2020 side by side; "(no date)" goes last."""
+    dated = sorted(p for p in seen if p != "(no date)")
+    if not dated:
+        return sorted(seen)
+    if period == "year":
+        out = [str(y) for y in range(int(dated[0]), int(dated[-1]) + 1)]
+    else:
+        (y, m), (last_y, last_m) = (tuple(map(int, p.split("-"))) for p in (dated[0], dated[-1]))
+        out = []
+        while (y, m) <= (last_y, last_m):
+            out.append(f"{y}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out + (["(no date)"] if "(no date)" in seen else [])
 
 
 def item_topics(session: Session, item_id: int) -> list[tuple[str, float, list[str]]]:

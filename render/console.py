@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 from rich.text import Text
 
@@ -30,6 +30,9 @@ def escape_controls(text: str) -> str:
     return _CONTROL_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+PIPE_WIDTH = 1_000_000  # columns when the output is not a terminal: never cut
+
+
 class SafeConsole(Console):
     """A Console that escapes control characters in every string it renders.
 
@@ -40,6 +43,20 @@ class SafeConsole(Console):
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         return super().render_str(escape_controls(text), **kwargs)
+
+    def _size(self) -> ConsoleDimensions:
+        """The terminal's size; into a pipe or a file, a width no table needs to cut.
+
+        Rich asks every standard stream for a terminal size (then COLUMNS), so
+        ``pykala status | cat`` from a terminal was cut to the terminal's width, and
+        into a cron mail to 80 columns: ids shortened to ``mikkeli:1…``. A table that
+        is not expanded is only as wide as its cells, so the large width costs nothing.
+        """
+        if not self.is_terminal:  # COLUMNS too is the terminal's, not the pipe's
+            return ConsoleDimensions(PIPE_WIDTH, 25)
+        return Console.size.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    size = property(_size, Console.size.fset)  # type: ignore[attr-defined]
 
 
 out = SafeConsole(highlight=False, soft_wrap=True)

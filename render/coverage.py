@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pykala.parsers.quality import FIELDS
-from pykala.render.console import jsonable, out, print_json
+from pykala.render.console import err, jsonable, out, print_json
 from pykala.storage.coverage import BodyCoverage
 from pykala.storage.coverageflags import CoverageFlag
 from pykala.storage.export import write_csv
@@ -158,12 +158,16 @@ def _print_table(bodies: Sequence[BodyCoverage], today: date) -> None:
     )
 
 
-def print_flags(flags: Sequence[CoverageFlag], known: Collection[tuple[str, str]]) -> None:
-    """One line per flag, "(new)" when no run has reported it yet."""
+def print_flags(
+    flags: Sequence[CoverageFlag], known: Collection[tuple[str, str]], *, to_stderr: bool = False
+) -> None:
+    """One line per flag, "(new)" when no run has reported it yet (``to_stderr``: beside
+    a JSON or CSV document on stdout)."""
+    console = err if to_stderr else out
     if not flags:
-        out.print("coverage: no source publishes less than it used to", markup=False)
+        console.print("coverage: no source publishes less than it used to", markup=False)
         return
-    out.print("[bold]coverage flags[/bold]")
+    console.print("coverage flags:", markup=False)
     for flag in flags:
         mark = "" if (flag.source, flag.kind) in known else " (new)"
-        out.print(f"  {flag.line}{mark}", markup=False)
+        console.print(f"  {flag.line}{mark}", markup=False)

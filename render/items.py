@@ -1,10 +1,9 @@
-"""Items and documents on the screen: search hits (table, JSON lines, CSV), `show` of an
+"""Items and documents on the screen: search hits (render.formats), `show` of an
 item or a document, the role of each line (`--explain`), `parse` of a saved page and
 `add` of a document."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +12,6 @@ from rich.markup import escape
 from pykala.parsers.records import ParseResult
 from pykala.render.console import (
     err,
-    escape_controls,
     joined,
     jsonable,
     marked,
@@ -22,6 +20,7 @@ from pykala.render.console import (
     print_json,
     print_versions,
 )
+from pykala.render.formats import print_rows
 from pykala.render.topics import print_topics_and_links, topics_json
 from pykala.storage.docview import DocumentView
 from pykala.storage.search import SearchHit
@@ -80,20 +79,8 @@ def print_document_hits(hits: list[DocumentHit]) -> None:
 def print_hits(hits: list[SearchHit], fmt: str, documents: list[DocumentHit] | None = None) -> None:
     documents = documents or []
     rows = [_hit_row(h) for h in hits] + [_document_row(d) for d in documents]
-    if fmt == "json":
-        for row in rows:
-            print_json(row)
-        return
-    if fmt == "csv":
-        import csv
-
-        from pykala.storage.export import neutralise
-
-        sys.stdout.reconfigure(newline="")  # type: ignore[union-attr]
-        writer = csv.DictWriter(sys.stdout, fieldnames=HIT_COLUMNS, lineterminator="\r\n")
-        writer.writeheader()
-        for row in rows:  # to a terminal or pipe: control characters escaped too
-            writer.writerow({k: neutralise(escape_controls(v)) for k, v in row.items()})
+    if fmt != "table":  # json: a list of the rows; jsonl; csv (render.formats)
+        print_rows(rows, fmt, HIT_COLUMNS)
         return
     if not rows:
         err.print("no matches")

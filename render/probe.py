@@ -10,31 +10,34 @@ from rich.table import Table
 
 from pykala.harvester.check import SourceCheck
 from pykala.harvester.probe import ProbeResult, source_entry
-from pykala.render.console import out, print_json
+from pykala.render.console import out
+from pykala.render.formats import print_rows
+
+CHECK_COLUMNS = ("name", "platform", "status", "url", "detail", "moved_to")
 
 
-def print_probe(result: ProbeResult, names: dict[str, str], *, as_json: bool) -> None:
-    """The platform with its base URL and a ready [[source]] entry, or what was seen."""
+def print_probe(result: ProbeResult, names: dict[str, str], fmt: str) -> None:
+    """The platform with its base URL and a ready [[source]] entry, or what was seen
+    (json, jsonl, csv: one record)."""
     found, facts = result.found, result.facts
-    if as_json:
-        print_json(
-            {
-                "url": result.url,
-                "platform": found.platform if found else None,
-                "variant": found.variant if found else None,
-                "base_url": found.base_url if found else None,
-                "start_urls": list(found.start_urls) if found else [],
-                "harvested": found.harvested if found else None,
-                "evidence": found.evidence if found else None,
-                "municipality_code": result.municipality[0] if result.municipality else None,
-                "fetched": list(result.fetched),
-                "title": facts.title,
-                "generator": facts.generator,
-                "content_type": facts.content_type,
-                "hints": list(result.hints),
-                "entry": source_entry(result, names) if found else None,
-            }
-        )
+    if fmt != "table":
+        row = {
+            "url": result.url,
+            "platform": found.platform if found else None,
+            "variant": found.variant if found else None,
+            "base_url": found.base_url if found else None,
+            "start_urls": list(found.start_urls) if found else [],
+            "harvested": found.harvested if found else None,
+            "evidence": found.evidence if found else None,
+            "organisation_code": result.municipality[0] if result.municipality else None,
+            "fetched": list(result.fetched),
+            "title": facts.title,
+            "generator": facts.generator,
+            "content_type": facts.content_type,
+            "hints": list(result.hints),
+            "entry": source_entry(result, names) if found else None,
+        }
+        print_rows([row], fmt, list(row), document=row)
         return
     if found is not None:
         out.print(f"{found.variant}: {found.evidence}", markup=False)
@@ -61,20 +64,21 @@ def print_probe(result: ProbeResult, names: dict[str, str], *, as_json: bool) ->
         out.print(f"links to what looks like a platform's page, probe it: {hint}", markup=False)
 
 
-def print_checks(checks: Sequence[SourceCheck], *, as_json: bool) -> None:
+def print_checks(checks: Sequence[SourceCheck], fmt: str) -> None:
     """One row per source: found / moved / unreachable / unrecognised, and a count."""
-    if as_json:
-        for check in checks:
-            print_json(
-                {
-                    "name": check.source.name,
-                    "platform": check.source.platform,
-                    "status": check.status,
-                    "url": check.url,
-                    "detail": check.detail,
-                    "moved_to": check.moved_to,
-                }
-            )
+    if fmt != "table":
+        rows = [
+            {
+                "name": check.source.name,
+                "platform": check.source.platform,
+                "status": check.status,
+                "url": check.url,
+                "detail": check.detail,
+                "moved_to": check.moved_to,
+            }
+            for check in checks
+        ]
+        print_rows(rows, fmt, CHECK_COLUMNS)
         return
     table = Table("source", "platform", "status", "what was seen", title="Source check")
     for check in checks:

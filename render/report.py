@@ -5,6 +5,7 @@ otherwise, and the --log-file), the summary table with every problem on one line
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
 from contextlib import suppress
@@ -114,14 +115,37 @@ class ConsoleProgress(Progress):
 _REPORT_COLUMNS = ("inserted", "updated", "unchanged", "failed", "skipped", "pages", "requests")
 
 
+def interrupted_line(report: RunReport) -> str:
+    """One line for a run stopped by SIGINT/SIGTERM: what it did, what waits."""
+    t = report.totals()
+    done = (
+        f"{t['pages']} pages fetched with {t['requests']} requests, {t['failed']} failed"
+        if report.kind == "harvest"
+        else f"{t['pages']} pages read, {t['failed']} failed"
+    )
+    items = f"items {t['inserted']} new, {t['updated']} updated, {t['unchanged']} unchanged"
+    recorded = f"; recorded as run {report.run_id}" if report.run_id is not None else ""
+    took = f"{report.duration:.1f} s"
+    line = f"pykala: {report.kind} interrupted after {took}{recorded}: {done}; {items}"
+    if report.kind == "harvest":
+        queued = sum(s.queued for s in report.sources)
+        line += f"; {queued} pages wait in the queue for the next run"
+    return line
+
+
 def print_report(
-    report: RunReport, *, quiet: bool, progress: ConsoleProgress | None = None
+    report: RunReport,
+    *,
+    quiet: bool,
+    progress: ConsoleProgress | None = None,
+    console: bool = True,
 ) -> None:
     """The run summary: a table per source (unless quiet) and every problem on one line.
 
-    With a log file (``progress.log_file``) the summary also goes there, quiet or not.
+    With a log file (``progress.log_file``) the summary also goes there, quiet or not;
+    ``console=False``: only there.
     """
-    if not quiet:
+    if not quiet and console:
         table = Table(
             "source",
             "new",
@@ -153,7 +177,7 @@ def print_report(
             "",
         )
         err.print(table)
-    lines = report.error_lines(per_source=10)
+    lines = report.error_lines(per_source=10) if console else []
     for line in lines:
         err.print(line, markup=False)
     if progress is not None and progress.log_file is not None:
@@ -182,9 +206,21 @@ def end_aborted_run(
     report_json: Path | None,
     archive_url: str,
 ) -> NoReturn:
-    """Report a run that could not finish (its first error line says why), write its JSON
-    report when the disk still allows it, and exit 130 (interrupted) or 3 (archive)."""
-    print_report(aborted.report, quiet=quiet, progress=progress)
+    """Report a run that could not finish, write its JSON report when the disk still
+    allows it, and exit 130 (interrupted) or 3 (archive).
+
+    Interrupted: one line, what was done and what waits in the queue (the log file gets
+    the whole summary); stopped by the archive: the summary, its first line says why.
+    """
+    if aborted.interrupted:
+        # The run is recorded and over, and the command exits right after this: a further
+        # Ctrl-C has nothing left to stop and must not kill the process before it has
+        # said so and exited 130 (so the handler is not restored).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print_report(aborted.report, quiet=True, progress=progress, console=False)
+        err.print(interrupted_line(aborted.report), markup=False)
+    else:
+        print_report(aborted.report, quiet=quiet, progress=progress)
     if report_json is not None:
         with suppress(typer.Exit):  # the message is printed; the exit code below wins
             write_report_json(report_json, aborted.report, archive_url)
@@ -193,7 +229,11 @@ def end_aborted_run(
 
 def print_demo(result: DemoResult) -> None:
     """`pykala demo`: the site harvested, its summary, a search and an item."""
-    err.print(f"Served the fixture site at {result.site_url} and harvested it:")
+    err.print(
+        f"Served the fixture site at {result.site_url} (its pages addressed as "
+        f"{result.origin}) and harvested it:",
+        markup=False,
+    )
     print_report(result.report, quiet=False)
     out.print(f"\n[bold]pykala search {result.query}[/bold]")
     print_hits(result.hits, "table")

@@ -3,20 +3,39 @@ the fields read) and `pykala sources` (the sources in use)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from rich.markup import escape
 from rich.table import Table
 
 from pykala.harvester.sources import SourceConfig
-from pykala.render.console import out, print_json
+from pykala.render.console import out
+from pykala.render.formats import print_rows
 from pykala.storage.health import RunSummary, SourceHealth
 from pykala.storage.outcomes import OutcomeCounts
 from pykala.storage.quality import FieldShares
 from pykala.storage.views import ArchiveStats
 
+SOURCE_COLUMNS = (
+    "name",
+    "platform",
+    "municipality_code",
+    "municipality",
+    "region",
+    "wellbeing_county",
+    "enabled",
+    "base_url",
+    "organisation_code",
+    "organisation",
+    "organisation_type",
+    "disabled_reason",
+)
 
-def print_sources(configs: list[SourceConfig], *, as_json: bool) -> None:
+
+def print_sources(configs: list[SourceConfig], *, fmt: str) -> None:
     """The sources in use with their organisations and its members' regions and counties
-    (a table or JSON lines); a disabled source says why."""
+    (render.formats); a disabled source says why."""
     rows = []
     for config in configs:
         org = config.organisation  # None: a document source of no organisation
@@ -36,12 +55,18 @@ def print_sources(configs: list[SourceConfig], *, as_json: bool) -> None:
                 "disabled_reason": config.disabled_reason,
             }
         )
-    if as_json:
-        for row in rows:
-            print_json(row)
+    if fmt != "table":
+        print_rows(rows, fmt, SOURCE_COLUMNS)
         return
     table = Table(
-        "name", "platform", "organisation", "region", "status", "base URL", title="Sources"
+        "name",
+        "platform",
+        "organisation",
+        "region",
+        "wellbeing county",
+        "status",
+        "base URL",
+        title="Sources",
     )
     for row in rows:
         org_name = row["organisation"]
@@ -52,6 +77,7 @@ def print_sources(configs: list[SourceConfig], *, as_json: bool) -> None:
             str(row["platform"]),
             escape(label),
             escape(str(row["region"] or "-")),
+            escape(str(row["wellbeing_county"] or "-")),
             escape(status),
             escape(str(row["base_url"])),
         )
@@ -69,6 +95,105 @@ def _share(x: float | None) -> str:
 
 
 def print_status(
+    url: str,
+    stats: ArchiveStats,
+    runs: list[RunSummary],
+    health: list[SourceHealth],
+    shares: dict[str, FieldShares],
+    outcomes: dict[str, OutcomeCounts],
+    *,
+    fmt: str = "table",
+) -> None:
+    """`pykala status`: tables, or (json) one document with the archive's counts, a row
+    per source, the last runs and the outcomes per source; jsonl and csv: the row per
+    source."""
+    if fmt != "table":
+        rows = _source_rows(stats, health, shares)
+        document = {
+            "archive": url,
+            "items": stats.items,
+            "item_versions": stats.item_versions,
+            "raw_pages": stats.raw_pages,
+            "raw_bytes": stats.raw_bytes,
+            "sources": rows,
+            "runs": [_run_row(run) for run in runs],
+            "outcomes": {name: asdict(counts) for name, counts in outcomes.items()},
+        }
+        print_rows(rows, fmt, list(rows[0]) if rows else _status_columns(), document=document)
+        return
+    _print_status_tables(url, stats, runs, health)
+    print_field_shares(shares)
+    print_outcome_counts(outcomes)
+
+
+def _status_columns() -> list[str]:
+    from pykala.parsers.quality import FIELDS
+
+    return [
+        "source",
+        "municipality",
+        "enabled",
+        "items",
+        "meetings",
+        "pages",
+        "last_fetched",
+        "days_since_new",
+        "failure_rate",
+        "paatos_share",
+        "queued",
+        "flags",
+        "latest_items",
+        "doubtful",
+        *(f"share_{f}" for f in FIELDS),
+    ]
+
+
+def _source_rows(
+    stats: ArchiveStats, health: list[SourceHealth], shares: dict[str, FieldShares]
+) -> list[dict[str, Any]]:
+    """One row per source: its counts, health and the field shares of its latest items."""
+    from pykala.parsers.quality import FIELDS
+
+    by_name = {h.source: h for h in health}
+    rows = []
+    for s in stats.sources:
+        h = by_name.get(s.source)
+        share = shares.get(s.source)
+        values = [
+            s.source,
+            s.municipality,
+            s.enabled,
+            s.items,
+            s.meetings,
+            s.pages,
+            s.last_fetched,
+            h.days_since_new if h else None,
+            h.failure_rate if h else None,
+            h.paatos_share if h else None,
+            h.queued if h else None,
+            list(h.flags) if h else [],
+            share.items if share else 0,
+            share.doubtful if share else 0,
+            *((round(share.shares[f], 4) if share and share.items else None) for f in FIELDS),
+        ]
+        rows.append(dict(zip(_status_columns(), values, strict=True)))
+    return rows
+
+
+def _run_row(run: RunSummary) -> dict[str, Any]:
+    took = (run.finished - run.started).total_seconds() if run.finished else None
+    return {
+        "run": run.id,
+        "started": run.started,
+        "finished": run.finished,
+        "duration_s": took,
+        "status": run.status,
+        **run.totals,
+        "flagged": list(run.flagged),
+    }
+
+
+def _print_status_tables(
     url: str, stats: ArchiveStats, runs: list[RunSummary], health: list[SourceHealth]
 ) -> None:
     out.print(f"[bold]archive[/bold] {escape(url)}")

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from rich.table import Table
 
-from pykala.render.console import day, err, joined, jsonable, out, print_json
+from pykala.render.console import day, err, joined, jsonable, out
+from pykala.render.formats import print_rows
 from pykala.storage.views import ItemView
 
 if TYPE_CHECKING:  # linking imports scikit-learn: loaded only by the commands using it
@@ -54,11 +55,38 @@ def print_topics_and_links(topics: list[tuple[str, float, list[str]]], links: li
             out.print(f"        shared: {shared}", markup=False)
 
 
-def print_topic_list(summaries: list[TopicSummary], *, as_json: bool) -> None:
-    """`pykala topics list`: each topic with its members (a table or JSON lines)."""
-    if as_json:
-        for summary in summaries:
-            print_json(jsonable(asdict(summary)))
+TOPIC_LIST_COLUMNS = (
+    "name",
+    "title",
+    "members",
+    "municipalities",
+    "first",
+    "last",
+    "updated_at",
+    "documents",
+)
+# One row per member of `topics show` (jsonl, csv): decisions, then documents.
+MEMBER_COLUMNS = (
+    "kind",
+    "id",
+    "date",
+    "municipality",
+    "region",
+    "wellbeing_county",
+    "organisation",
+    "body",
+    "paragraph",
+    "title",
+    "url",
+    "score",
+    "terms",
+)
+
+
+def print_topic_list(summaries: list[TopicSummary], *, fmt: str) -> None:
+    """`pykala topics list`: each topic with its members (render.formats)."""
+    if fmt != "table":
+        print_rows([asdict(s) for s in summaries], fmt, TOPIC_LIST_COLUMNS)
         return
     table = Table(
         "topic", "title", "members", "municipalities", "first", "last", "documents", title="Topics"
@@ -81,16 +109,17 @@ def print_topic(
     members: list[Member],
     documents: list[DocumentMember],
     *,
-    as_json: bool,
+    fmt: str,
 ) -> None:
-    """`pykala topics show`: the definition, the member decisions and documents."""
-    if as_json:
+    """`pykala topics show`: the definition, the member decisions and documents; json:
+    one document with all three, jsonl and csv: one row per member (MEMBER_COLUMNS)."""
+    if fmt != "table":
         data = {
             "definition": definition.as_data(),
             "members": [jsonable(asdict(m)) for m in members],
             "documents": [jsonable(asdict(d)) for d in documents],
         }
-        print_json(data, indent=2)
+        print_rows(_member_rows(members, documents), fmt, MEMBER_COLUMNS, document=data)
         return
     out.print(f"[bold]{escape(definition.name)}[/bold]  {escape(definition.title or '')}")
     if definition.description:
@@ -151,10 +180,56 @@ def print_topic(
         out.print(docs)
 
 
-def print_timeline(result: Timeline, name: str, by: str, period: str, *, as_json: bool) -> None:
-    """`pykala topics timeline`: member decisions per group and period (or JSON)."""
-    if as_json:
-        print_json(asdict(result), indent=2)
+def _member_rows(members: list[Member], documents: list[DocumentMember]) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "kind": "item",
+            "id": m.item_id,
+            "date": m.meeting_date,
+            "municipality": m.municipality,
+            "region": m.region,
+            "wellbeing_county": m.wellbeing_county,
+            "organisation": None,
+            "body": m.body,
+            "paragraph": m.paragraph,
+            "title": m.title,
+            "url": m.url,
+            "score": round(m.score, 4),
+            "terms": m.terms,
+        }
+        for m in members
+    ]
+    rows += [
+        {
+            "kind": "document",
+            "id": d.document_id,
+            "date": d.first_date,
+            "municipality": d.municipality,
+            "region": d.region,
+            "wellbeing_county": None,
+            "organisation": d.organisation,
+            "body": None,
+            "paragraph": None,
+            "title": d.title,
+            "url": d.url,
+            "score": round(d.score, 4),
+            "terms": d.terms,
+        }
+        for d in documents
+    ]
+    return rows
+
+
+def print_timeline(result: Timeline, name: str, by: str, period: str, *, fmt: str) -> None:
+    """`pykala topics timeline`: member decisions per group and period, empty periods
+    included; json: the whole timeline, jsonl and csv: one row per group and period."""
+    if fmt != "table":
+        rows = [
+            {by: group, period: p, "members": counts.get(p, 0)}
+            for group, counts in result.rows.items()
+            for p in result.periods
+        ]
+        print_rows(rows, fmt, (by, period, "members"), document=asdict(result))
         return
     table = Table(by, *result.periods, "total", title=f"{name}: member decisions per {period}")
     for group, counts in result.rows.items():
@@ -164,11 +239,27 @@ def print_timeline(result: Timeline, name: str, by: str, period: str, *, as_json
     out.print(table)
 
 
-def print_links(view: ItemView, found: list[Any], *, as_json: bool) -> None:
-    """`pykala links ITEM`: the item's title, then its same-case and similar decisions."""
-    if as_json:
-        for link in found:
-            print_json(jsonable(asdict(link)))
+LINK_COLUMNS = (
+    "kind",
+    "direction",
+    "item_id",
+    "municipality",
+    "body",
+    "meeting_date",
+    "paragraph",
+    "title",
+    "score",
+    "evidence",
+)
+
+
+def print_links(view: ItemView, found: list[Any], *, fmt: str) -> None:
+    """`pykala links ITEM`: the item's title, then its same-case and similar decisions;
+    json: {"item_id", "title", "links": [...]}, jsonl and csv: one row per link."""
+    if fmt != "table":
+        rows = [asdict(link) for link in found]
+        document = {"item_id": view.item_id, "title": view.title, "links": rows}
+        print_rows(rows, fmt, LINK_COLUMNS, document=document)
         return
     out.print(f"[bold]{escape(view.title)}[/bold]  {escape(view.item_id)}")
     if not found:

@@ -129,7 +129,7 @@ def test_demo_runs_offline_and_shows_the_seed_item(tmp_path: Path) -> None:
 
 
 def test_search_finds_compound_by_prefix(harvested: str) -> None:
-    result = pykala("search", "perhekeskus", "--db", harvested, "--format", "json")
+    result = pykala("search", "perhekeskus", "--db", harvested, "--format", "jsonl")
     assert result.returncode == 0, result.stderr
     hits = [json.loads(line) for line in result.stdout.splitlines()]
     assert [h["item_id"] for h in hits] == ["kuopio:2020362412-5"]
@@ -139,7 +139,7 @@ def test_search_finds_compound_by_prefix(harvested: str) -> None:
 
 def test_search_filters(harvested: str) -> None:
     def ids(*args: str) -> list[str]:
-        result = pykala("search", *args, "--db", harvested, "--format", "json")
+        result = pykala("search", *args, "--db", harvested, "--format", "jsonl")
         assert result.returncode == 0, result.stderr
         return [json.loads(line)["item_id"] for line in result.stdout.splitlines()]
 
@@ -161,7 +161,7 @@ def test_search_bad_query_is_one_line(harvested: str, query: str) -> None:
 
 def test_search_hostile_but_meaningful_queries_work(harvested: str) -> None:
     for query in ("§ 48", "NEAR perhekeskus", "2361/06.00.00/2020", "perhe*"):
-        result = pykala("search", query, "--db", harvested, "--format", "json")
+        result = pykala("search", query, "--db", harvested, "--format", "jsonl")
         assert result.returncode == 0, (query, result.stderr)
 
 
@@ -281,7 +281,7 @@ def test_search_finnish_forms_filters_and_snippets(harvested: str) -> None:
     """Issue 3 through the CLI: an elided compound, --section/--region, marked snippets."""
 
     def hits(*args: str) -> list[dict[str, str]]:
-        result = pykala("search", *args, "--db", harvested, "--format", "json")
+        result = pykala("search", *args, "--db", harvested, "--format", "jsonl")
         assert result.returncode == 0, result.stderr
         return [json.loads(line) for line in result.stdout.splitlines()]
 

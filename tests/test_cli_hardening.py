@@ -66,7 +66,7 @@ def test_show_prints_no_raw_escape_sequences(hostile_db: str) -> None:
     assert_escaped(as_json.stdout)
 
 
-@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv"])
 def test_search_prints_no_raw_escape_sequences(hostile_db: str, fmt: str) -> None:
     result = run("search", "perhekeskus", "--db", hostile_db, "--format", fmt)
     assert result.exit_code == 0, result.output

@@ -266,3 +266,11 @@ def test_a_county_source_is_labelled_and_selected_by_its_organisation(
         flags = coverage_flags(session, TODAY)
     lines = [f.line for f in flags if f.kind == "no_new_meeting"]
     assert lines == ["Pohjois-Savon hyvinvointialue: no new minutes for 10 weeks (usually 1)"]
+
+
+def test_status_json_stays_valid_with_flags_on_stderr(sqlite_archive: Archive) -> None:
+    build(sqlite_archive)
+    result = CliRunner().invoke(app, ["status", "--db", sqlite_archive.url, "--format", "json"])
+    assert result.exit_code == 1
+    json.loads(result.stdout)
+    assert "Kuopio: no new minutes for 9 weeks (usually 1) (new)" in result.stderr

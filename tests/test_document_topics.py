@@ -177,7 +177,7 @@ def test_seed_documents_are_family_centre_members_and_the_commands_show_them(
     assert code == 0, err
     assert out.index("mikkeli:14112") < out.index("Documents (not minutes)") < out.index(seed_001)
     assert "POSOTE20: Pohjois-Savon perhekeskustoimintasuunnitelma" in out
-    code, out, err = cli("search", "perhekeskus", "--db", archive.url, "--format", "json")
+    code, out, err = cli("search", "perhekeskus", "--db", archive.url, "--format", "jsonl")
     rows = [json.loads(line) for line in out.splitlines()]
     docs = [r for r in rows if r["kind"] == "document"]
     assert {r["kind"] for r in rows} == {"item", "document"} and len(docs) == 3

@@ -332,3 +332,47 @@ def test_html_headings_in_an_item_body(
         assert (found.heading, found.kind.value, found.rest, found.presenter) == expected
     # The same line as plain text is no heading.
     assert headings.split_heading(Block(text), loose=loose) is None
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["Asia", "Esitys", "Ehdotus", "Kuvaus", "Liite", "Liitteet", "Bilaga", "Bilagor",
+     "Förslag", "Motivering", "Perustelut", "Beredning", "Lisätiedot", "Lisätietoja"],
+)  # fmt: skip
+def test_ambiguous_words_before_a_sentence_are_no_heading(word: str) -> None:
+    # They open ordinary sentences; only a presenter after them makes them a heading.
+    assert headings.split_heading(Block(f"{word} Hankkeen tavoite on selvä."), loose=True) is None
+    found = headings.split_heading(Block(f"{word} Kaupunginjohtaja Ari Aalto"), loose=True)
+    assert found is not None and found.rest == "Kaupunginjohtaja Ari Aalto"
+
+
+@pytest.mark.parametrize(("length", "known"), [(80, True), (81, False)])
+def test_a_heading_is_at_most_80_characters(length: int, known: bool) -> None:
+    head = "Valmistelijat ja lisätiedot ("
+    heading = head + "x" * (length - len(head) - 1) + ")"
+    assert len(heading) == length
+    assert (headings.heading_kind(heading) == V) is known
+
+
+@pytest.mark.parametrize(
+    ("head", "heading"),
+    [
+        ("Neljä sanaa on tässä", True),
+        ("A" + "b" * 39, True),  # 40 characters
+        ("A" + "b" * 40, False),  # 41
+    ],
+)
+def test_unknown_heading_limits(head: str, heading: bool) -> None:
+    found = headings.split_heading(Block(head + COLUMN_BREAK))
+    assert (found is not None and found.kind is SectionKind.OTHER) is heading
+
+
+@pytest.mark.parametrize(("length", "contact"), [(200, True), (201, False)])
+def test_a_contact_line_is_at_most_200_characters(length: int, contact: bool) -> None:
+    line = "puh. 044 123 4567 "
+    assert headings.contact_line(line + "x" * (length - len(line))) is contact
+
+
+def test_prose_beside_a_heading_column_needs_three_words() -> None:
+    found = headings.split_heading(Block(f"Lähtökohdat{COLUMN_BREAK}Kolme sanaa tässä"), True)
+    assert found is not None and found.rest == "Kolme sanaa tässä"

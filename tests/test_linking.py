@@ -97,9 +97,11 @@ def test_timeline_counts_members_per_municipality_and_year(linked: Archive) -> N
     with linked.session() as session:
         by_town = timeline(session, "perhekeskus", "municipality")
         by_county = timeline(session, "perhekeskus", "county", "month")
-    assert by_town.periods == ["2018", "2020"]
+    assert by_town.periods == ["2018", "2019", "2020"]  # the empty year too (issue 14)
     assert by_town.rows == {"Kuopio": {"2020": 1}, "Mikkeli": {"2018": 1}}
     assert by_county.rows["Etelä-Savon hyvinvointialue"] == {"2018-11": 1}
+    assert by_county.periods[:3] == ["2018-11", "2018-12", "2019-01"]
+    assert by_county.periods[-1] == "2020-05" and len(by_county.periods) == 19
 
 
 # --- membership is kept current ---------------------------------------------------------

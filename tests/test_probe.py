@@ -4,6 +4,9 @@ is taken for a platform, and a check tells found, moved, unreachable and unrecog
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import tomllib
 from collections.abc import Iterator
 from datetime import date
@@ -156,6 +159,18 @@ def test_cli_probe_prints_entry_and_exit_codes(site: FixtureSite) -> None:
     assert "old static Dynasty export" in result.output
     assert "[[source]]" in result.output
     assert 'organisation = "049"' in result.output
+    doc = json.loads(
+        run(
+            "sources",
+            "probe",
+            "--format",
+            "json",
+            site.url_for("https://mikkeli.cloudnc.fi/fi-FI/Toimielimet"),
+        ).output
+    )
+    assert (doc["platform"], doc["variant"], doc["organisation_code"]) == (
+        "cloudnc", "CloudNC pages", "491",
+    )  # fmt: skip
     none = run("sources", "probe", site.url_for("https://valtuustoblogi.fi/"))
     assert none.exit_code == 1
     assert "no known platform" in none.output
@@ -260,6 +275,12 @@ def test_cli_check_writes_confirmed_file(site: FixtureSite, tmp_path: Path) -> N
     assert result.exit_code == 1, result.output
     doc = tomllib.loads(out.read_text())
     assert {s["name"]: s["enabled"] for s in doc["source"]} == {"kuopio": True, "gone": False}
+    table = run(
+        "sources", "check", "--sources", str(sources), "--source", "kuopio", "--delay", "0",
+        "--format", "csv",
+    )  # fmt: skip
+    (row,) = csv.DictReader(io.StringIO(table.output))
+    assert (row["name"], row["status"]) == ("kuopio", "found")
     only_found = run(
         "sources", "check", "--sources", str(sources), "--source", "kuopio", "--delay", "0"
     )
