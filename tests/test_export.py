@@ -6,6 +6,7 @@ import csv
 import importlib.util
 import io
 import json
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -16,13 +17,20 @@ from pykala.storage.db import Archive
 from pykala.storage.export import (
     EXPORT_COLUMNS,
     FIELDNAMES,
+    LONG_COLUMNS,
+    SECTION_COLUMNS,
+    ExportError,
     ExportRow,
+    export_columns,
     iter_export_rows,
+    iter_section_rows,
     neutralise,
     write_csv,
     write_jsonl,
+    write_parquet,
 )
 from pykala.storage.filters import ItemFilters
+from pykala.storage.search import SearchQueryError, search_items
 from tests.storagekit import item, item_page, setup_sources, store
 
 MULTILINE_PAATOS = "Kaupunginhallitus päätti:\n\n1. hyväksyä mallin\n2. esittää sen valtuustolle"
@@ -128,7 +136,7 @@ def test_jsonl_is_real_json_without_neutralising(filled: Archive) -> None:
 
 
 def test_export_streams_in_batches(filled: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pykala.storage.export.BATCH", 2)
+    monkeypatch.setattr("pykala.storage.export.rows.BATCH", 2)
     rows = _rows(filled)
     assert len(rows) == 3 and all(r["paatosehdotus"] for r in rows)
 
@@ -179,3 +187,122 @@ def test_csv_export_neutralises_hidden_formulas(archive: Archive) -> None:
     for external_id in titles:
         stored = back[f"kuopio:{external_id}"]
         assert stored.startswith("'"), repr(stored)
+
+
+# --- issue 14: export is search without the limit -----------------------------------------
+
+QUERIES = [
+    ("perhekeskus", None),
+    ('"toinen päätös"', None),  # a phrase: checked in Python, batch by batch
+    ('"päätös toinen"', None),  # the same words, not adjacent in this order: nothing
+    ("hyväksyttiin -perhekeskus", None),
+    ("määräraha*", None),
+    ("toinen", "paatos"),  # only inside päätös sections
+    ("toinen", "selostus"),
+    ("2361/06.00.00/2020", None),  # a diary number
+    ("koulu", None),
+]
+
+
+@pytest.mark.parametrize(("query", "section"), QUERIES)
+def test_export_with_a_query_is_search_without_the_limit(
+    filled: Archive, monkeypatch: pytest.MonkeyPatch, query: str, section: str | None
+) -> None:
+    monkeypatch.setattr("pykala.storage.export.rows.BATCH", 1)  # phrases checked per batch
+    filters = ItemFilters(section=section)
+    with filled.session() as session:
+        found = {h.item_id for h in search_items(session, query, filters, limit=1000)}
+        exported = [r["item_id"] for r in iter_export_rows(session, filters, query)]
+    assert set(exported) == found
+    assert len(exported) == len(set(exported))
+    everything = [r["item_id"] for r in _rows(filled)]
+    assert exported == [i for i in everything if i in found]  # export order, not rank
+
+
+def test_export_query_and_filters_combine(filled: Archive) -> None:
+    with filled.session() as session:
+
+        def ids(query: str | None, **filters: object) -> list[str | None]:
+            rows = iter_export_rows(session, ItemFilters(**filters), query)  # type: ignore[arg-type]
+            return [r["item_id"] for r in rows]
+
+        assert ids("hyväksyttiin", since=date(2024, 1, 1)) == [
+            "kuopio:2024101-3",
+            "kuopio:2024101-4",
+        ]
+        assert ids("hyväksyttiin", region="Pohjois-Savo") == ids("hyväksyttiin")
+        assert ids("hyväksyttiin", county="Pohjois-Savon") == ids("hyväksyttiin")
+        assert ids("hyväksyttiin", region="Uusimaa") == []
+        assert ids(None, section="paatos", until=date(2023, 12, 31)) == ["kuopio:2023900-1"]
+        assert ids(None, section="kasittely") == []
+
+
+def test_a_bad_query_fails_before_any_row_is_read(filled: Archive) -> None:
+    with filled.session() as session, pytest.raises(SearchQueryError):
+        iter_export_rows(session, None, '"("')  # no next(): raised when called
+
+
+def test_sections_wide_adds_a_column_per_kind(filled: Archive) -> None:
+    with filled.session() as session:
+        rows = list(iter_export_rows(session, sections="wide"))
+    columns = export_columns(sections="wide")
+    assert [c.name for c in columns[: len(FIELDNAMES)]] == FIELDNAMES  # the codebook first
+    assert [c.name for c in columns[len(FIELDNAMES) :]] == [c.name for c in SECTION_COLUMNS]
+    assert {f"section_{k.value}" for k in SectionKind} == {c.name for c in SECTION_COLUMNS}
+    by_id = {r["item_id"]: r for r in rows}
+    first = by_id["kuopio:2023900-1"]
+    assert set(first) == {c.name for c in columns}
+    assert first["section_selostus"] == "Asia on valmisteltu yhteistyössä."
+    assert first["section_paatos"] == "Hyväksyttiin.\n\nToinen päätös."
+    assert first["section_kasittely"] is None
+    assert by_id["kuopio:2024101-4"]["section_paatos"] is None  # an empty päätös
+
+
+def test_sections_long_is_one_row_per_section_in_printed_order(filled: Archive) -> None:
+    with filled.session() as session:
+        rows = list(iter_section_rows(session, None, "määräraha*"))
+    assert [(r["item_id"], r["ordinal"], r["kind"], r["heading"]) for r in rows] == [
+        ("kuopio:2023900-1", "1", "selostus", "Selostus"),
+        ("kuopio:2023900-1", "2", "paatosehdotus", "Päätösehdotus"),
+        ("kuopio:2023900-1", "3", "paatos", "Päätös"),
+        ("kuopio:2023900-1", "4", "paatos", "Päätös"),
+    ]
+    assert rows[3]["text"] == "Toinen päätös."
+    assert [c.name for c in LONG_COLUMNS] == list(rows[0])
+
+
+def test_csv_with_a_semicolon_for_finnish_excel(filled: Archive) -> None:
+    out = io.StringIO(newline="")
+    write_csv(_rows(filled), out, delimiter=";")
+    text = out.getvalue()
+    assert text.startswith("\ufeffitem_id;source;municipality_code;")
+    back = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+    by_id = {r["item_id"]: r for r in back}
+    assert by_id["kuopio:2024101-3"]["title"] == (
+        'Perhekeskustoimintamallin käyttöönotto; "pilotti", Kuopio'  # ; inside is quoted
+    )
+
+
+def test_parquet_is_typed_as_the_codebook_says(filled: Archive, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "out.parquet"
+    columns = export_columns(sections="wide")
+    with filled.session() as session:
+        assert write_parquet(iter_export_rows(session, sections="wide"), path, columns) == 3
+    table = pq.read_table(path)
+    assert table.column_names == [c.name for c in columns]
+    rows = {r["item_id"]: r for r in table.to_pylist()}
+    second = rows["kuopio:2024101-3"]
+    assert second["meeting_date"] == date(2024, 2, 26)
+    assert second["first_seen"].isoformat() == "2024-03-01T12:00:00+00:00"
+    assert second["municipality_code"] == "297" and second["paatos"] == MULTILINE_PAATOS
+    assert rows["kuopio:2024101-4"]["title"] == FORMULA_TITLE  # verbatim, as JSON lines
+
+
+def test_parquet_without_pyarrow_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow raises ImportError
+    with pytest.raises(ExportError, match=r"pykala\[parquet\]"):
+        write_parquet(iter([]), tmp_path / "out.parquet", EXPORT_COLUMNS)
+    assert not (tmp_path / "out.parquet").exists()
