@@ -116,13 +116,19 @@ class FetchError(Exception):
     """
 
     def __init__(
-        self, url: str, reason: str, kind: str = "http", status: int | None = None
+        self,
+        url: str,
+        reason: str,
+        kind: str = "http",
+        status: int | None = None,
+        location: str | None = None,
     ) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
         self.kind = kind
         self.status = status  # the HTTP status of an "http" failure
+        self.location = location  # a "redirect" to another host: where it pointed
 
     @property
     def permanent(self) -> bool:
@@ -223,7 +229,9 @@ class PoliteClient:
                 target = normalise_url(headers["location"], response_url)
                 if not same_host(target, url):
                     host = urlsplit(target).netloc
-                    raise FetchError(url, f"redirected to another host ({host})", "redirect")
+                    raise FetchError(
+                        url, f"redirected to another host ({host})", "redirect", location=target
+                    )
                 if _downgrades(current, target):
                     raise FetchError(url, "redirect from https to http refused", "redirect")
                 current = target

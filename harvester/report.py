@@ -54,6 +54,13 @@ class SourceReport:
     failure_threshold: float = DEFAULT_FAILURE_THRESHOLD
     fields: dict[str, Any] | None = None  # field shares of the new items (storage.quality)
     collapsed: list[str] = field(default_factory=list)  # fields the new items lost
+    # Coverage flags (storage.coverageflags): kind, message, line, and whether it is new
+    # (not recorded by the source's previous run).
+    coverage: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def new_coverage(self) -> list[str]:
+        return [str(c["line"]) for c in self.coverage if c.get("new")]
 
     @property
     def items(self) -> int:
@@ -96,6 +103,8 @@ class SourceReport:
             flags.append(f"failure rate {self.failure_rate:.0%}")
         if self.collapsed:
             flags.append("fields lost")
+        if self.new_coverage:
+            flags.append("publishes less")
         return flags
 
     @property
@@ -135,6 +144,7 @@ class SourceReport:
             "truncated": self.truncated,
             "quality": self.fields,
             "collapsed": self.collapsed,
+            "coverage": self.coverage,
         }
 
 
@@ -205,6 +215,7 @@ class RunReport:
                     f"({s.failure_rate:.0%}, threshold {s.failure_threshold:.0%})"
                 )
             lines.extend(f"{s.name}: could not read pages well: {c}" for c in s.collapsed)
+            lines.extend(s.new_coverage)  # "Kuopio: no new minutes for 9 weeks (usually 2)"
             shown = s.errors if per_source is None else s.errors[:per_source]
             lines.extend(f"{s.name}: {e}" for e in shown)
             if len(s.errors) > len(shown):

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyErro
 from sqlalchemy.orm import Session
 
 from pykala.harvester.report import RunAborted, RunReport
+from pykala.storage.coverageflags import coverage_flags, reported
 from pykala.storage.crawlstate import queue_size
 from pykala.storage.db import Archive, ArchiveError
 from pykala.storage.quality import collapses, run_shares
@@ -77,12 +78,30 @@ def _judge_quality(session: Session, report: RunReport, run_id: int) -> None:
         source.collapsed = collapses(new, earlier)
 
 
+def _judge_coverage(session: Session, report: RunReport) -> None:
+    """Each source's coverage flags (storage.coverageflags), marked new when its previous
+    run did not record them: only a new one fails the run, so cron mails it once."""
+    names = [s.name for s in report.sources]
+    if not names:
+        return
+    silent = {s.name for s in report.sources if s.unreachable or s.blocked_by_robots}
+    known = reported(session)
+    flags = coverage_flags(session, report.started.date(), names, silent=silent)
+    by_source = {s.name: s for s in report.sources}
+    for source in report.sources:
+        source.coverage = []
+    for flag in flags:
+        entry = {**flag.as_dict(), "new": (flag.source, flag.kind) not in known}
+        by_source[flag.source].coverage.append(entry)
+
+
 def finish(archive: Archive, report: RunReport) -> None:
     report.finished = datetime.now(UTC)
     if report.run_id is None:
         return
     with storage_errors(), archive.session() as session:
         _judge_quality(session, report, report.run_id)
+        _judge_coverage(session, report)
         finish_run(
             session,
             report.run_id,
