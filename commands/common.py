@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from typer.core import TyperCommand
 
+from pykala.harvester.sources import SourceConfig, load_sources
 from pykala.render.console import err
 from pykala.render.errors import (
     EXIT_ARCHIVE,
@@ -197,3 +198,15 @@ def refresh_linking_after_run(archive: Archive, *, quiet: bool) -> bool:
     if not quiet:
         err.print(report.summary(), markup=False)
     return True
+
+
+def selected_sources(sources_file: Path | None, only: list[str] | None) -> list[SourceConfig]:
+    """The sources of ``sources_file`` (default: the shipped ones), only those named in
+    ``only`` when given; a name that is no source is a one-line error."""
+    configs = guarded(lambda: load_sources(sources_file))
+    if only:
+        unknown = sorted(set(only) - {c.name for c in configs})
+        if unknown:
+            fail(f"--source: no source named {', '.join(unknown)}")
+        configs = [c for c in configs if c.name in only]
+    return configs

@@ -11,6 +11,7 @@ from pykala.commands.common import (
     archive_for,
     log_file_for,
     refresh_linking_after_run,
+    selected_sources,
 )
 from pykala.commands.options import (
     DbOption,
@@ -21,7 +22,6 @@ from pykala.commands.options import (
 )
 from pykala.harvester.http import DEFAULT_TOTAL_TIMEOUT
 from pykala.harvester.report import RunAborted
-from pykala.harvester.sources import load_sources
 from pykala.render.console import err
 from pykala.render.errors import (
     EXIT_ARCHIVE,
@@ -95,12 +95,8 @@ def harvest(
     from pykala.harvester.http import PoliteClient, Politeness
     from pykala.harvester.run import harvest as run_harvest
 
-    configs = guarded(lambda: load_sources(sources_file))
-    if only:
-        unknown = sorted(set(only) - {c.name for c in configs})
-        if unknown:
-            fail(f"--source: no source named {', '.join(unknown)}")
-        configs = [c for c in configs if c.name in only]
+    configs = selected_sources(sources_file, only)
+    if only:  # a disabled source named on the command line says why it is skipped
         for config in configs:
             if not config.enabled:
                 reason = config.disabled_reason or "enabled = false"

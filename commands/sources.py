@@ -9,6 +9,7 @@ import typer
 
 from pykala.commands.common import (
     archive_for,
+    selected_sources,
 )
 from pykala.commands.options import (
     DbOption,
@@ -96,12 +97,7 @@ def sources_check(
     from pykala.render.probe import print_checks
 
     fmt = check_format(fmt, json_flag=as_json)
-    configs = guarded(lambda: load_sources(sources_file))
-    if only:
-        unknown = sorted(set(only) - {c.name for c in configs})
-        if unknown:
-            fail(f"--source: no source named {', '.join(unknown)}")
-        configs = [c for c in configs if c.name in only]
+    configs = selected_sources(sources_file, only)
     # One retry: a check is a look, not a harvest.
     politeness = Politeness(min_interval=delay, total_timeout=timeout, tries=2, backoff=1.0)
     with PoliteClient(politeness) as client:

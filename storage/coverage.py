@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from pykala.parsers.quality import FIELDS
@@ -52,16 +53,10 @@ class SourceDates:
     dates: list[date]
 
 
-def _labels(session: Session, sources: Sequence[str] | None) -> dict[int, tuple[str, str]]:
-    """source id → (name, label) of the sources asked for (None: all); the label is the
-    organisation's name, else the municipality's, else the source's."""
-    query = (
-        select(
-            models.Source.id,
-            models.Source.name,
-            models.Organisation.name_fi,
-            models.Municipality.name_fi,
-        )
+def _with_names(*columns: Any) -> Select[Any]:
+    """``columns`` of sources, joined to the names of their organisation and municipality."""
+    return (
+        select(*columns)
         .join(
             models.Organisation,
             models.Organisation.id == models.Source.organisation_id,
@@ -72,6 +67,17 @@ def _labels(session: Session, sources: Sequence[str] | None) -> dict[int, tuple[
             models.Municipality.code == models.Source.municipality_code,
             isouter=True,
         )
+    )
+
+
+def _labels(session: Session, sources: Sequence[str] | None) -> dict[int, tuple[str, str]]:
+    """source id → (name, label) of the sources asked for (None: all); the label is the
+    organisation's name, else the municipality's, else the source's."""
+    query = _with_names(
+        models.Source.id,
+        models.Source.name,
+        models.Organisation.name_fi,
+        models.Municipality.name_fi,
     )
     if sources is not None:
         query = query.where(models.Source.name.in_(list(sources)))
@@ -223,24 +229,13 @@ def select_sources(
     if not names and not organisations:
         return None
     rows = session.execute(
-        select(
+        _with_names(
             models.Source.name,
             models.Organisation.code,
             models.Organisation.name_fi,
             models.Source.municipality_code,
             models.Municipality.name_fi,
-        )
-        .join(
-            models.Organisation,
-            models.Organisation.id == models.Source.organisation_id,
-            isouter=True,
-        )
-        .join(
-            models.Municipality,
-            models.Municipality.code == models.Source.municipality_code,
-            isouter=True,
-        )
-        .order_by(models.Source.name)
+        ).order_by(models.Source.name)
     ).all()
     known = {row[0] for row in rows}
     unknown = [n for n in names if n not in known]
