@@ -222,7 +222,8 @@ def _parse_entry(
         optional = ("organisation",)  # the older key names the organisation
     for key in _REQUIRED:
         if key not in entry and key not in optional:
-            raise fail(key, "missing")
+            older = ' (organisation = "CODE", or as before municipality = "CODE")'
+            raise fail(key, "missing" + (older if key == "organisation" else ""))
     for key in entry:
         if key not in _REQUIRED and key not in _OPTIONAL:
             raise fail(key, f"unknown key (allowed: {', '.join(_REQUIRED + _OPTIONAL)})")
