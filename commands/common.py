@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -82,6 +83,41 @@ def make_filters(
         body=body,
         since=parse_date(since, "--since"),
         until=parse_date(until, "--until"),
+    )
+
+
+def item_filters(
+    municipality: str | None,
+    body: str | None,
+    since: str | None,
+    until: str | None,
+    *,
+    region: str | None,
+    county: str | None,
+    section: str | None,
+    topic: str | None,
+    quality: str | None,
+    outcome: str | None,
+    voted: bool | None,
+) -> ItemFilters:
+    """The filters search and export share, checked: a bad date, section kind, outcome
+    or quality is a one-line error before the archive is opened."""
+    from pykala.storage.filters import FilterError, outcome_value, section_kind
+
+    try:
+        wanted_section = section_kind(section) if section else None
+        wanted_outcome = outcome_value(outcome) if outcome else None
+    except FilterError as exc:
+        fail(str(exc))
+    return replace(
+        make_filters(municipality, body, since, until),
+        region=region,
+        county=county,
+        section=wanted_section,
+        topic=topic,
+        quality=_quality(quality),
+        outcome=wanted_outcome,
+        voted=voted,
     )
 
 

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 import typer
 
 from pykala.commands.common import (
-    _quality,
     archive_for,
     check_filters_or_fail,
-    make_filters,
+    item_filters,
     update_linking,
 )
 from pykala.commands.options import (
@@ -114,7 +113,6 @@ def export(
     and each source's coverage) and FILE.meta.json record what the file was made of, so a
     study can cite exactly what it used.
     """
-    from dataclasses import replace
 
     from pykala.storage.export import SECTIONS_MODES, export_columns
 
@@ -130,14 +128,17 @@ def export(
     if kind != "item":
         fail(f"--kind must be item, not {kind!r}: export writes items (decisions) only")
     sep = _delimiter(delimiter, excel)
-    filters = replace(
-        make_filters(municipality, body, since, until),
+    filters = item_filters(
+        municipality,
+        body,
+        since,
+        until,
         region=region,
         county=county,
-        section=_section(section),
+        section=section,
         topic=topic,
-        quality=_quality(quality),
-        outcome=_outcome(outcome),
+        quality=quality,
+        outcome=outcome,
         voted=voted,
     )
     columns = export_columns(topic=bool(topic), sections=sections)
@@ -161,24 +162,6 @@ def _delimiter(delimiter: str | None, excel: bool) -> str:
     if len(sep) != 1 or sep in '"\r\n':
         fail(f"--delimiter must be one character other than a quote or line break, not {sep!r}")
     return sep
-
-
-def _outcome(value: str | None) -> str | None:
-    from pykala.storage.filters import FilterError, outcome_value
-
-    try:
-        return outcome_value(value) if value else None
-    except FilterError as exc:
-        fail(str(exc))
-
-
-def _section(value: str | None) -> str | None:
-    from pykala.storage.filters import FilterError, section_kind
-
-    try:
-        return section_kind(value) if value else None
-    except FilterError as exc:
-        fail(str(exc))
 
 
 class _ExportJob(NamedTuple):

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pykala.commands.common import (
-    _quality,
     archive_for,
     check_filters_or_fail,
-    make_filters,
+    item_filters,
 )
 from pykala.commands.options import (
     BodyOption,
@@ -100,9 +99,7 @@ def search(
     """Finnish-aware full-text search of decisions (and documents), best matches first.
 
     The table ends with how many items match in all ("20 of 59 results")."""
-    from dataclasses import replace
 
-    from pykala.storage.filters import FilterError, outcome_value, section_kind
     from pykala.storage.search import search_items
     from pykala.storage.search.counts import search_summary
     from pykala.storage.search.documents import search_documents
@@ -130,19 +127,17 @@ def search(
             f"{', '.join(item_only)} cannot select documents (they have no body, section, "
             "meeting date, county, quality flags or outcome); use --kind item or all"
         )
-    try:
-        wanted_section = section_kind(section) if section else None
-        wanted_outcome = outcome_value(outcome) if outcome else None
-    except FilterError as exc:
-        fail(str(exc))
-    filters = replace(
-        make_filters(municipality, body, since, until),
+    filters = item_filters(
+        municipality,
+        body,
+        since,
+        until,
         region=region,
         county=county,
-        section=wanted_section,
+        section=section,
         topic=topic,
-        quality=_quality(quality),
-        outcome=wanted_outcome,
+        quality=quality,
+        outcome=outcome,
         voted=voted,
     )
     with archive_for(db) as archive, archive.session() as session:
