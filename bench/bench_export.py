@@ -3,6 +3,8 @@ Parquet, beside the databases' own CSV writers over the same columns, in one run
 
 Run (PostgreSQL at postgresql+psycopg://postgres@127.0.0.1:5432/test, or $PYKALA_TEST_PG):
   PYTHONPATH=. .venv/bin/python bench/bench_export.py --items 100000 300000 --backend both
+With --before DIR (DIR/pykala a link to an earlier checkout) that code is timed too, in the
+same run, and its CSV must be byte-identical to this checkout's.
 
 Archive: N synthetic items (title of one parsed fixture item, sections of another, 10
 bodies per source, dates over ten years, 40 sources), items and sections only, written
@@ -20,6 +22,7 @@ texts aggregated per item by the database, same order), to a file.
 from __future__ import annotations
 
 import argparse
+import filecmp
 import os
 import random
 import subprocess
@@ -241,7 +244,9 @@ def native_sql(backend: str) -> str:
     )
 
 
-def timed(argv: list[str], stdout: Path | None = None) -> tuple[float, float]:
+def timed(
+    argv: list[str], stdout: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, float]:
     """(seconds, peak resident MB) of one process. GNU time measures the peak: a child
     forked from this (large) Python process would count the parent's pages until exec."""
     stats = WORK / "time.out"
@@ -251,6 +256,7 @@ def timed(argv: list[str], stdout: Path | None = None) -> tuple[float, float]:
             ["/usr/bin/time", "-f", "%M", "-o", str(stats), *argv],
             stdout=out,
             stderr=subprocess.PIPE,
+            env=env,
         )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
@@ -266,18 +272,40 @@ def native(backend: str, n: int, out: Path) -> list[str]:
     return ["psql", conninfo, "-X", "-q", "-c", f"COPY ({sql}) TO STDOUT CSV HEADER"]
 
 
-def measure(backend: str, n: int) -> list[tuple[str, float, float, int]]:
-    """(what, seconds, peak MB, output bytes) for pykala CSV, pykala Parquet, native CSV."""
+def pykalas(before: Path | None) -> list[tuple[str, list[str], dict[str, str] | None]]:
+    """(label, command, environment) of each pykala timed: this checkout's, and with
+    --before DIR the code of the `pykala` package in DIR, run by the same interpreter."""
+    runs: list[tuple[str, list[str], dict[str, str] | None]] = [("", [str(PYKALA)], None)]
+    if before is not None:
+        python = str(PYKALA.with_name("python"))
+        code = "from pykala.cli import app; app()"
+        env = {**os.environ, "PYTHONPATH": str(before)}
+        runs.insert(0, (" (before)", [python, "-c", code], env))
+    return runs
+
+
+def measure(
+    backend: str, n: int, before: Path | None = None
+) -> list[tuple[str, float, float, int]]:
+    """(what, seconds, peak MB, output bytes) for pykala CSV, pykala Parquet (before and
+    now with --before), native CSV. With --before, the CSV files must be byte-identical."""
     out_dir = WORK / f"export_out_{backend}_{n}"
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
-    for what, name in (
-        ("pykala export CSV", "items.csv"),
-        ("pykala export Parquet", "items.parquet"),
-    ):
-        target = out_dir / name
-        seconds, peak = timed([str(PYKALA), "export", "--db", url(backend, n), "-o", str(target)])
-        results.append((what, seconds, peak, target.stat().st_size))
+    csvs = []
+    for label, command, env in pykalas(before):
+        for what, name in (
+            ("pykala export CSV", "items.csv"),
+            ("pykala export Parquet", "items.parquet"),
+        ):
+            target = out_dir / (name if not label else "before_" + name)
+            argv = [*command, "export", "--db", url(backend, n), "-o", str(target)]
+            seconds, peak = timed(argv, env=env)
+            results.append((what + label, seconds, peak, target.stat().st_size))
+            if name.endswith(".csv"):
+                csvs.append(target)
+    if len(csvs) == 2 and not filecmp.cmp(csvs[0], csvs[1], shallow=False):
+        sys.exit(f"{backend}: the CSV before and now differ")
     target = out_dir / "native.csv"
     seconds, peak = timed(native(backend, n, target), stdout=target)
     label = "sqlite3 -csv" if backend == "sqlite" else "psql COPY … TO STDOUT CSV"
@@ -291,6 +319,12 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--build-only", action="store_true", help="write the archives, no timing")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a directory holding an earlier checkout as `pykala` (a link): timed too, "
+        "side by side, and its CSV compared byte for byte",
+    )
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     pool: list[ItemRecord] | None = None
@@ -309,7 +343,7 @@ def main() -> None:
     )
     for n in args.items:
         for backend in backends:
-            results = measure(backend, n)
+            results = measure(backend, n, args.before)
             base = results[-1][1]
             for what, seconds, peak, size in results:
                 print(

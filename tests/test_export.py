@@ -7,12 +7,14 @@ import importlib.util
 import io
 import json
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text, update
 
 from pykala.parsers.records import MeetingKind, Section, SectionKind
+from pykala.storage import models
 from pykala.storage.db import Archive
 from pykala.storage.export import (
     EXPORT_COLUMNS,
@@ -92,6 +94,44 @@ def test_rows_hold_item_context_and_section_texts(filled: Archive) -> None:
     assert third["paatos"] is None and third["meeting_kind"] == "esityslista"
     assert second["first_seen"] == "2024-03-01T12:00:00+00:00"
     assert _rows(filled, ItemFilters(since=date(2024, 1, 1)))[0]["item_id"] == "kuopio:2024101-3"
+
+
+def test_timestamps_are_iso_utc_as_python_writes_them(filled: Archive) -> None:
+    """The database formats the timestamps: microseconds only when not zero, UTC, and
+    (SQLite) a stored offset converted, as datetime.isoformat() gives them."""
+    moments = {
+        "2024101-3": datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+        "2024101-4": datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC),
+    }
+    with filled.session() as session:
+        for external_id, moment in moments.items():
+            session.execute(
+                update(models.Item)
+                .where(models.Item.external_id == external_id)
+                .values(first_seen=moment, last_changed=moment)
+            )
+        if filled.engine.dialect.name == "sqlite":  # text with an offset, as a script writes
+            session.execute(
+                text(
+                    "UPDATE item SET last_changed = '2024-01-02 03:04:05+02:00'"
+                    " WHERE external_id = '2023900-1'"
+                )
+            )
+        session.commit()
+    rows = {r["item_id"]: r for r in _rows(filled)}
+    assert rows["kuopio:2024101-3"]["first_seen"] == "2024-01-02T03:04:05.678901+00:00"
+    assert rows["kuopio:2024101-3"]["last_changed"] == "2024-01-02T03:04:05.678901+00:00"
+    assert rows["kuopio:2024101-4"]["first_seen"] == "1999-12-31T23:59:59+00:00"
+    assert rows["kuopio:2023900-1"]["meeting_date"] == "2023-05-02"
+    if filled.engine.dialect.name == "sqlite":
+        assert rows["kuopio:2023900-1"]["last_changed"] == "2024-01-02T01:04:05+00:00"
+
+
+def test_csv_of_rows_missing_a_column_leaves_it_empty(tmp_path: Path) -> None:
+    out = io.StringIO()
+    rows: list[ExportRow] = [{"item_id": "a:1", "title": "=1+1"}, {"item_id": "a:2"}]
+    assert write_csv(rows, out, ["item_id", "title", "paatos"]) == 2
+    assert out.getvalue() == "\ufeffitem_id,title,paatos\r\na:1,'=1+1,\r\na:2,,\r\n"
 
 
 def test_csv_round_trips_and_neutralises_formulas(filled: Archive, tmp_path: Path) -> None:

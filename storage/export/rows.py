@@ -8,12 +8,13 @@ search checks its candidates. Nothing is held beyond one batch of rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal_column, or_, select
+from sqlalchemy import ColumnElement, String, func, literal_column, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from pykala.analysis.finnish import FinnishAnalyzer, get_analyzer
@@ -30,6 +31,7 @@ from pykala.storage.search.rows import section_texts
 from .columns import SECTION_PREFIX
 
 ExportRow = dict[str, str | None]
+RowValues = Callable[[ExportRow], Sequence[str | None]]
 BATCH = 1000
 _TEXT_KINDS = (SectionKind.PAATOSEHDOTUS, SectionKind.PAATOS, SectionKind.ESITTELIJA)
 
@@ -40,8 +42,48 @@ def _iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _iso_date(day: date | None) -> str | None:
-    return day.isoformat() if day else None
+def _iso_utc_sql(dialect: str, moment: str) -> Any:
+    """A timestamp as the database's text in ISO 8601 UTC, as datetime.isoformat() writes
+    it (microseconds only when not zero): no parsing into datetime and formatting back."""
+    if dialect == "sqlite":
+        # strftime reads both stored forms (naive UTC, or with an offset, converted to UTC).
+        sql = (
+            "strftime('%Y-%m-%dT%H:%M:%S', {m}) || CASE WHEN substr({m}, 20, 1) = '.' AND "
+            "substr({m}, 21, 6) != '000000' THEN '.' || substr({m}, 21, 6) ELSE '' END "
+            "|| '+00:00'"
+        )
+    else:
+        sql = (
+            "to_char({m} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+            "to_char({m}, 'US') = '000000' THEN '' ELSE '.' || to_char({m}, 'US') END "
+            "|| '+00:00'"
+        )
+    return type_coerce(literal_column(sql.format(m=moment)), String)
+
+
+def _iso_date_sql(dialect: str, day: Any) -> Any:
+    """A date as ISO text (SQLite stores it so; PostgreSQL's own text follows DateStyle)."""
+    if dialect == "sqlite":
+        return type_coerce(day, String)
+    return type_coerce(func.to_char(day, "YYYY-MM-DD"), String)
+
+
+def row_values(names: Sequence[str]) -> RowValues:
+    """A function giving a row's values in ``names`` order, None where a row lacks one:
+    one C call a row (itemgetter) when the row has every column, as exported rows do."""
+    if not names:
+        return lambda row: ()
+    getter = itemgetter(*names)
+    several = len(names) > 1
+
+    def values(row: ExportRow) -> Sequence[str | None]:
+        try:
+            got = getter(row)
+        except KeyError:
+            return [row.get(name) for name in names]
+        return got if several else (got,)
+
+    return values
 
 
 @dataclass(frozen=True)
@@ -111,13 +153,16 @@ def _joined_texts(dialect: str, kind: str, sep: str) -> Any:
 def _text_columns(dialect: str) -> list[Any]:
     """presenter / paatosehdotus / paatos as _section_fields makes them, in SQL."""
     kinds = ", ".join(f"'{k.value}'" for k in _TEXT_KINDS)
-    first_presenter: Any = literal_column(
-        "(SELECT presenter FROM section WHERE section.item_id = item.id AND section.kind IN "
-        f"({kinds}) AND presenter IS NOT NULL ORDER BY ordinal LIMIT 1)"
+    esittelija = _joined_texts(dialect, SectionKind.ESITTELIJA.value, " ")
+    # The esittelijä texts only when no section names a presenter: coalesce evaluates its
+    # second argument only when needed, one aggregate fewer for most items.
+    presenter: Any = literal_column(
+        "coalesce(nullif((SELECT presenter FROM section WHERE section.item_id = item.id AND "
+        f"section.kind IN ({kinds}) AND presenter IS NOT NULL ORDER BY ordinal LIMIT 1), ''), "
+        f"{esittelija})"
     )
     return [
-        first_presenter.label("presenter"),
-        _joined_texts(dialect, SectionKind.ESITTELIJA.value, " ").label("esittelija"),
+        presenter.label("presenter"),
         _joined_texts(dialect, SectionKind.PAATOSEHDOTUS.value, "\n\n").label("paatosehdotus"),
         _joined_texts(dialect, SectionKind.PAATOS.value, "\n\n").label("paatos"),
     ]
@@ -132,6 +177,7 @@ def _item_query(
     texts: bool = False,
 ) -> Any:
     date_col = meeting_date_column()
+    dialect = session.get_bind().dialect.name
     columns: list[Any] = [
         models.Item.id,
         models.Item.external_id,
@@ -146,8 +192,8 @@ def _item_query(
             models.Item.diary_number,
             models.Item.url,
             models.Item.pdf_url,
-            models.Item.first_seen,
-            models.Item.last_changed,
+            _iso_utc_sql(dialect, "item.first_seen").label("first_seen"),
+            _iso_utc_sql(dialect, "item.last_changed").label("last_changed"),
             models.Item.quality_flags,
             models.Item.outcome,
             models.Item.voted,
@@ -156,11 +202,11 @@ def _item_query(
             models.Item.dissent,
             models.Item.source_id,
             models.Body.name.label("body"),
-            date_col.label("day"),
+            _iso_date_sql(dialect, date_col).label("day"),
             models.Meeting.kind.label("kind"),
         ]
     if texts:
-        columns += _text_columns(session.get_bind().dialect.name)
+        columns += _text_columns(dialect)
     stmt = select(*columns).join(models.Source, models.Source.id == models.Item.source_id)
     stmt = stmt.outerjoin(models.Meeting, models.Meeting.id == models.Item.meeting_id)
     if wide:
@@ -190,8 +236,9 @@ def _batches(
     stmt = _item_query(session, filters, match, wide=wide, texts=texts)
 
     def batches() -> Iterator[list[Any]]:
-        # Plain columns, not ORM entities: nothing accumulates in the identity map.
-        for batch in session.execute(stmt).partitions():
+        # Core on the session's connection: plain tuples, no ORM loading layer, and
+        # nothing accumulates in the identity map.
+        for batch in session.connection().execute(stmt).partitions():
             yield _verified(session, match, batch) if match else list(batch)
 
     return batches()
@@ -265,53 +312,78 @@ def _item_rows(
     nowhere = Place()
     empty_sections = {SECTION_PREFIX + k.value: None for k in SectionKind} if wide else {}
     for batch in batches:
-        ids = [row.id for row in batch]
+        ids = [row[0] for row in batch]
         # In id order: the section rows are then read in index order.
         extras = _section_fields(session, sorted(ids), wide) if ids and wide else {}
         topics = _topic_fields(session, ids, topic_ids or [])
         for item in batch:
+            # By position, in _item_query's column order: a Row's name lookup costs more.
+            (
+                item_id,
+                external_id,
+                title,
+                _diary_norm,
+                source,
+                meeting_kind,
+                paragraph,
+                diary_number,
+                url,
+                pdf_url,
+                first_seen,
+                last_changed,
+                quality_flags,
+                outcome,
+                voted,
+                vote_counts,
+                disqualified,
+                dissent,
+                source_id,
+                body,
+                day,
+                kind,
+                *texts,
+            ) = item
             if wide:
-                extra = extras.get(item.id, {})
+                extra = extras.get(item_id, {})
                 presenter = extra.get("presenter")
                 paatosehdotus = extra.get("paatosehdotus")
                 paatos = extra.get("paatos")
             else:
                 extra = {}
-                presenter = item.presenter or item.esittelija
-                paatosehdotus, paatos = item.paatosehdotus, item.paatos
-            place = places.get(item.source_id) or nowhere
+                presenter, paatosehdotus, paatos = texts
+            place = places.get(source_id) or nowhere
             row: ExportRow = {
-                "item_id": f"{item.source}:{item.external_id}",
-                "source": item.source,
+                "item_id": f"{source}:{external_id}",
+                "source": source,
                 "municipality_code": place.municipality_code,
                 "municipality": place.municipality,
                 "region": place.region,
                 "wellbeing_county": place.county,
-                "body": item.body,
-                "meeting_date": _iso_date(item.day),
-                "meeting_kind": item.meeting_kind or item.kind,
-                "paragraph": item.paragraph,
-                "diary_number": item.diary_number,
-                "title": item.title,
+                "body": body,
+                "meeting_date": day or None,
+                "meeting_kind": meeting_kind or kind,
+                "paragraph": paragraph,
+                "diary_number": diary_number,
+                "title": title,
                 "presenter": presenter or None,
                 "paatosehdotus": paatosehdotus or None,
                 "paatos": paatos or None,
-                "item_url": item.url,
-                "pdf_url": item.pdf_url,
-                "first_seen": _iso_utc(item.first_seen),
-                "last_changed": _iso_utc(item.last_changed),
-                "quality_flags": item.quality_flags,
+                "item_url": url,
+                "pdf_url": pdf_url,
+                "first_seen": first_seen,
+                "last_changed": last_changed,
+                "quality_flags": quality_flags,
                 "organisation_code": place.organisation_code,
                 "organisation": place.organisation,
                 "organisation_type": place.organisation_type,
-                "outcome": item.outcome,
-                "voted": "true" if item.voted else "false",
-                "vote_counts": item.vote_counts,
-                "disqualified": item.disqualified,
-                "dissent": item.dissent,
+                "outcome": outcome,
+                "voted": "true" if voted else "false",
+                "vote_counts": vote_counts,
+                "disqualified": disqualified,
+                "dissent": dissent,
             }
             if topic_ids is not None:
-                row.update(topics.get(item.id, {"topic_score": None, "topic_terms": None}))
+                row.update(topics.get(item_id, {"topic_score": None, "topic_terms": None}))
             if wide:
                 row.update(empty_sections)
                 row.update((k, v or None) for k, v in extra.items() if k in empty_sections)

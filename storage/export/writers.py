@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from pykala.storage.db import ArchiveError
 
 from .columns import FIELDNAMES, Column
-from .rows import ExportRow
+from .rows import ExportRow, row_values
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Spreadsheets skip what comes before a formula character: spaces and line breaks,
@@ -24,6 +24,7 @@ _FORMULA_RE = re.compile(f"[{_BLANKS}]*[=+\\-@\uff1d\uff0b\uff0d\uff20]")
 # A cell whose first character is none of these cannot be a formula (the fast path):
 # letters and digits, most cells, skip the regular expression.
 _SAFE_FIRST = re.compile(f"[^{_BLANKS}=+\\-@\uff1d\uff0b\uff0d\uff20]")
+CSV_ROWS = 1000  # rows handed to csv.writer.writerows at a time
 PARQUET_ROWS = 10_000  # rows per Parquet row group: memory stays at one group
 
 
@@ -58,12 +59,14 @@ def write_csv(
     writer = csv.writer(out, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(fieldnames)
     count = 0
-    names = list(fieldnames)
-    for row in rows:
-        cells = [row.get(name) or "" for name in names]
-        # A cell that begins with a letter or digit cannot be a formula: most skip the check.
-        writer.writerow([c if not c or c[0].isalnum() else neutralise(c) for c in cells])
-        count += 1
+    values = row_values(list(fieldnames))
+    for chunk in _chunks(rows, CSV_ROWS):
+        # One pass a row (csv writes None as empty); a cell that begins with a letter or
+        # digit cannot be a formula, so most skip the check.
+        writer.writerows(
+            [c if not c or c[0].isalnum() else neutralise(c) for c in values(row)] for row in chunk
+        )
+        count += len(chunk)
     return count
 
 
