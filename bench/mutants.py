@@ -113,20 +113,29 @@ def mutants(source: str) -> Iterator[tuple[int, str, str]]:
             yield target.lineno, description, ast.unparse(ast.fix_missing_locations(mutated))
 
 
-def _tests_pass(tests: list[str]) -> bool:
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        timeout=600,
-    )
+def _tests_pass(tests: list[str], timeout: float) -> bool:
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return False  # a mutant that hangs the tests (an endless loop) is caught by them
     return result.returncode == 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="+", help="modules to mutate, then -- and the tests")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        help="seconds one test run may take; a mutant that runs longer is counted as killed",
+    )
     argv = sys.argv[1:]
     if "--" not in argv:  # argparse would swallow the --, so split by hand
         parser.error("give the tests after --")
@@ -134,7 +143,7 @@ def main() -> int:
     args, tests = parser.parse_args(argv[:cut]), argv[cut + 1 :]
     if not tests:
         parser.error("give the tests after --")
-    if not _tests_pass(tests):
+    if not _tests_pass(tests, args.timeout):
         print("the tests fail on the unmutated code", file=sys.stderr)
         return 1
     for module in args.modules:
@@ -145,7 +154,7 @@ def main() -> int:
             for line, description, source in mutants(original):
                 path.write_text(source, encoding="utf-8")
                 total += 1
-                if _tests_pass(tests):
+                if _tests_pass(tests, args.timeout):
                     survived += 1
                     print(f"  survived {module}:{line}: {description}", flush=True)
         finally:
