@@ -206,7 +206,8 @@ def coverage(
 
 
 def _write_coverage_png(bodies: Any, path: Path) -> None:
-    from pykala.render.coverageplot import PlotUnavailable, write_coverage_png
+    from pykala.linking.plot import PlotUnavailable
+    from pykala.render.coverageplot import write_coverage_png
 
     try:
         rows = write_coverage_png(bodies, path)

@@ -9,6 +9,7 @@ an optional dependency (``pip install 'pykala[plot]'``); it is imported only her
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pykala.linking.topicview import Timeline
 
@@ -19,6 +20,20 @@ DPI = 100
 
 class PlotUnavailable(RuntimeError):
     """matplotlib is not installed."""
+
+
+def pyplot() -> Any:
+    """matplotlib's pyplot on a backend that only writes files, or PlotUnavailable."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # no display: write files only
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise PlotUnavailable(
+            "--png needs matplotlib: pip install 'pykala[plot]' (or matplotlib)"
+        ) from exc
+    return plt
 
 
 def figure_inches(timeline: Timeline) -> tuple[float, float]:
@@ -32,15 +47,7 @@ def figure_inches(timeline: Timeline) -> tuple[float, float]:
 def write_timeline_png(timeline: Timeline, path: Path) -> None:
     """Draw ``timeline`` into ``path`` (PNG). Groups are ordered by their first member
     decision, so the plot reads as a diffusion: who came first is at the top."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # no display: write files only
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise PlotUnavailable(
-            "--png needs matplotlib: pip install 'pykala[plot]' (or matplotlib)"
-        ) from exc
+    plt = pyplot()
     column = {period: n for n, period in enumerate(timeline.periods)}
     groups = sorted(
         timeline.rows,

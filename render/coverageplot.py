@@ -1,6 +1,7 @@
 """`pykala coverage --png`: meetings per month as a heat map, one row per source (its
 organisation's name), one column per month, so a source that went quiet shows as a row
-that fades out. matplotlib is optional (``pip install 'pykala[plot]'``), imported only here.
+that fades out. matplotlib is optional (``pip install 'pykala[plot]'``), loaded by
+linking.plot.pyplot.
 """
 
 from __future__ import annotations
@@ -8,27 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from pykala.linking.plot import pyplot
 from pykala.storage.coverage import BodyCoverage, source_months
 
 MAX_MONTHS = 48  # the last four years: older months crowd the axis
 DPI = 100
 
 
-class PlotUnavailable(RuntimeError):
-    """matplotlib is not installed."""
-
-
 def write_coverage_png(bodies: Sequence[BodyCoverage], path: Path) -> int:
     """Draw meetings per month per source into ``path``; returns the number of rows."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # no display: write files only
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise PlotUnavailable(
-            "--png needs matplotlib: pip install 'pykala[plot]' (or matplotlib)"
-        ) from exc
+    plt = pyplot()
     months_by_source = source_months(bodies)
     labels = {
         b.source: f"{b.label} ({b.source})" if b.label != b.source else b.source for b in bodies

@@ -11,6 +11,7 @@ import tomllib
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -31,6 +32,8 @@ from pykala.harvester.platforms.recognise import recognise
 from pykala.harvester.probe import probe, source_entry
 from pykala.harvester.sources import load_municipalities, parse_sources
 from tests.probekit import PROBE_DIR, Expected, expected_probes, nonplatform_urls, serve_probe_site
+from tests.templates import CLOUD_TEMPLATES, TEMPLATES, render, render_cloudnc
+from tests.test_invariance import CLOUD_ITEMS, ITEMS, _record
 
 NAMES = {code: m.name_fi for code, m in load_municipalities().items()}
 
@@ -293,3 +296,25 @@ def test_sources_without_subcommand_still_lists(tmp_path: Path, site: FixtureSit
     result = run("sources", "--sources", str(_sources_file(site, tmp_path)), "--json")
     assert result.exit_code == 0, result.output
     assert '"name": "kuopio"' in result.output
+
+
+# -- recognition does not depend on the template ----------------------------------------
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.name)
+def test_a_dynasty_item_is_recognised_in_every_template(template: Any) -> None:
+    for page in ITEMS:
+        item = _record(page)
+        data, content_type = render(item, template)
+        found = recognise(item.url, content_type, data)
+        assert found is not None and found.platform == "dynasty", (page.name, template.name)
+        assert found.base_url.endswith("/cgi/DREQUEST.PHP")
+
+
+@pytest.mark.parametrize("template", CLOUD_TEMPLATES, ids=lambda t: t.name)
+def test_a_cloudnc_item_is_recognised_in_every_layout(template: Any) -> None:
+    for page in CLOUD_ITEMS:
+        item = _record(page)
+        data, content_type = render_cloudnc(item, template)
+        found = recognise(item.url, content_type, data)
+        assert found is not None and found.platform == "cloudnc", (page.name, template.name)
