@@ -20,6 +20,7 @@ from pykala.harvester.httpwords import (
     format_size,
     parse_retry_after,
 )
+from tests.test_http import FakeClock
 
 BASE = "https://kunta.example"
 PAGE = f"{BASE}/cgi/DREQUEST.PHP?page=meeting&id=1"
@@ -29,24 +30,11 @@ Handler = Callable[[httpx.Request], httpx.Response]
 _POLITENESS_FIELDS = {f.name for f in dataclasses.fields(Politeness)}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def client_for(
     handler: Handler, politeness: Politeness = FAST, robots: Handler | None = None
-) -> tuple[PoliteClient, list[httpx.Request], Clock]:
+) -> tuple[PoliteClient, list[httpx.Request], FakeClock]:
     seen: list[httpx.Request] = []
-    clock = Clock()
+    clock = FakeClock()
 
     def route(request: httpx.Request) -> httpx.Response:
         seen.append(request)
